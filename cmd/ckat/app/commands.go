@@ -1,0 +1,16 @@
+package app
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/ckat/ckat/internal/cli"
+	"github.com/ckat/ckat/internal/log"
+)
+
+// addCommands wires every subcommand package into root. Each package's
+// NewCommand takes the logger and streams and returns its cobra command.
+func addCommands(root *cobra.Command, streams cli.Streams, logger *log.Logger) {
+	root.AddCommand(
+		newVersionCommand(streams),
+	)
+}

@@ -1,0 +1,21 @@
+// Command ckat is a CKA exam trainer and grader for etcd backup and restore.
+//
+// ckat is a multi-call binary: invoked as etcd, etcdctl, etcdutl or kubectl
+// (through a symlink of that name) it runs the upstream command, so a lab's
+// node carries the real tools without anything else installed.
+package main
+
+import (
+	"os"
+	"path/filepath"
+
+	"github.com/ckat/ckat/cmd/ckat/app"
+	"github.com/ckat/ckat/internal/multicall"
+)
+
+func main() {
+	if multicall.Run(filepath.Base(os.Args[0])) {
+		return
+	}
+	os.Exit(app.Main(os.Args[1:]))
+}
