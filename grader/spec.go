@@ -1,0 +1,113 @@
+package grader
+
+import "time"
+
+// CheckSpec is one check as a scenario declares it: a name, its points, a
+// hint, and exactly one of the typed checks below (a one-of union). Every
+// string has already been rendered with the lab's parameters.
+type CheckSpec struct {
+	// Name identifies the check in reports ("snapshot-saved").
+	Name string `json:"name" yaml:"name"`
+	// Points the check is worth; 1 when zero.
+	Points int `json:"points,omitempty" yaml:"points,omitempty"`
+	// Hint is shown when the check does not pass.
+	Hint string `json:"hint,omitempty" yaml:"hint,omitempty"`
+
+	SnapshotFile     *SnapshotFileCheck     `json:"snapshotFile,omitempty" yaml:"snapshotFile,omitempty"`
+	SnapshotContents *SnapshotContentsCheck `json:"snapshotContents,omitempty" yaml:"snapshotContents,omitempty"`
+	RestoredDataDir  *RestoredDataDirCheck  `json:"restoredDataDir,omitempty" yaml:"restoredDataDir,omitempty"`
+	EtcdDataVolume   *EtcdDataVolumeCheck   `json:"etcdDataVolume,omitempty" yaml:"etcdDataVolume,omitempty"`
+	ManifestPresent  *ManifestPresentCheck  `json:"manifestPresent,omitempty" yaml:"manifestPresent,omitempty"`
+	ManifestArg      *ManifestArgCheck      `json:"manifestArg,omitempty" yaml:"manifestArg,omitempty"`
+	EtcdServing      *EtcdServingCheck      `json:"etcdServing,omitempty" yaml:"etcdServing,omitempty"`
+	APIServerReady   *APIServerReadyCheck   `json:"apiServerReady,omitempty" yaml:"apiServerReady,omitempty"`
+	Objects          *ObjectsCheck          `json:"objects,omitempty" yaml:"objects,omitempty"`
+}
+
+// SnapshotFileCheck: the file at Path on the node exists, is a regular,
+// non-empty file made by `snapshot save` (sha256 trailer matches, bbolt
+// consistency check passes); evidence shows revision, total keys, size
+// and storage version as `etcdutl snapshot status` reports them.
+type SnapshotFileCheck struct {
+	Path string `json:"path" yaml:"path"`
+}
+
+// SnapshotContentsCheck: the snapshot at Path holds every object in
+// Present with its exact data, and none of Absent (objects created after
+// the backup point).
+type SnapshotContentsCheck struct {
+	Path    string      `json:"path" yaml:"path"`
+	Present []ObjectRef `json:"present,omitempty" yaml:"present,omitempty"`
+	Absent  []ObjectRef `json:"absent,omitempty" yaml:"absent,omitempty"`
+}
+
+// RestoredDataDirCheck: Path on the node is a restored etcd data directory
+// (member/snap/db and member/wal), is not Original (default
+// /var/lib/etcd), and its key space at the snapshot's revision hashes the
+// same as the snapshot at Snapshot.
+type RestoredDataDirCheck struct {
+	Path     string `json:"path" yaml:"path"`
+	Snapshot string `json:"snapshot" yaml:"snapshot"`
+	Original string `json:"original,omitempty" yaml:"original,omitempty"`
+}
+
+// EtcdDataVolumeCheck: in the etcd static pod manifest at Manifest
+// (default /etc/kubernetes/manifests/etcd.yaml), the volume mounted at
+// etcd's --data-dir is a hostPath to DataDir. Judged by meaning: the
+// mount's hostPath, not the text of --data-dir.
+type EtcdDataVolumeCheck struct {
+	Manifest string `json:"manifest,omitempty" yaml:"manifest,omitempty"`
+	DataDir  string `json:"dataDir" yaml:"dataDir"`
+}
+
+// ManifestPresentCheck: a static pod manifest is at Path and parses as a
+// Pod (kube-apiserver.yaml is back after the restore).
+type ManifestPresentCheck struct {
+	Path string `json:"path" yaml:"path"`
+}
+
+// ManifestArgCheck: in the static pod manifest at Path, the first
+// container's command or args set --Flag to Want.
+type ManifestArgCheck struct {
+	Path string `json:"path" yaml:"path"`
+	Flag string `json:"flag" yaml:"flag"`
+	Want string `json:"want" yaml:"want"`
+}
+
+// EtcdServingCheck: etcd answers health over TLS at Endpoint (default
+// https://127.0.0.1:2379) with the cluster's certificates, and when
+// DataDir is set the member serving is the one restored there (its
+// revision and contents are consistent with that directory).
+type EtcdServingCheck struct {
+	Endpoint string `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
+	DataDir  string `json:"dataDir,omitempty" yaml:"dataDir,omitempty"`
+}
+
+// APIServerReadyCheck: the API server's /readyz answers ok, polled for up
+// to Timeout (default 90s) since a restored cluster takes a while.
+type APIServerReadyCheck struct {
+	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+}
+
+// ObjectsCheck: every object in Present is served by the API server with
+// its exact data (GET by name, never a LIST from the watch cache), and
+// every object in Absent is NotFound (a real 404).
+type ObjectsCheck struct {
+	Present []ObjectRef `json:"present,omitempty" yaml:"present,omitempty"`
+	Absent  []ObjectRef `json:"absent,omitempty" yaml:"absent,omitempty"`
+}
+
+// ObjectRef names a Kubernetes object and, for ConfigMaps and Secrets, the
+// exact data it must hold (Secret values in plain text).
+type ObjectRef struct {
+	// Kind is Namespace, ConfigMap, Secret or Deployment.
+	Kind      string            `json:"kind" yaml:"kind"`
+	Namespace string            `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	Name      string            `json:"name" yaml:"name"`
+	Data      map[string]string `json:"data,omitempty" yaml:"data,omitempty"`
+	// Image, for a Deployment, is its first container's image.
+	Image string `json:"image,omitempty" yaml:"image,omitempty"`
+}
+
+// Duration is a time.Duration written as "90s" in YAML and JSON.
+type Duration struct{ time.Duration }
