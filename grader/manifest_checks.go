@@ -1,0 +1,118 @@
+package grader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// manifestSearchDirs are where a learner commonly leaves a static pod
+// manifest moved out of the manifest directory.
+var manifestSearchDirs = []string{"/tmp", "/root", "/etc/kubernetes", "/opt", "/var/tmp", "/home"}
+
+// Run checks that the manifest is at Path and parses as a Pod.
+func (c *ManifestPresentCheck) Run(ctx context.Context, t Target) Result {
+	_, err := ReadManifest(ctx, t.Node, c.Path)
+	if err == nil {
+		return Result{Status: StatusPass, Message: fmt.Sprintf("%s is in place and parses as a Pod", c.Path),
+			Evidence: []Evidence{{Source: c.Path, Field: "file", Want: "present", Got: "present, a valid Pod"}}}
+	}
+	if !errors.Is(err, fs.ErrNotExist) {
+		return manifestReadResult(c.Path, c.Path, err)
+	}
+	dir, base := path.Dir(c.Path), path.Base(c.Path)
+	found := findStrayManifests(ctx, t, c.Path)
+	msg := fmt.Sprintf("%s is not in %s (looked for %s), so the kubelet does not run it", base, dir, c.Path)
+	got := "missing"
+	if len(found) > 0 {
+		msg += fmt.Sprintf("; found %s: move it back to %s", strings.Join(found, ", "), c.Path)
+		got = "missing; found " + strings.Join(found, ", ")
+	}
+	return Result{Status: StatusFail, Message: msg,
+		Evidence: []Evidence{{Source: dir, Field: base, Want: "present", Got: got}}}
+}
+
+// findStrayManifests lists files that look like the manifest at want but are
+// elsewhere or renamed (kube-apiserver.yaml.bak, /tmp/kube-apiserver.yaml).
+func findStrayManifests(ctx context.Context, t Target, want string) []string {
+	stem := strings.TrimSuffix(path.Base(want), path.Ext(want))
+	dirs := append([]string{path.Dir(want)}, manifestSearchDirs...)
+	seen := map[string]bool{}
+	var found []string
+	for _, dir := range dirs {
+		if seen[dir] {
+			continue
+		}
+		seen[dir] = true
+		entries, err := t.Node.ReadDir(ctx, dir)
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			p := path.Join(dir, e.Name())
+			if p == want || e.IsDir() || !strings.Contains(e.Name(), stem) {
+				continue
+			}
+			found = append(found, p)
+		}
+	}
+	sort.Strings(found)
+	return found
+}
+
+// Run checks that the manifest's first container sets Flag to Want.
+func (c *ManifestArgCheck) Run(ctx context.Context, t Target) Result {
+	pod, err := ReadManifest(ctx, t.Node, c.Path)
+	if err != nil {
+		return manifestReadResult(c.Path, c.Path, err)
+	}
+	flag := "--" + strings.TrimLeft(c.Flag, "-")
+	container := pod.Spec.Containers[0]
+	field := fmt.Sprintf("spec.containers[%s] %s", container.Name, flag)
+	values := FlagValues(container, flag)
+	if len(values) == 0 {
+		return Result{Status: StatusFail,
+			Message:  fmt.Sprintf("%s does not set %s in container %s's command or args", c.Path, flag, container.Name),
+			Evidence: []Evidence{{Source: c.Path, Field: field, Want: c.Want, Got: "(not set)"}}}
+	}
+	// The last occurrence wins, as with every flag parser the control
+	// plane's components use.
+	got := values[len(values)-1]
+	ev := []Evidence{{Source: c.Path, Field: field, Want: c.Want, Got: got}}
+	if len(values) > 1 {
+		ev[0].Got = fmt.Sprintf("%s (set %d times: %s; the last wins)", got, len(values), strings.Join(values, ", "))
+	}
+	if got != c.Want {
+		return Result{Status: StatusFail, Message: fmt.Sprintf("%s is %q, want %q", flag, got, c.Want), Evidence: ev}
+	}
+	return Result{Status: StatusPass, Message: fmt.Sprintf("%s is %q", flag, got), Evidence: ev}
+}
+
+// FlagValues returns every value the container's command and args give to
+// flag ("--data-dir"), as --flag=value or --flag value, in order.
+func FlagValues(c corev1.Container, flag string) []string {
+	argv := append(append([]string{}, c.Command...), c.Args...)
+	var values []string
+	for i := 0; i < len(argv); i++ {
+		arg := argv[i]
+		// Go's flag packages accept one or two dashes.
+		name := "-" + strings.TrimLeft(arg, "-")
+		if strings.HasPrefix(arg, "-") {
+			name = "--" + strings.TrimLeft(arg, "-")
+		}
+		switch {
+		case strings.HasPrefix(name, flag+"="):
+			values = append(values, strings.TrimPrefix(name, flag+"="))
+		case name == flag && i+1 < len(argv):
+			values = append(values, argv[i+1])
+			i++
+		}
+	}
+	return values
+}

@@ -1,0 +1,105 @@
+package grader
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+)
+
+const apiServerManifest = "/etc/kubernetes/manifests/kube-apiserver.yaml"
+
+func TestManifestPresentCheck(t *testing.T) {
+	valid, err := os.ReadFile("testdata/manifests/parse/valid-kube-apiserver.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		files   map[string]string // node path -> content ("valid" for the kubeadm manifest)
+		status  Status
+		message string
+		got     string
+	}{
+		{"in place", map[string]string{apiServerManifest: "valid"}, StatusPass,
+			"/etc/kubernetes/manifests/kube-apiserver.yaml is in place and parses as a Pod", "present, a valid Pod"},
+		{"left in /tmp", map[string]string{"/tmp/kube-apiserver.yaml": "valid"}, StatusFail,
+			"kube-apiserver.yaml is not in /etc/kubernetes/manifests (looked for /etc/kubernetes/manifests/kube-apiserver.yaml), so the kubelet does not run it; found /tmp/kube-apiserver.yaml: move it back",
+			"missing; found /tmp/kube-apiserver.yaml"},
+		{"saved as .bak", map[string]string{apiServerManifest + ".bak": "valid", "/etc/kubernetes/manifests/etcd.yaml": "valid"}, StatusFail,
+			"found /etc/kubernetes/manifests/kube-apiserver.yaml.bak: move it back", "missing; found /etc/kubernetes/manifests/kube-apiserver.yaml.bak"},
+		{"gone", map[string]string{"/etc/kubernetes/manifests/etcd.yaml": "valid"}, StatusFail,
+			"kube-apiserver.yaml is not in /etc/kubernetes/manifests (looked for /etc/kubernetes/manifests/kube-apiserver.yaml), so the kubelet does not run it", "missing"},
+		{"broken", map[string]string{apiServerManifest: "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    name: b\n"}, StatusFail,
+			`line 6: invalid YAML: mapping key "name" already defined at line 5`, "mapping key \"name\" already defined at line 5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			node := newHostDirNode(t)
+			for p, content := range tt.files {
+				if content == "valid" {
+					content = string(valid)
+				}
+				node.writeNodeFile(t, p, []byte(content))
+			}
+			r := (&ManifestPresentCheck{Path: apiServerManifest}).Run(context.Background(), Target{Node: node})
+			if r.Status != tt.status || !strings.Contains(r.Message, tt.message) {
+				t.Fatalf("Run = %s %q, want %s containing %q", r.Status, r.Message, tt.status, tt.message)
+			}
+			if len(r.Evidence) != 1 || !strings.HasSuffix(r.Evidence[0].Got, tt.got) {
+				t.Errorf("evidence = %+v, want one row whose got ends with %q", r.Evidence, tt.got)
+			}
+		})
+	}
+}
+
+func TestManifestArgCheck(t *testing.T) {
+	valid, err := os.ReadFile("testdata/manifests/parse/valid-kube-apiserver.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := string(valid)
+	tests := []struct {
+		name     string
+		manifest string
+		flag     string
+		want     string
+		status   Status
+		message  string
+		got      string
+	}{
+		{"as kubeadm writes it", base, "etcd-servers", "https://127.0.0.1:2379", StatusPass, `--etcd-servers is "https://127.0.0.1:2379"`, "https://127.0.0.1:2379"},
+		{"flag named with dashes", base, "--etcd-servers", "https://127.0.0.1:2379", StatusPass, `--etcd-servers is`, "https://127.0.0.1:2379"},
+		{"wrong value", strings.Replace(base, "--etcd-servers=https://127.0.0.1:2379", "--etcd-servers=https://127.0.0.1:2380", 1),
+			"etcd-servers", "https://127.0.0.1:2379", StatusFail, `--etcd-servers is "https://127.0.0.1:2380", want "https://127.0.0.1:2379"`, "https://127.0.0.1:2380"},
+		{"value as the next argument", strings.Replace(base, "    - --etcd-servers=https://127.0.0.1:2379\n", "    - --etcd-servers\n    - https://127.0.0.1:2379\n", 1),
+			"etcd-servers", "https://127.0.0.1:2379", StatusPass, `--etcd-servers is "https://127.0.0.1:2379"`, "https://127.0.0.1:2379"},
+		{"in args, not command", strings.Replace(base, "    - --etcd-servers=https://127.0.0.1:2379\n", "", 1) + "",
+			"etcd-servers", "https://127.0.0.1:2379", StatusFail, "does not set --etcd-servers in container kube-apiserver's command or args", "(not set)"},
+		{"set twice, the last wins", strings.Replace(base, "    - --tls-private-key-file", "    - --etcd-servers=https://10.0.0.1:2379\n    - --tls-private-key-file", 1),
+			"etcd-servers", "https://127.0.0.1:2379", StatusFail, `--etcd-servers is "https://10.0.0.1:2379"`, "https://10.0.0.1:2379 (set 2 times: https://127.0.0.1:2379, https://10.0.0.1:2379; the last wins)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			node := newHostDirNode(t)
+			node.writeNodeFile(t, apiServerManifest, []byte(tt.manifest))
+			r := (&ManifestArgCheck{Path: apiServerManifest, Flag: tt.flag, Want: tt.want}).Run(context.Background(), Target{Node: node})
+			if r.Status != tt.status || !strings.Contains(r.Message, tt.message) {
+				t.Fatalf("Run = %s %q, want %s containing %q", r.Status, r.Message, tt.status, tt.message)
+			}
+			if len(r.Evidence) != 1 || r.Evidence[0].Got != tt.got || r.Evidence[0].Want != tt.want {
+				t.Errorf("evidence = %+v, want want %q got %q", r.Evidence, tt.want, tt.got)
+			}
+		})
+	}
+}
+
+func TestManifestArgCheckArgsField(t *testing.T) {
+	manifest := "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\nspec:\n  containers:\n  - name: x\n    image: x\n    command: [kube-apiserver]\n    args: [\"--secure-port\", \"6443\"]\n"
+	node := newHostDirNode(t)
+	node.writeNodeFile(t, apiServerManifest, []byte(manifest))
+	r := (&ManifestArgCheck{Path: apiServerManifest, Flag: "secure-port", Want: "6443"}).Run(context.Background(), Target{Node: node})
+	if r.Status != StatusPass {
+		t.Errorf("Run = %s %q, want pass from args", r.Status, r.Message)
+	}
+}

@@ -1,0 +1,114 @@
+package grader
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ckat/ckat/labs"
+)
+
+const restoredDataDir = "/var/lib/etcd-from-backup"
+
+func TestEtcdDataVolumeCheck(t *testing.T) {
+	tests := []struct {
+		file    string
+		status  Status
+		message string // substring of the result's message
+		got     string // the evidence's resolved host path
+	}{
+		{"valid-hostpath-only.yaml", StatusPass, "is on host path /var/lib/etcd-from-backup through volume etcd-data", restoredDataDir},
+		{"valid-all-three.yaml", StatusPass, "--data-dir /var/lib/etcd-from-backup is on host path", restoredDataDir},
+		{"valid-subdir.yaml", StatusPass, "--data-dir /data/etcd-from-backup is on host path /var/lib/etcd-from-backup", restoredDataDir},
+		{"valid-trailing-slashes.yaml", StatusPass, "is on host path /var/lib/etcd-from-backup", restoredDataDir},
+		{"valid-separate-arg.yaml", StatusPass, "is on host path /var/lib/etcd-from-backup", restoredDataDir},
+		{"invalid-unchanged.yaml", StatusFail, "etcd still uses the original data directory /var/lib/etcd on the host", "/var/lib/etcd"},
+		{"invalid-only-data-dir.yaml", StatusFail, "only --data-dir changed: /var/lib/etcd-from-backup is outside every volumeMount (volume etcd-data is still mounted at /var/lib/etcd), so etcd writes to the container's own filesystem and starts empty", "none: the container's own filesystem"},
+		{"invalid-mountpath-only.yaml", StatusFail, "the mountPath changed without --data-dir: volume etcd-data is mounted at /var/lib/etcd-from-backup but --data-dir is still /var/lib/etcd", "none: the container's own filesystem"},
+		{"invalid-wrong-volume.yaml", StatusFail, "the hostPath /var/lib/etcd-from-backup is set on the wrong volume: etcd-certs (mounted at /etc/kubernetes/pki/etcd)", "/var/lib/etcd"},
+		{"invalid-snapshot-file.yaml", StatusFail, "resolves to host path /opt/etcd-backup.db, a file (the snapshot?)", "/opt/etcd-backup.db"},
+		{"invalid-emptydir.yaml", StatusFail, "volume etcd-data, mounted at etcd's --data-dir /var/lib/etcd, is an emptyDir, not a hostPath", ""},
+		{"invalid-other-dir.yaml", StatusFail, "resolves to host path /var/lib/etcd-backup, not /var/lib/etcd-from-backup", "/var/lib/etcd-backup"},
+	}
+	seen := map[string]bool{}
+	for _, tt := range tests {
+		seen[tt.file] = true
+		t.Run(tt.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata/manifests/etcd", tt.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			node := newHostDirNode(t)
+			node.writeNodeFile(t, DefaultEtcdManifest, data)
+			check := &EtcdDataVolumeCheck{DataDir: restoredDataDir + "/"}
+			r := check.Run(context.Background(), Target{Node: node})
+			if r.Status != tt.status || !strings.Contains(r.Message, tt.message) {
+				t.Fatalf("Run = %s %q, want %s containing %q", r.Status, r.Message, tt.status, tt.message)
+			}
+			if tt.got == "" {
+				return
+			}
+			last := r.Evidence[len(r.Evidence)-1]
+			if last.Field != "host path of etcd's data" || last.Want != restoredDataDir || last.Got != tt.got {
+				t.Errorf("last evidence = %+v, want host path of etcd's data: want %s got %s", last, restoredDataDir, tt.got)
+			}
+		})
+	}
+	files, _ := filepath.Glob("testdata/manifests/etcd/*.yaml")
+	for _, f := range files {
+		if !seen[filepath.Base(f)] {
+			t.Errorf("%s has no case in the table", f)
+		}
+	}
+}
+
+// A snapshot file's path without a .db suffix is still recognised as a file
+// by looking at the node.
+func TestEtcdDataVolumeCheckHostPathIsAFile(t *testing.T) {
+	data, err := os.ReadFile("testdata/manifests/etcd/invalid-snapshot-file.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := newHostDirNode(t)
+	node.writeNodeFile(t, DefaultEtcdManifest, []byte(strings.ReplaceAll(string(data), "/opt/etcd-backup.db", "/opt/backup")))
+	node.writeNodeFile(t, "/opt/backup", []byte("snapshot bytes"))
+	r := (&EtcdDataVolumeCheck{DataDir: restoredDataDir}).Run(context.Background(), Target{Node: node})
+	if r.Status != StatusFail || !strings.Contains(r.Message, "host path /opt/backup, a file (the snapshot?)") {
+		t.Errorf("Run = %s %q, want a fail naming /opt/backup as a file", r.Status, r.Message)
+	}
+}
+
+func TestEtcdDataVolumeCheckUnreadableManifest(t *testing.T) {
+	tests := []struct {
+		name    string
+		write   func(n hostDirNode)
+		status  Status
+		message string
+	}{
+		{"missing", func(hostDirNode) {}, StatusFail, "etcd's manifest is missing: /etc/kubernetes/manifests/etcd.yaml does not exist"},
+		{"broken", func(n hostDirNode) {
+			n.writeNodeFile(t, DefaultEtcdManifest, []byte("apiVersion: v1\nkind: Pod\nspec:\n\tcontainers: []\n"))
+		}, StatusFail, "etcd's manifest does not parse as a Pod, so the kubelet will not run it: /etc/kubernetes/manifests/etcd.yaml: line 4: invalid YAML: a tab"},
+		{"unreadable", func(n hostDirNode) {
+			n.writeNodeFile(t, DefaultEtcdManifest, []byte("kind: Pod\n"))
+		}, StatusError, "could not read /etc/kubernetes/manifests/etcd.yaml: open /etc/kubernetes/manifests/etcd.yaml: permission denied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			node := newHostDirNode(t)
+			tt.write(node)
+			var target labs.Node = node
+			if tt.name == "unreadable" {
+				// root reads any file here, so the node refuses as a node
+				// reached without the permission would.
+				target = deniedNode{node}
+			}
+			r := (&EtcdDataVolumeCheck{DataDir: restoredDataDir}).Run(context.Background(), Target{Node: target})
+			if r.Status != tt.status || !strings.Contains(r.Message, tt.message) {
+				t.Errorf("Run = %s %q, want %s containing %q", r.Status, r.Message, tt.status, tt.message)
+			}
+		})
+	}
+}
