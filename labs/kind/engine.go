@@ -65,10 +65,33 @@ func FindEngine(ctx context.Context) (Engine, error) {
 	return Engine{}, noEngineError(installed, reasons)
 }
 
+// NoEngineError says which engine clients are installed, why none
+// answered, and how to fix it. It matches ErrNoEngine with errors.Is.
+type NoEngineError struct {
+	// Problem is what is wrong, e.g. "docker is installed but no engine answers".
+	Problem string
+	// Fix says what to do, e.g. "start the Docker daemon (...)".
+	Fix string
+	// Details are the engines' own answers.
+	Details []string
+}
+
+func (e *NoEngineError) Error() string {
+	msg := ErrNoEngine.Error() + ": " + e.Problem + ": " + e.Fix
+	if len(e.Details) > 0 {
+		msg += " (" + strings.Join(e.Details, "; ") + ")"
+	}
+	return msg
+}
+
+// Is makes errors.Is(err, ErrNoEngine) true.
+func (e *NoEngineError) Is(target error) bool { return target == ErrNoEngine }
+
 // noEngineError says, in one line, what is missing and how to fix it.
 func noEngineError(installed, reasons []string) error {
 	if len(installed) == 0 {
-		return fmt.Errorf("%w: no docker, podman or nerdctl found on PATH: install Docker (https://docs.docker.com/engine/install/) or Podman, or use --provider local", ErrNoEngine)
+		return &NoEngineError{Problem: "no docker, podman or nerdctl found on PATH",
+			Fix: "install Docker (https://docs.docker.com/engine/install/) or Podman, or use --provider local"}
 	}
 	var fix string
 	switch installed[0] {
@@ -79,11 +102,7 @@ func noEngineError(installed, reasons []string) error {
 	default:
 		fix = "start containerd and check '" + installed[0] + " info'"
 	}
-	detail := ""
-	if len(reasons) > 0 {
-		detail = " (" + strings.Join(reasons, "; ") + ")"
-	}
-	return fmt.Errorf("%w: %s is installed but no engine answers: %s%s", ErrNoEngine, strings.Join(installed, " and "), fix, detail)
+	return &NoEngineError{Problem: strings.Join(installed, " and ") + " is installed but no engine answers", Fix: fix, Details: reasons}
 }
 
 // askEngine runs `BIN info` with a timeout and parses what the daemon

@@ -3,6 +3,7 @@ package kind
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -44,8 +45,17 @@ func Preflight(ctx context.Context, image string) []Finding {
 	}
 	e, err := FindEngine(ctx)
 	if err != nil {
-		return []Finding{{Check: "container engine", Status: StatusProblem, Message: err.Error(),
-			Fix: "start or install a container engine; kind runs each node as a container"}}
+		f := Finding{Check: "container engine", Status: StatusProblem, Message: err.Error(),
+			Fix: "start or install a container engine; kind runs each node as a container"}
+		var ne *NoEngineError
+		if errors.As(err, &ne) {
+			f.Message = ne.Problem
+			if len(ne.Details) > 0 {
+				f.Message += " (" + strings.Join(ne.Details, "; ") + ")"
+			}
+			f.Fix = ne.Fix
+		}
+		return []Finding{f}
 	}
 	out := []Finding{{Check: "container engine", Status: StatusOK,
 		Message: fmt.Sprintf("%s answers (server %s)", e.Binary, e.ServerVersion)}}

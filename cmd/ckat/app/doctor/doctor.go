@@ -1,0 +1,116 @@
+// Package doctor implements `ckat doctor`: it checks what a provider needs
+// on this machine and says, for each check, ok or the problem and its fix.
+package doctor
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ckat/ckat/internal/cli"
+	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/labs/kind"
+)
+
+type flagpole struct {
+	Provider      string
+	Output        string
+	KubeAPIServer string
+}
+
+// Report is what `ckat doctor -o json` prints.
+type Report struct {
+	Provider string         `json:"provider"`
+	Ready    bool           `json:"ready"`
+	Checks   []kind.Finding `json:"checks"`
+}
+
+// NewCommand returns the doctor command.
+func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
+	flags := &flagpole{}
+	cmd := &cobra.Command{
+		Use:   "doctor",
+		Short: "Check that this machine can run labs, and say how to fix what is missing",
+		Long: `Check what a lab provider needs on this machine. For each check doctor prints
+ok, a warning, or a problem with how to fix it, and exits 1 when a lab
+cannot run.
+
+  local: Linux namespaces, the kube-apiserver executable, overlayfs
+  kind:  a container engine that answers, memory, cgroup v2, the node image`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runE(cmd.Context(), logger, streams, flags)
+		},
+	}
+	cmd.Flags().StringVar(&flags.Provider, "provider", "local", "the provider to check: local or kind")
+	cmd.Flags().StringVarP(&flags.Output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().StringVar(&flags.KubeAPIServer, "kube-apiserver", "", "the kube-apiserver executable the local provider would run")
+	return cmd
+}
+
+func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *flagpole) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	if flags.Output != "table" && flags.Output != "json" {
+		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output format %q: use table or json", flags.Output))
+	}
+	var checks []kind.Finding
+	switch flags.Provider {
+	case "local":
+		checks = LocalChecks(flags.KubeAPIServer)
+	case "kind":
+		logger.V(1).Infof("asking the container engines (each has %s to answer)", "15s")
+		checks = kind.Preflight(ctx, "")
+	default:
+		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown provider %q: use local or kind", flags.Provider))
+	}
+	rep := Report{Provider: flags.Provider, Ready: ready(checks), Checks: checks}
+	if flags.Output == "json" {
+		enc := json.NewEncoder(streams.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		writeTable(streams.Out, rep)
+	}
+	if !rep.Ready {
+		return cli.WithExitCode(cli.ExitFailed, nil)
+	}
+	return nil
+}
+
+// ready is false when any check found a problem.
+func ready(checks []kind.Finding) bool {
+	for _, c := range checks {
+		if c.Status == kind.StatusProblem {
+			return false
+		}
+	}
+	return true
+}
+
+// writeTable prints one row per check, with the fix under a check that is
+// not ok, then a one-line verdict.
+func writeTable(w io.Writer, rep Report) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL")
+	for _, c := range rep.Checks {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Check, strings.ToUpper(c.Status), c.Message)
+		if c.Fix != "" && c.Status != kind.StatusOK {
+			fmt.Fprintf(tw, "\t\tfix: %s\n", c.Fix)
+		}
+	}
+	_ = tw.Flush()
+	if rep.Ready {
+		fmt.Fprintf(w, "\nThe %s provider can run labs here.\n", rep.Provider)
+	} else {
+		fmt.Fprintf(w, "\nThe %s provider cannot run labs here until the problems above are fixed.\n", rep.Provider)
+	}
+}
