@@ -1,0 +1,38 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestBuiltinScenariosLoadAndRender(t *testing.T) {
+	all, err := Builtin()
+	require.NoError(t, err)
+	var names []string
+	for _, s := range all {
+		names = append(names, s.Metadata.Name)
+	}
+	require.Equal(t, []string{"apiserver-etcd-certfile", "apiserver-etcd-peer-port", "etcd-backup", "etcd-backup-restore", "etcd-restore"}, names)
+	for _, s := range all {
+		t.Run(s.Metadata.Name, func(t *testing.T) {
+			params, err := s.GenerateParams(7)
+			require.NoError(t, err)
+			r, err := s.Render(params, LabFacts{Name: "lab1", Node: "controlplane", Provider: "local"})
+			require.NoError(t, err)
+			for _, st := range r.Stages {
+				for _, text := range append([]string{st.Task, st.Solution}, st.Hints...) {
+					require.NotContains(t, text, "{{", "stage %s", st.Name)
+					require.NotContains(t, text, "<no value>", "stage %s", st.Name)
+				}
+				require.NotEmpty(t, st.Checks)
+			}
+			require.NotEmpty(t, r.Mistakes, "every built-in scenario lists known mistakes")
+			require.Contains(t, r.Stages[0].Task, "controlplane")
+			for _, m := range r.Mistakes {
+				require.False(t, strings.Contains(m.Script, "{{"))
+			}
+		})
+	}
+}
