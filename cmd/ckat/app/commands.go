@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/ckat/ckat/cmd/ckat/app/agent"
 	"github.com/ckat/ckat/cmd/ckat/app/doctor"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
@@ -13,6 +14,8 @@ import (
 func addCommands(root *cobra.Command, streams cli.Streams, logger *log.Logger) {
 	root.AddCommand(
 		newVersionCommand(streams),
+		agent.NewCommand(logger),
+		agent.NewContainerCommand(),
 		doctor.NewCommand(logger, streams),
 	)
 }

@@ -1,0 +1,54 @@
+// Package agent holds the hidden commands a lab's node runs: `__agent`,
+// the node agent started by the node's PID 1, and `__container`, which the
+// agent runs to start each container in its own mount namespace.
+package agent
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ckat/ckat/internal/log"
+	nodeagent "github.com/ckat/ckat/labs/local/agent"
+)
+
+// NewCommand returns the hidden `__agent CONFIG.json` command. It runs
+// until SIGTERM or SIGINT, then stops the node's static pods.
+func NewCommand(logger *log.Logger) *cobra.Command {
+	return &cobra.Command{
+		Use:    "__agent CONFIG.json",
+		Short:  "Run a lab node's static pods (started by the node itself)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := nodeagent.ReadConfig(args[0])
+			if err != nil {
+				return err
+			}
+			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+			defer stop()
+			return nodeagent.Run(ctx, cfg, logger)
+		},
+	}
+}
+
+// NewContainerCommand returns the hidden `__container SPEC.json` command,
+// which becomes the container's process or fails saying why.
+func NewContainerCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    "__container SPEC.json",
+		Short:  "Start one container of a static pod (run by the node agent)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			err := nodeagent.ContainerMain(args[0])
+			if err == nil {
+				os.Exit(0)
+			}
+			return err
+		},
+	}
+}

@@ -1,0 +1,202 @@
+package agent
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.etcd.io/etcd/etcdutl/v3/snapshot"
+	"go.uber.org/zap"
+)
+
+// etcdPut writes a key through etcd's client API.
+func etcdPut(t *testing.T, endpoint, key, value string) {
+	t.Helper()
+	c := etcdClient(t, endpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := c.Put(ctx, key, value)
+	require.NoError(t, err)
+}
+
+// etcdGet reads a key; "" when it is absent.
+func etcdGet(t *testing.T, endpoint, key string) string {
+	t.Helper()
+	c := etcdClient(t, endpoint)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	resp, err := c.Get(ctx, key)
+	require.NoError(t, err)
+	if len(resp.Kvs) == 0 {
+		return ""
+	}
+	return string(resp.Kvs[0].Value)
+}
+
+func etcdClient(t *testing.T, endpoint string) *clientv3.Client {
+	t.Helper()
+	c, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func processGone(pid int) bool {
+	return syscall.Kill(pid, 0) == syscall.ESRCH
+}
+
+func TestInvalidManifestIsReportedAndOthersKeepRunning(t *testing.T) {
+	requireIntegration(t)
+	n := startAgent(t)
+	e := newEtcdPod(t, filepath.Join(n.root, "var/lib/etcd"))
+	n.writeManifest(t, "etcd.yaml", e.manifest(t))
+	etcd := n.waitReady(t, "etcd.yaml", 0)
+	require.Equal(t, "etcd-controlplane", etcd.Name)
+	require.Equal(t, "kube-system", etcd.Namespace)
+	require.Equal(t, "Running", etcd.Phase)
+
+	broken, err := os.ReadFile("testdata/invalid-yaml-indent.yaml")
+	require.NoError(t, err)
+	n.writeManifest(t, "kube-apiserver.yaml", string(broken))
+	bad := n.waitPod(t, "kube-apiserver.yaml", 10*time.Second, "reported", func(s PodStatus, ok bool) bool { return ok })
+	require.Equal(t, reasonInvalidManifest, bad.Reason)
+	require.Equal(t, "Failed", bad.Phase)
+	require.Contains(t, bad.Message, "yaml: line 9: did not find expected key")
+	require.Contains(t, bad.Message, filepath.Join(n.cfg.ManifestDir, "kube-apiserver.yaml"))
+
+	logged := n.logs.String()
+	require.Contains(t, logged, `"Could not process manifest file"`)
+	require.Contains(t, logged, "kube-apiserver.yaml: couldn't parse as pod(error converting YAML to JSON: yaml: line 9")
+	time.Sleep(2 * time.Second)
+	require.Equal(t, 1, strings.Count(n.logs.String(), "Could not process manifest file"), "an unchanged bad manifest is logged once")
+
+	still := n.status(t)["etcd.yaml"]
+	require.Equal(t, etcd.PID, still.PID, "etcd was not restarted")
+	require.True(t, still.Ready)
+	etcdPut(t, e.endpoint(), "k", "v")
+
+	// Fixing the manifest runs it; a bad edit of a running pod stops it.
+	n.writeManifest(t, "kube-apiserver.yaml", shellPod("kube-apiserver", "exec sleep 1000"))
+	api := n.waitReady(t, "kube-apiserver.yaml", 0)
+	n.writeManifest(t, "kube-apiserver.yaml", string(broken))
+	n.waitPod(t, "kube-apiserver.yaml", 15*time.Second, "InvalidManifest", func(s PodStatus, ok bool) bool { return s.Reason == reasonInvalidManifest })
+	require.Eventually(t, func() bool { return processGone(api.PID) }, 15*time.Second, 100*time.Millisecond)
+}
+
+func TestChangedHostPathServesRestoredData(t *testing.T) {
+	requireIntegration(t)
+	n := startAgent(t)
+	orig := filepath.Join(n.root, "var/lib/etcd")
+	e := newEtcdPod(t, orig)
+	n.writeManifest(t, "etcd.yaml", e.manifest(t))
+	first := n.waitReady(t, "etcd.yaml", 0)
+	etcdPut(t, e.endpoint(), "/registry/test", "before-backup")
+
+	snap := filepath.Join(n.root, "opt/snapshot.db")
+	require.NoError(t, os.MkdirAll(filepath.Dir(snap), 0o755))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := snapshot.NewV3(zap.NewNop()).Save(ctx, clientv3.Config{Endpoints: []string{e.endpoint()}, Logger: zap.NewNop()}, snap)
+	require.NoError(t, err)
+	etcdPut(t, e.endpoint(), "/registry/test", "after-backup")
+
+	restored := filepath.Join(n.root, "var/lib/etcd-restored")
+	peer := "http://127.0.0.1:" + strconv.Itoa(e.PeerPort)
+	require.NoError(t, snapshot.NewV3(zap.NewNop()).Restore(snapshot.RestoreConfig{
+		SnapshotPath: snap, Name: "controlplane", OutputDataDir: restored,
+		PeerURLs: []string{peer}, InitialCluster: "controlplane=" + peer, InitialClusterToken: "etcd-cluster",
+	}))
+
+	e.HostPath = restored
+	n.writeManifest(t, "etcd.yaml", e.manifest(t))
+	second := n.waitReady(t, "etcd.yaml", first.PID)
+	require.True(t, processGone(first.PID), "the old etcd was stopped")
+	require.Equal(t, 0, second.Restarts, "a changed manifest is a new pod")
+	require.Equal(t, "before-backup", etcdGet(t, e.endpoint(), "/registry/test"), "etcd serves the restored directory")
+	_, err = os.Stat(filepath.Join(orig, "member"))
+	require.NoError(t, err, "the old data directory is untouched")
+}
+
+func TestDataDirOutsideMountsIsLostOnRestart(t *testing.T) {
+	requireIntegration(t)
+	n := startAgent(t)
+	hostDir := filepath.Join(n.root, "var/lib/etcd")
+	e := newEtcdPod(t, hostDir)
+	e.DataDir = "/var/lib/etcd-restored" // only --data-dir changed: not on the volume
+	n.writeManifest(t, "etcd.yaml", e.manifest(t))
+	first := n.waitReady(t, "etcd.yaml", 0)
+	etcdPut(t, e.endpoint(), "k", "v")
+	require.Equal(t, "v", etcdGet(t, e.endpoint(), "k"))
+
+	entries, err := os.ReadDir(hostDir)
+	require.NoError(t, err)
+	require.Empty(t, entries, "nothing was written to the hostPath")
+	scratch := filepath.Join(n.cfg.ContainerDir, "etcd-controlplane-0/rootfs/var/lib/etcd-restored/member")
+	_, err = os.Stat(scratch)
+	require.NoError(t, err, "the data is on the container's own filesystem")
+
+	require.NoError(t, syscall.Kill(first.PID, syscall.SIGKILL))
+	second := n.waitReady(t, "etcd.yaml", first.PID)
+	require.Equal(t, 1, second.Restarts)
+	require.Equal(t, 128+9, second.LastExitCode)
+	require.Equal(t, "", etcdGet(t, e.endpoint(), "k"), "the restarted etcd started empty")
+	_, err = os.Stat(filepath.Join(n.cfg.ContainerDir, "etcd-controlplane-0"))
+	require.ErrorIs(t, err, os.ErrNotExist, "the replaced container's filesystem is deleted")
+}
+
+func TestCrashingContainerBacksOffAndKeepsPreviousLog(t *testing.T) {
+	requireIntegration(t)
+	n := startAgent(t)
+	n.writeManifest(t, "crash.yaml", shellPod("crash", "echo run on stdout; echo boom on stderr >&2; exit 3"))
+	s := n.waitPod(t, "crash.yaml", 20*time.Second, "in CrashLoopBackOff", func(s PodStatus, ok bool) bool {
+		return s.Reason == reasonCrashLoopBackOff
+	})
+	require.Equal(t, 2, s.Restarts, "the first restart is immediate, the second waits")
+	require.Equal(t, 3, s.LastExitCode)
+	require.Equal(t, "Running", s.Phase)
+	require.False(t, s.Ready)
+	require.Contains(t, s.Message, "back-off 10s restarting failed container=crash pod=crash-controlplane_kube-system")
+
+	s = n.waitPod(t, "crash.yaml", 20*time.Second, "restarted a third time", func(s PodStatus, ok bool) bool { return s.Restarts >= 3 })
+	require.Contains(t, s.Message, "back-off 20s")
+	dirs, err := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_crash-controlplane_*", "crash"))
+	require.NoError(t, err)
+	require.Len(t, dirs, 1)
+	logs, err := filepath.Glob(filepath.Join(dirs[0], "*.log"))
+	require.NoError(t, err)
+	var names []string
+	for _, l := range logs {
+		names = append(names, filepath.Base(l))
+	}
+	require.Equal(t, []string{"1.log", "2.log"}, names, "the current and the previous run are kept")
+	data, err := os.ReadFile(filepath.Join(dirs[0], "1.log"))
+	require.NoError(t, err)
+	require.Regexp(t, `(?m)^\S+ stdout F run on stdout$`, string(data))
+	require.Regexp(t, `(?m)^\S+ stderr F boom on stderr$`, string(data))
+}
+
+func TestRemovedManifestStopsPod(t *testing.T) {
+	requireIntegration(t)
+	n := startAgent(t)
+	n.writeManifest(t, "sleeper.yaml", shellPod("sleeper", "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.1; done"))
+	s := n.waitReady(t, "sleeper.yaml", 0)
+	require.NoError(t, os.Remove(filepath.Join(n.cfg.ManifestDir, "sleeper.yaml")))
+	n.waitPod(t, "sleeper.yaml", 5*time.Second, "gone from the status", func(_ PodStatus, ok bool) bool { return !ok })
+	require.Eventually(t, func() bool { return processGone(s.PID) }, 15*time.Second, 100*time.Millisecond)
+	require.Eventually(t, func() bool {
+		_, err := os.Stat(filepath.Join(n.cfg.ContainerDir, "sleeper-controlplane-0"))
+		return os.IsNotExist(err)
+	}, 5*time.Second, 100*time.Millisecond, "the container's filesystem is deleted")
+	logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_sleeper-controlplane_*", "sleeper", "0.log"))
+	require.Len(t, logs, 1)
+	data, err := os.ReadFile(logs[0])
+	require.NoError(t, err)
+	require.Contains(t, string(data), "stdout F got TERM", "the container got SIGTERM first")
+}

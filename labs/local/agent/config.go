@@ -1,0 +1,58 @@
+// Package agent is the lab node's agent: it does the kubelet's job for
+// static pods. It watches the manifest directory, runs each pod's
+// containers as processes in their own mount namespaces, restarts them
+// with the kubelet's back-off, writes their logs where the kubelet does,
+// keeps a status file for the host, and publishes the Node object and the
+// mirror pods once the API server answers.
+//
+// Liveness and startup probes are not run: a container is restarted only
+// when its process exits. Readiness is probed (see probe.go). Init
+// containers, ephemeral containers and volume types other than hostPath
+// and emptyDir are not supported; a manifest that uses them fails with a
+// clear reason.
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+)
+
+// Config says where the agent finds manifests and executables and where it
+// writes logs, status and scratch filesystems. Paths are node paths.
+type Config struct {
+	NodeName     string            `json:"nodeName"`
+	NodeIP       string            `json:"nodeIP"`
+	ManifestDir  string            `json:"manifestDir"`  // /etc/kubernetes/manifests
+	PodLogDir    string            `json:"podLogDir"`    // /var/log/pods
+	StatusFile   string            `json:"statusFile"`   // /run/ckat/pods.json
+	ContainerDir string            `json:"containerDir"` // /run/ckat/containers (scratch roots)
+	Kubeconfig   string            `json:"kubeconfig"`   // /etc/kubernetes/kubelet.conf
+	Binaries     map[string]string `json:"binaries"`     // command name -> executable, e.g. "etcd" -> /run/ckat/bin/ckat
+}
+
+// ReadConfig reads a Config from a JSON file and checks it.
+func ReadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("reading agent config: %w", err)
+	}
+	var cfg Config
+	if err := json.Unmarshal(data, &cfg); err != nil {
+		return Config{}, fmt.Errorf("agent config %s: %w", path, err)
+	}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks that the fields the agent cannot do without are set.
+func (c Config) Validate() error {
+	for _, f := range []struct{ name, value string }{
+		{"nodeName", c.NodeName}, {"manifestDir", c.ManifestDir}, {"podLogDir", c.PodLogDir},
+		{"statusFile", c.StatusFile}, {"containerDir", c.ContainerDir},
+	} {
+		if f.value == "" {
+			return fmt.Errorf("agent config: %s is not set", f.name)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,129 @@
+package agent
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Container logs are written in the CRI format the kubelet's runtimes use:
+// "TIMESTAMP STREAM TAG MESSAGE", TAG F for a full line, P for a partial one.
+
+// maxLogLine is the longest piece written as one log line; longer lines
+// are split into partial (P) lines, as containerd does.
+const maxLogLine = 16 * 1024
+
+// podLogDir is the kubelet's log directory for a pod.
+func podLogDir(root, namespace, name, uid string) string {
+	return filepath.Join(root, namespace+"_"+name+"_"+uid)
+}
+
+// containerLogPath is the log of one run of a container.
+func containerLogPath(podDir, container string, restart int) string {
+	return filepath.Join(podDir, container, strconv.Itoa(restart)+".log")
+}
+
+// criLogWriter serialises timestamped lines from a container's stdout and
+// stderr into one log file.
+type criLogWriter struct {
+	mu sync.Mutex
+	f  *os.File
+	wg sync.WaitGroup
+}
+
+// openContainerLog creates the log of run restart and removes runs older
+// than the previous one.
+func openContainerLog(podDir, container string, restart int) (*criLogWriter, error) {
+	path := containerLogPath(podDir, container, restart)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("creating log directory: %w", err)
+	}
+	if restart >= 2 {
+		old, _ := filepath.Glob(filepath.Join(podDir, container, "*.log"))
+		for _, o := range old {
+			n, err := strconv.Atoi(trimExt(filepath.Base(o)))
+			if err == nil && n < restart-1 {
+				os.Remove(o)
+			}
+		}
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
+	if err != nil {
+		return nil, fmt.Errorf("creating container log: %w", err)
+	}
+	return &criLogWriter{f: f}, nil
+}
+
+func trimExt(name string) string { return name[:len(name)-len(filepath.Ext(name))] }
+
+// pipe returns the write end of a pipe whose lines go to the log tagged
+// with stream ("stdout" or "stderr").
+func (w *criLogWriter) pipe(stream string) (*os.File, error) {
+	r, wr, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	w.wg.Add(1)
+	go func() {
+		defer w.wg.Done()
+		defer r.Close()
+		w.copy(stream, r)
+	}()
+	return wr, nil
+}
+
+func (w *criLogWriter) copy(stream string, r io.Reader) {
+	br := bufio.NewReaderSize(r, maxLogLine)
+	for {
+		line, err := br.ReadSlice('\n')
+		if len(line) > 0 {
+			tag := "P"
+			if line[len(line)-1] == '\n' {
+				tag = "F"
+				line = line[:len(line)-1]
+			} else if errors.Is(err, io.EOF) {
+				tag = "F"
+			}
+			w.write(stream, tag, line)
+		}
+		if err != nil && !errors.Is(err, bufio.ErrBufferFull) {
+			return
+		}
+	}
+}
+
+func (w *criLogWriter) write(stream, tag string, msg []byte) {
+	ts := time.Now().UTC().Format(time.RFC3339Nano)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	buf := make([]byte, 0, len(ts)+len(stream)+len(msg)+5)
+	buf = append(buf, ts...)
+	buf = append(buf, ' ')
+	buf = append(buf, stream...)
+	buf = append(buf, ' ')
+	buf = append(buf, tag...)
+	buf = append(buf, ' ')
+	buf = append(buf, msg...)
+	buf = append(buf, '\n')
+	w.f.Write(buf)
+}
+
+// close waits up to timeout for the streams to drain (a child that kept
+// them open is not waited for) and closes the file.
+func (w *criLogWriter) close(timeout time.Duration) {
+	done := make(chan struct{})
+	go func() { w.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.f.Close()
+}

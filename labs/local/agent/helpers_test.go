@@ -1,0 +1,259 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"text/template"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckat/ckat/internal/log"
+)
+
+// TestMain lets the test binary stand in for ckat as the agent's
+// `__container` helper, the one part of ckat the agent re-executes.
+func TestMain(m *testing.M) {
+	if len(os.Args) == 3 && os.Args[1] == "__container" {
+		err := ContainerMain(os.Args[2])
+		fmt.Fprintln(os.Stderr, "container:", err)
+		os.Exit(127)
+	}
+	os.Exit(m.Run())
+}
+
+// ckatBinary is bin/ckat, which runs etcd as a static pod.
+func ckatBinary(t *testing.T) string {
+	t.Helper()
+	dir := os.Getenv("CKAT_BIN_DIR")
+	if dir == "" {
+		_, file, _, _ := runtime.Caller(0)
+		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "bin")
+	}
+	p := filepath.Join(dir, "ckat")
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("%s is missing: run make build", p)
+	}
+	return p
+}
+
+// requireIntegration skips under -short and where mounts cannot be made.
+func requireIntegration(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: runs real processes")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("the agent makes mounts: run as root")
+	}
+}
+
+// syncBuffer is a log sink tests can read while the agent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testNode is an agent running on temporary directories.
+type testNode struct {
+	cfg  Config
+	logs *syncBuffer
+	root string
+}
+
+// startAgent runs the agent until the test ends.
+func startAgent(t *testing.T) *testNode {
+	t.Helper()
+	root := t.TempDir()
+	n := &testNode{root: root, logs: &syncBuffer{}, cfg: Config{
+		NodeName:     "controlplane",
+		NodeIP:       "127.0.0.1",
+		ManifestDir:  filepath.Join(root, "etc/kubernetes/manifests"),
+		PodLogDir:    filepath.Join(root, "var/log/pods"),
+		StatusFile:   filepath.Join(root, "run/ckat/pods.json"),
+		ContainerDir: filepath.Join(root, "run/ckat/containers"),
+		Binaries:     map[string]string{"etcd": ckatBinary(t)},
+	}}
+	require.NoError(t, os.MkdirAll(n.cfg.ManifestDir, 0o755))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, n.cfg, log.New(n.logs, 1)) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			require.NoError(t, err)
+		case <-time.After(30 * time.Second):
+			t.Error("the agent did not stop within 30s")
+		}
+		if t.Failed() {
+			t.Logf("agent log:\n%s", n.logs.String())
+		}
+	})
+	return n
+}
+
+// writeManifest writes a manifest into the manifest directory.
+func (n *testNode) writeManifest(t *testing.T, name, content string) {
+	t.Helper()
+	tmp := filepath.Join(n.cfg.ManifestDir, "."+name+".tmp")
+	require.NoError(t, os.WriteFile(tmp, []byte(content), 0o644))
+	require.NoError(t, os.Rename(tmp, filepath.Join(n.cfg.ManifestDir, name)))
+}
+
+// status reads the status file.
+func (n *testNode) status(t *testing.T) map[string]PodStatus {
+	t.Helper()
+	data, err := os.ReadFile(n.cfg.StatusFile)
+	if os.IsNotExist(err) {
+		return nil // the agent has not started yet
+	}
+	require.NoError(t, err)
+	list, err := ParseStatus(data)
+	require.NoError(t, err)
+	out := map[string]PodStatus{}
+	for _, s := range list {
+		out[s.Manifest] = s
+	}
+	return out
+}
+
+// waitPod waits until the pod of manifest file satisfies cond.
+func (n *testNode) waitPod(t *testing.T, file string, timeout time.Duration, what string, cond func(PodStatus, bool) bool) PodStatus {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		s, ok := n.status(t)[file]
+		if cond(s, ok) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not %s after %s; status: %+v", file, what, timeout, s)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// waitReady waits for a running, ready pod other than the one with pid
+// notPID, and returns it.
+func (n *testNode) waitReady(t *testing.T, file string, notPID int) PodStatus {
+	t.Helper()
+	return n.waitPod(t, file, 60*time.Second, "ready", func(s PodStatus, ok bool) bool {
+		return ok && s.Ready && s.PID != 0 && s.PID != notPID
+	})
+}
+
+// freePorts returns n TCP ports free on 127.0.0.1.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var out []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		ls = append(ls, l)
+		out = append(out, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return out
+}
+
+// etcdPod is the parameters of a test etcd manifest shaped like kubeadm's.
+type etcdPod struct {
+	ClientPort, PeerPort, MetricsPort int
+	DataDir                           string // --data-dir
+	HostPath                          string // the etcd-data volume's hostPath
+}
+
+func newEtcdPod(t *testing.T, hostPath string) etcdPod {
+	p := freePorts(t, 3)
+	return etcdPod{ClientPort: p[0], PeerPort: p[1], MetricsPort: p[2], DataDir: "/var/lib/etcd", HostPath: hostPath}
+}
+
+func (e etcdPod) endpoint() string { return fmt.Sprintf("http://127.0.0.1:%d", e.ClientPort) }
+
+var etcdManifest = template.Must(template.New("etcd").Parse(`apiVersion: v1
+kind: Pod
+metadata:
+  labels:
+    component: etcd
+    tier: control-plane
+  name: etcd
+  namespace: kube-system
+spec:
+  containers:
+  - command:
+    - etcd
+    - --advertise-client-urls=http://127.0.0.1:{{.ClientPort}}
+    - --data-dir={{.DataDir}}
+    - --initial-advertise-peer-urls=http://127.0.0.1:{{.PeerPort}}
+    - --initial-cluster=controlplane=http://127.0.0.1:{{.PeerPort}}
+    - --listen-client-urls=http://127.0.0.1:{{.ClientPort}}
+    - --listen-metrics-urls=http://127.0.0.1:{{.MetricsPort}}
+    - --listen-peer-urls=http://127.0.0.1:{{.PeerPort}}
+    - --name=controlplane
+    - --snapshot-count=10000
+    image: registry.k8s.io/etcd:3.7.3-0
+    name: etcd
+    readinessProbe:
+      httpGet:
+        host: 127.0.0.1
+        path: /readyz
+        port: {{.MetricsPort}}
+        scheme: HTTP
+    volumeMounts:
+    - mountPath: /var/lib/etcd
+      name: etcd-data
+  hostNetwork: true
+  priorityClassName: system-node-critical
+  volumes:
+  - hostPath:
+      path: {{.HostPath}}
+      type: DirectoryOrCreate
+    name: etcd-data
+`))
+
+func (e etcdPod) manifest(t *testing.T) string {
+	var b bytes.Buffer
+	require.NoError(t, etcdManifest.Execute(&b, e))
+	return b.String()
+}
+
+// shellPod is a manifest running a shell script.
+func shellPod(name, script string) string {
+	js, _ := json.Marshal(script)
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata:
+  name: %s
+  namespace: kube-system
+spec:
+  hostNetwork: true
+  containers:
+  - name: %s
+    image: busybox
+    command: ["sh", "-c", %s]
+`, name, name, js)
+}

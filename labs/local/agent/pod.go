@@ -1,0 +1,250 @@
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// Container reasons, as the kubelet reports them.
+const (
+	reasonCrashLoopBackOff  = "CrashLoopBackOff"
+	reasonContainerCreating = "ContainerCreating"
+	reasonFailedMount       = "FailedMount"
+	reasonStartError        = "StartError"
+	reasonCompleted         = "Completed"
+	reasonError             = "Error"
+	reasonInvalidManifest   = "InvalidManifest"
+)
+
+// maxGrace caps a pod's termination grace period.
+const maxGrace = 10 * time.Second
+
+// containerState is what the agent knows of one container of a pod.
+type containerState struct {
+	Name      string
+	Running   bool
+	Ready     bool
+	Reason    string // waiting or terminated reason
+	Message   string
+	Restarts  int
+	PID       int
+	StartedAt time.Time
+	// Last is the previous run's end, if any.
+	Last *terminated
+}
+
+// terminated is how a run of a container ended.
+type terminated struct {
+	ExitCode   int
+	Reason     string
+	StartedAt  time.Time
+	FinishedAt time.Time
+}
+
+// podWorker runs one static pod until it is stopped.
+type podWorker struct {
+	a      *agent
+	file   string
+	hash   string
+	pod    *corev1.Pod
+	cancel context.CancelFunc
+	done   chan struct{}
+
+	mu         sync.Mutex
+	containers []*containerState
+	startedAt  time.Time
+}
+
+// startPod starts a worker for pod once after is closed (the previous
+// worker of the same manifest has stopped).
+func (a *agent) startPod(ctx context.Context, m manifest, after <-chan struct{}) *podWorker {
+	ctx, cancel := context.WithCancel(ctx)
+	w := &podWorker{a: a, file: m.File, hash: m.Hash, pod: m.Pod, cancel: cancel, done: make(chan struct{}), startedAt: time.Now()}
+	for _, c := range m.Pod.Spec.Containers {
+		w.containers = append(w.containers, &containerState{Name: c.Name, Reason: reasonContainerCreating})
+	}
+	go w.run(ctx, after)
+	return w
+}
+
+// stop asks the worker to stop its containers; done closes when they have.
+func (w *podWorker) stop() { w.cancel() }
+
+func (w *podWorker) run(ctx context.Context, after <-chan struct{}) {
+	defer close(w.done)
+	defer w.a.statusChanged()
+	if after != nil {
+		<-after
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	w.a.log.V(0).Infof("starting static pod %s/%s from %s", w.pod.Namespace, w.pod.Name, w.file)
+	var wg sync.WaitGroup
+	for i := range w.pod.Spec.Containers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.runContainer(ctx, i)
+		}()
+	}
+	wg.Wait()
+	if err := removeScratch(w.emptyDirRoot()); err != nil {
+		w.a.log.Warnf("%v", err)
+	}
+	w.a.log.V(0).Infof("stopped static pod %s/%s", w.pod.Namespace, w.pod.Name)
+}
+
+func (w *podWorker) emptyDirRoot() string {
+	return filepath.Join(w.a.cfg.ContainerDir, w.pod.Name+".volumes")
+}
+
+// scratchDir is a run's scratch directory: ContainerDir/POD-RESTART, with
+// the container's name in between when the pod has several.
+func (w *podWorker) scratchDir(c *corev1.Container, restart int) string {
+	name := w.pod.Name
+	if len(w.pod.Spec.Containers) > 1 {
+		name += "-" + c.Name
+	}
+	return filepath.Join(w.a.cfg.ContainerDir, name+"-"+strconv.Itoa(restart))
+}
+
+// update changes container i's state and rewrites the status file.
+func (w *podWorker) update(i int, f func(*containerState)) {
+	w.mu.Lock()
+	f(w.containers[i])
+	w.mu.Unlock()
+	w.a.statusChanged()
+}
+
+// runContainer runs container i with restart policy Always and the
+// kubelet's back-off until ctx is cancelled.
+func (w *podWorker) runContainer(ctx context.Context, i int) {
+	c := &w.pod.Spec.Containers[i]
+	podDir := podLogDir(w.a.cfg.PodLogDir, w.pod.Namespace, w.pod.Name, string(w.pod.UID))
+	grace := maxGrace
+	if g := w.pod.Spec.TerminationGracePeriodSeconds; g != nil && time.Duration(*g)*time.Second < grace {
+		grace = time.Duration(*g) * time.Second
+	}
+	var b backoff
+	prevScratch := ""
+	defer func() {
+		if prevScratch != "" {
+			if err := removeScratch(prevScratch); err != nil {
+				w.a.log.Warnf("%v", err)
+			}
+		}
+	}()
+	for restart := 0; ctx.Err() == nil; {
+		mounts, err := prepareMounts(w.pod, c, w.emptyDirRoot())
+		if err != nil {
+			w.update(i, func(s *containerState) { s.Reason, s.Message = reasonFailedMount, err.Error() })
+			w.a.logOnce(w.pod.Name+"/"+c.Name+"/mount", "pod %s: %v", w.pod.Name, err)
+			sleep(ctx, 2*time.Second)
+			continue
+		}
+		w.a.forget(w.pod.Name + "/" + c.Name + "/mount")
+		if prevScratch != "" {
+			if err := removeScratch(prevScratch); err != nil {
+				w.a.log.Warnf("%v", err)
+			}
+		}
+		scratch := w.scratchDir(c, restart)
+		prevScratch = scratch
+		logw, err := openContainerLog(podDir, c.Name, restart)
+		var p *process
+		if err == nil {
+			spec := w.a.containerSpecFor(w.pod, c, filepath.Join(scratch, "rootfs"), mounts)
+			p, err = w.a.startProcess(scratch, spec, logw)
+		}
+		var ran time.Duration
+		var exit terminated
+		if err != nil {
+			now := time.Now()
+			exit = terminated{ExitCode: 128, Reason: reasonStartError, StartedAt: now, FinishedAt: now}
+			msg := err.Error()
+			var se *startError
+			if !errors.As(err, &se) {
+				msg = "failed to start container: " + msg
+			}
+			if logw != nil {
+				logw.write("stderr", "F", []byte(msg))
+				logw.close(0)
+			}
+			w.a.log.Warnf("pod %s: container %s: %s", w.pod.Name, c.Name, msg)
+			w.update(i, func(s *containerState) { s.Message = msg })
+		} else {
+			w.update(i, func(s *containerState) {
+				s.Running, s.Ready, s.Reason, s.Message = true, false, "", ""
+				s.PID, s.StartedAt = p.cmd.Process.Pid, p.started
+			})
+			probeCtx, stopProbe := context.WithCancel(ctx)
+			go w.probe(probeCtx, i, c, p.cmd.Process.Pid)
+			select {
+			case <-p.exited:
+			case <-ctx.Done():
+				p.stop(grace)
+			}
+			stopProbe()
+			p.log.close(time.Second)
+			ran = time.Since(p.started)
+			exit = terminated{ExitCode: p.exitCode(), StartedAt: p.started, FinishedAt: time.Now()}
+			exit.Reason = reasonError
+			if exit.ExitCode == 0 {
+				exit.Reason = reasonCompleted
+			}
+			if ctx.Err() == nil {
+				w.a.log.V(0).Infof("pod %s: container %s exited with code %d after %s", w.pod.Name, c.Name, exit.ExitCode, ran.Round(time.Millisecond))
+			}
+		}
+		wait := b.exited(ran)
+		w.update(i, func(s *containerState) {
+			s.Running, s.Ready, s.PID = false, false, 0
+			s.Last = &exit
+			s.Reason = exit.Reason
+			if ctx.Err() == nil {
+				s.Restarts++
+			}
+			if wait > 0 {
+				s.Reason = reasonCrashLoopBackOff
+				s.Message = fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", wait, c.Name, w.pod.Name, w.pod.Namespace, w.pod.UID)
+			}
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		restart++
+		sleep(ctx, wait)
+	}
+}
+
+// sleep waits for d or until ctx is cancelled.
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// snapshot returns a copy of the pod's container states.
+func (w *podWorker) snapshot() []containerState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]containerState, len(w.containers))
+	for i, c := range w.containers {
+		out[i] = *c
+	}
+	return out
+}

@@ -1,0 +1,122 @@
+package agent
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// PodStatus is one static pod in the status file the agent keeps for the
+// host (Config.StatusFile).
+type PodStatus struct {
+	Name         string     `json:"name"`
+	Namespace    string     `json:"namespace"`
+	Manifest     string     `json:"manifest"`
+	Phase        string     `json:"phase"` // Running, Pending or Failed
+	Ready        bool       `json:"ready"`
+	Restarts     int        `json:"restarts"`
+	PID          int        `json:"pid,omitempty"`
+	StartedAt    *time.Time `json:"startedAt,omitempty"`
+	LastExitCode int        `json:"lastExitCode"`
+	Reason       string     `json:"reason,omitempty"`
+	Message      string     `json:"message,omitempty"`
+}
+
+// ParseStatus decodes a status file.
+func ParseStatus(data []byte) ([]PodStatus, error) {
+	var out []PodStatus
+	if err := json.Unmarshal(data, &out); err != nil {
+		return nil, fmt.Errorf("node agent status: %w", err)
+	}
+	return out, nil
+}
+
+// status is the pod's status-file entry.
+func (w *podWorker) status() PodStatus {
+	cs := w.snapshot()
+	st := PodStatus{Name: w.pod.Name, Namespace: w.pod.Namespace, Manifest: w.file, Phase: "Running", Ready: true}
+	everRan := false
+	for i, c := range cs {
+		st.Restarts += c.Restarts
+		if c.Running || (c.Last != nil && c.Last.Reason != reasonStartError) {
+			everRan = true
+		}
+		if !c.Ready {
+			st.Ready = false
+		}
+		if c.Last != nil && (st.LastExitCode == 0 || i == 0) {
+			st.LastExitCode = c.Last.ExitCode
+		}
+		if c.Running {
+			if st.PID == 0 {
+				st.PID = c.PID
+				t := c.StartedAt.UTC()
+				st.StartedAt = &t
+			}
+			continue
+		}
+		if st.Reason == "" {
+			st.Reason, st.Message = c.Reason, c.Message
+		}
+	}
+	if !everRan {
+		st.Phase = "Pending"
+	}
+	return st
+}
+
+// statusChanged rewrites the status file if it changed.
+func (a *agent) statusChanged() {
+	a.statusMu.Lock()
+	defer a.statusMu.Unlock()
+	a.mu.Lock()
+	var list []PodStatus
+	for _, w := range a.pods {
+		list = append(list, w.status())
+	}
+	for _, m := range a.invalid {
+		list = append(list, PodStatus{Name: trimExt(m.File), Manifest: m.File, Phase: "Failed",
+			Reason: reasonInvalidManifest, Message: m.Err.Error()})
+	}
+	a.mu.Unlock()
+	sort.Slice(list, func(i, j int) bool { return list[i].Manifest < list[j].Manifest })
+	if list == nil {
+		list = []PodStatus{}
+	}
+	data, _ := json.MarshalIndent(list, "", "  ")
+	data = append(data, '\n')
+	if string(data) == string(a.lastStatus) {
+		return
+	}
+	if err := writeFileAtomic(a.cfg.StatusFile, data); err != nil {
+		a.logOnce("status", "writing status file: %v", err)
+		return
+	}
+	a.lastStatus = data
+}
+
+// writeFileAtomic replaces path with data so that readers see the old or
+// the new content, never a part.
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return err
+	}
+	os.Chmod(tmp.Name(), 0o644)
+	return os.Rename(tmp.Name(), path)
+}

@@ -1,0 +1,194 @@
+package agent
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// bindMount is one volume mount of a container: a node path bound at a
+// container path.
+type bindMount struct {
+	Source   string `json:"source"` // node path
+	Target   string `json:"target"` // container path
+	ReadOnly bool   `json:"readOnly,omitempty"`
+	File     bool   `json:"file,omitempty"` // Source is not a directory
+}
+
+// ResolvePath returns the node path at which a path inside a container of
+// pod is stored, following the container's volumeMounts (the longest
+// mountPath containing the path wins), and whether it is on a hostPath
+// volume at all. A path on no hostPath volume lives on the container's
+// own filesystem, which is gone when the container is replaced.
+func ResolvePath(pod *corev1.Pod, container, containerPath string) (string, bool) {
+	c := findContainer(pod, container)
+	if c == nil {
+		return "", false
+	}
+	p := path.Clean("/" + containerPath)
+	best, bestLen := "", -1
+	for _, m := range c.VolumeMounts {
+		mp := path.Clean(m.MountPath)
+		rel, ok := under(p, mp)
+		if !ok || len(mp) <= bestLen {
+			continue
+		}
+		v := findVolume(pod, m.Name)
+		if v == nil || v.HostPath == nil {
+			best, bestLen = "", len(mp) // an emptyDir hides the volumes below it
+			continue
+		}
+		best = path.Join(v.HostPath.Path, m.SubPath, rel)
+		bestLen = len(mp)
+	}
+	return best, best != ""
+}
+
+// under returns p relative to dir if p is dir or inside it.
+func under(p, dir string) (string, bool) {
+	if dir == "/" {
+		return strings.TrimPrefix(p, "/"), true
+	}
+	if p == dir {
+		return "", true
+	}
+	if strings.HasPrefix(p, dir+"/") {
+		return p[len(dir)+1:], true
+	}
+	return "", false
+}
+
+func findContainer(pod *corev1.Pod, name string) *corev1.Container {
+	for i := range pod.Spec.Containers {
+		if pod.Spec.Containers[i].Name == name {
+			return &pod.Spec.Containers[i]
+		}
+	}
+	return nil
+}
+
+func findVolume(pod *corev1.Pod, name string) *corev1.Volume {
+	for i := range pod.Spec.Volumes {
+		if pod.Spec.Volumes[i].Name == name {
+			return &pod.Spec.Volumes[i]
+		}
+	}
+	return nil
+}
+
+// volumeError is a volume that cannot be set up; the pod waits with reason
+// FailedMount, as the kubelet's does, until it can.
+type volumeError struct{ msg string }
+
+func (e *volumeError) Error() string { return e.msg }
+
+// prepareMounts checks and creates each hostPath as its type asks and
+// returns the container's bind mounts, parents before children.
+// emptyDir volumes are directories under emptyDirRoot.
+func prepareMounts(pod *corev1.Pod, c *corev1.Container, emptyDirRoot string) ([]bindMount, error) {
+	var out []bindMount
+	for _, m := range c.VolumeMounts {
+		v := findVolume(pod, m.Name)
+		var src string
+		var file bool
+		switch {
+		case v.HostPath != nil:
+			var err error
+			file, err = checkHostPath(m.Name, v.HostPath)
+			if err != nil {
+				return nil, err
+			}
+			src = v.HostPath.Path
+		case v.EmptyDir != nil:
+			src = filepath.Join(emptyDirRoot, v.Name)
+			if err := os.MkdirAll(src, 0o777); err != nil {
+				return nil, fmt.Errorf("creating emptyDir %q: %w", v.Name, err)
+			}
+		}
+		if m.SubPath != "" {
+			src = filepath.Join(src, m.SubPath)
+			if err := os.MkdirAll(src, 0o755); err != nil {
+				return nil, &volumeError{fmt.Sprintf("volume %q: subPath %q: %v", m.Name, m.SubPath, err)}
+			}
+			file = false
+		}
+		out = append(out, bindMount{Source: src, Target: path.Clean(m.MountPath), ReadOnly: m.ReadOnly, File: file})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		return strings.Count(out[i].Target, "/") < strings.Count(out[j].Target, "/")
+	})
+	return out, nil
+}
+
+// checkHostPath applies a hostPath volume's type and says whether the path
+// is a file. Messages read like the kubelet's FailedMount events.
+func checkHostPath(volume string, hp *corev1.HostPathVolumeSource) (file bool, err error) {
+	t := corev1.HostPathUnset
+	if hp.Type != nil {
+		t = *hp.Type
+	}
+	p := hp.Path
+	st, statErr := os.Stat(p)
+	fail := func(format string, args ...any) (bool, error) {
+		return false, &volumeError{fmt.Sprintf("MountVolume.SetUp failed for volume %q : ", volume) + fmt.Sprintf(format, args...)}
+	}
+	if statErr != nil && !errors.Is(statErr, fs.ErrNotExist) {
+		return fail("%v", statErr)
+	}
+	exists := statErr == nil
+	switch t {
+	case corev1.HostPathUnset, corev1.HostPathDirectoryOrCreate:
+		if !exists {
+			if err := os.MkdirAll(p, 0o755); err != nil {
+				return fail("creating %s: %v", p, err)
+			}
+			return false, nil
+		}
+		if t == corev1.HostPathDirectoryOrCreate && !st.IsDir() {
+			return fail("hostPath type check failed: %s is not a directory", p)
+		}
+		return !st.IsDir(), nil
+	case corev1.HostPathDirectory:
+		if !exists || !st.IsDir() {
+			return fail("hostPath type check failed: %s is not a directory", p)
+		}
+		return false, nil
+	case corev1.HostPathFileOrCreate:
+		if !exists {
+			f, err := os.OpenFile(p, os.O_CREATE|os.O_WRONLY, 0o644)
+			if err != nil {
+				return fail("creating file %s: %v", p, err)
+			}
+			f.Close()
+			return true, nil
+		}
+		if st.IsDir() {
+			return fail("hostPath type check failed: %s is not a file", p)
+		}
+		return true, nil
+	case corev1.HostPathFile:
+		if !exists || !st.Mode().IsRegular() {
+			return fail("hostPath type check failed: %s is not a file", p)
+		}
+		return true, nil
+	case corev1.HostPathSocket:
+		if !exists || st.Mode()&fs.ModeSocket == 0 {
+			return fail("hostPath type check failed: %s is not a socket file", p)
+		}
+		return true, nil
+	case corev1.HostPathCharDev, corev1.HostPathBlockDev:
+		if !exists || st.Mode()&fs.ModeDevice == 0 {
+			return fail("hostPath type check failed: %s is not a %s", p, t)
+		}
+		return true, nil
+	default:
+		return fail("unknown hostPath type %q", t)
+	}
+}
