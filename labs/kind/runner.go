@@ -7,8 +7,8 @@ import (
 	"io"
 	"os/exec"
 
-	kindexec "sigs.k8s.io/kind/pkg/exec"
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
+	kindexec "sigs.k8s.io/kind/pkg/exec"
 
 	"github.com/ckat/ckat/labs"
 )
