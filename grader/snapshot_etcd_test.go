@@ -217,4 +217,3 @@ func deployment(ns, name, image string) *appsv1.Deployment {
 		}}},
 	}
 }
-
