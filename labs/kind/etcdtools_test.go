@@ -22,8 +22,8 @@ func etcdNode(t *testing.T, etcdVersion, image string, tools ...string) *scripte
 	}
 	script := map[string]reply{
 		"crictl ps --name ^etcd$ --state Running --quiet --no-trunc": {stdout: etcdID + "\n"},
-		"crictl inspect " + etcdID: {stdout: strings.Replace(string(inspect), "registry.k8s.io/etcd:3.6.4-0", image, 1)},
-		"crictl exec " + etcdID + " etcd --version": {stdout: "etcd Version: " + etcdVersion + "\nGit SHA: 5400cdc\nGo Version: go1.23.11\nGo OS/Arch: linux/amd64\n"},
+		"crictl inspect " + etcdID:                                   {stdout: strings.Replace(string(inspect), "registry.k8s.io/etcd:3.6.4-0", image, 1)},
+		"crictl exec " + etcdID + " etcd --version":                  {stdout: "etcd Version: " + etcdVersion + "\nGit SHA: 5400cdc\nGo Version: go1.23.11\nGo OS/Arch: linux/amd64\n"},
 	}
 	minor := etcdVersion[:strings.LastIndex(etcdVersion, ".")]
 	for _, tool := range []string{"etcdctl", "etcdutl"} {
