@@ -1,0 +1,260 @@
+package grader
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+// objectKinds are the kinds an ObjectRef may name, and whether they are
+// namespaced.
+var objectKinds = map[string]bool{"Namespace": false, "ConfigMap": true, "Secret": true, "Deployment": true}
+
+// validateRefs checks object references for Validate.
+func validateRefs(check string, present, absent []ObjectRef) []error {
+	var errs []error
+	if check == "objects" && len(present)+len(absent) == 0 {
+		errs = append(errs, errors.New("objects needs at least one object in present or absent"))
+	}
+	for list, refs := range map[string][]ObjectRef{"present": present, "absent": absent} {
+		for i, ref := range refs {
+			field := fmt.Sprintf("%s.%s[%d]", check, list, i)
+			namespaced, known := objectKinds[ref.Kind]
+			switch {
+			case !known:
+				errs = append(errs, fmt.Errorf("%s.kind is %q; want Namespace, ConfigMap, Secret or Deployment", field, ref.Kind))
+				continue
+			case ref.Name == "":
+				errs = append(errs, fmt.Errorf("%s.name is required", field))
+			case namespaced && ref.Namespace == "":
+				errs = append(errs, fmt.Errorf("%s.namespace is required for a %s", field, ref.Kind))
+			case !namespaced && ref.Namespace != "":
+				errs = append(errs, fmt.Errorf("%s.namespace must be empty for a Namespace", field))
+			}
+			if len(ref.Data) > 0 && ref.Kind != "ConfigMap" && ref.Kind != "Secret" {
+				errs = append(errs, fmt.Errorf("%s.data is for a ConfigMap or Secret, not a %s", field, ref.Kind))
+			}
+			if ref.Image != "" && ref.Kind != "Deployment" {
+				errs = append(errs, fmt.Errorf("%s.image is for a Deployment, not a %s", field, ref.Kind))
+			}
+		}
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errs
+}
+
+// String names the object as kubectl would: "configmap default/app-config".
+func (r ObjectRef) String() string {
+	if r.Namespace == "" {
+		return strings.ToLower(r.Kind) + " " + r.Name
+	}
+	return fmt.Sprintf("%s %s/%s", strings.ToLower(r.Kind), r.Namespace, r.Name)
+}
+
+// Run GETs every object by name: a LIST could be answered from the API
+// server's watch cache, stale after a restore.
+func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
+	client, err := clientset(t.RESTConfig)
+	if err != nil {
+		return Result{Status: StatusError, Message: "could not look: " + err.Error()}
+	}
+	var ev []Evidence
+	var wrong, errs []string
+	for _, ref := range c.Present {
+		rows, problem, err := checkPresent(ctx, client, ref)
+		ev = append(ev, rows...)
+		switch {
+		case err != nil:
+			errs = append(errs, fmt.Sprintf("%s: %v", ref, err))
+		case problem != "":
+			wrong = append(wrong, problem)
+		}
+	}
+	for _, ref := range c.Absent {
+		_, err := getObject(ctx, client, ref)
+		source := "API server: GET " + ref.String()
+		switch {
+		case isNotFound(err, ref):
+			ev = append(ev, Evidence{Source: source, Field: "exists", Want: "no", Got: "no (404 NotFound)"})
+		case err != nil:
+			ev = append(ev, Evidence{Source: source, Field: "exists", Want: "no", Got: "unknown: " + err.Error()})
+			errs = append(errs, fmt.Sprintf("%s: %v", ref, err))
+		default:
+			ev = append(ev, Evidence{Source: source, Field: "exists", Want: "no", Got: "yes"})
+			wrong = append(wrong, ref.String()+" exists, but it was made after the backup and must be gone")
+		}
+	}
+	switch {
+	case len(wrong) > 0:
+		return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}
+	case len(errs) > 0:
+		return Result{Status: StatusError, Message: "could not look: " + strings.Join(errs, "; "), Evidence: ev}
+	}
+	return Result{Status: StatusPass, Evidence: ev,
+		Message: fmt.Sprintf("the API server serves the %d expected objects with their data and none of the %d that must be gone", len(c.Present), len(c.Absent))}
+}
+
+// checkPresent GETs ref and compares its data; it returns the evidence, a
+// problem when the object is wrong, or an error when it could not look.
+func checkPresent(ctx context.Context, client kubernetes.Interface, ref ObjectRef) ([]Evidence, string, error) {
+	source := "API server: GET " + ref.String()
+	obj, err := getObject(ctx, client, ref)
+	if isNotFound(err, ref) {
+		return []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "no (404 NotFound)"}},
+			ref.String() + " is missing", nil
+	}
+	if err != nil {
+		return []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "unknown: " + err.Error()}}, "", err
+	}
+	ev := []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "yes"}}
+	var diffs []string
+	switch o := obj.(type) {
+	case map[string]string:
+		rows, d := compareData(source, ref, o)
+		ev, diffs = append(ev, rows...), d
+	case string:
+		ev = append(ev, Evidence{Source: source, Field: "spec.template.spec.containers[0].image", Want: ref.Image, Got: o})
+		if o != ref.Image {
+			diffs = append(diffs, fmt.Sprintf("image is %q, want %q", o, ref.Image))
+		}
+	}
+	if len(diffs) > 0 {
+		return ev, fmt.Sprintf("%s differs: %s", ref, strings.Join(diffs, ", ")), nil
+	}
+	return ev, "", nil
+}
+
+// getObject GETs ref and returns what is compared: a ConfigMap's or
+// Secret's data (Secret values as text), a Deployment's first image, or nil.
+func getObject(ctx context.Context, client kubernetes.Interface, ref ObjectRef) (any, error) {
+	get := metav1.GetOptions{}
+	switch ref.Kind {
+	case "Namespace":
+		_, err := client.CoreV1().Namespaces().Get(ctx, ref.Name, get)
+		return nil, err
+	case "ConfigMap":
+		cm, err := client.CoreV1().ConfigMaps(ref.Namespace).Get(ctx, ref.Name, get)
+		if err != nil {
+			return nil, err
+		}
+		data := map[string]string{}
+		for k, v := range cm.Data {
+			data[k] = v
+		}
+		for k, v := range cm.BinaryData {
+			data[k] = string(v)
+		}
+		return data, nil
+	case "Secret":
+		s, err := client.CoreV1().Secrets(ref.Namespace).Get(ctx, ref.Name, get)
+		if err != nil {
+			return nil, err
+		}
+		data := map[string]string{}
+		for k, v := range s.Data {
+			data[k] = string(v)
+		}
+		return data, nil
+	case "Deployment":
+		d, err := client.AppsV1().Deployments(ref.Namespace).Get(ctx, ref.Name, get)
+		if err != nil {
+			return nil, err
+		}
+		if ref.Image == "" {
+			return nil, nil
+		}
+		if cs := d.Spec.Template.Spec.Containers; len(cs) > 0 {
+			return cs[0].Image, nil
+		}
+		return "(no containers)", nil
+	}
+	return nil, fmt.Errorf("unsupported kind %q", ref.Kind)
+}
+
+// compareData compares every key of ref.Data and reports keys the object
+// has beyond them. Secret values are masked in the evidence.
+func compareData(source string, ref ObjectRef, got map[string]string) ([]Evidence, []string) {
+	if len(ref.Data) == 0 {
+		return nil, nil
+	}
+	show := func(v string) string { return fmt.Sprintf("%q", v) }
+	if ref.Kind == "Secret" {
+		show = maskSecretValue
+	}
+	var ev []Evidence
+	var diffs []string
+	for _, k := range sortedKeys(ref.Data) {
+		want := ref.Data[k]
+		v, ok := got[k]
+		row := Evidence{Source: source, Field: "data." + k, Want: show(want), Got: "(missing)"}
+		if ok {
+			row.Got = show(v)
+		}
+		ev = append(ev, row)
+		switch {
+		case !ok:
+			diffs = append(diffs, fmt.Sprintf("no data.%s", k))
+		case v != want:
+			diffs = append(diffs, fmt.Sprintf("data.%s = %s, want %s", k, show(v), show(want)))
+		}
+	}
+	for _, k := range sortedKeys(got) {
+		if _, ok := ref.Data[k]; !ok {
+			ev = append(ev, Evidence{Source: source, Field: "data." + k, Want: "(absent)", Got: show(got[k])})
+			diffs = append(diffs, fmt.Sprintf("extra key data.%s", k))
+		}
+	}
+	return ev, diffs
+}
+
+// maskSecretValue shows a secret value by length and a short hash, so a learner
+// can compare values without the report printing them.
+func maskSecretValue(v string) string {
+	sum := sha256.Sum256([]byte(v))
+	return fmt.Sprintf("(secret, %d bytes, sha256 %s…)", len(v), hex.EncodeToString(sum[:])[:8])
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// isNotFound reports a real 404 for ref: the API server's own NotFound
+// status naming the object ("configmaps \"x\" not found"), not a 404 from a
+// path the server does not serve or from something else on the port.
+func isNotFound(err error, ref ObjectRef) bool {
+	var status apierrors.APIStatus
+	if !apierrors.IsNotFound(err) || !errors.As(err, &status) {
+		return false
+	}
+	return strings.HasSuffix(status.Status().Message, fmt.Sprintf("%q not found", ref.Name))
+}
+
+// clientset builds a client for cfg; a missing config is an error.
+func clientset(cfg *rest.Config) (kubernetes.Interface, error) {
+	if cfg == nil {
+		return nil, errors.New("no REST config for the lab's API server")
+	}
+	c := rest.CopyConfig(cfg)
+	if c.QPS == 0 {
+		c.QPS, c.Burst = 50, 100
+	}
+	client, err := kubernetes.NewForConfig(c)
+	if err != nil {
+		return nil, fmt.Errorf("client for %s: %w", cfg.Host, err)
+	}
+	return client, nil
+}

@@ -1,0 +1,150 @@
+package grader
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+)
+
+const objectsNS = "ckat-objects"
+
+// seedObjects creates the objects a scenario's setup would make before the
+// backup: a namespace, a ConfigMap, a Secret and a Deployment.
+func seedObjects(tb testing.TB, c kubernetes.Interface) {
+	tb.Helper()
+	ctx := context.Background()
+	objs := []func() error{
+		func() error {
+			_, err := c.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: objectsNS}}, metav1.CreateOptions{})
+			return err
+		},
+		func() error {
+			_, err := c.CoreV1().ConfigMaps(objectsNS).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "app-config"},
+				Data: map[string]string{"mode": "production", "replicas": "3"}}, metav1.CreateOptions{})
+			return err
+		},
+		func() error {
+			_, err := c.CoreV1().Secrets(objectsNS).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db-password"},
+				StringData: map[string]string{"password": "s3cr3t-before-backup"}}, metav1.CreateOptions{})
+			return err
+		},
+		func() error {
+			labels := map[string]string{"app": "web"}
+			_, err := c.AppsV1().Deployments(objectsNS).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+				Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: labels},
+					Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+						Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "web", Image: "nginx:1.27"}}}}}}, metav1.CreateOptions{})
+			return err
+		},
+	}
+	for _, create := range objs {
+		if err := create(); err != nil && !apierrors.IsAlreadyExists(err) {
+			tb.Fatal(err)
+		}
+	}
+}
+
+var (
+	refNamespace = ObjectRef{Kind: "Namespace", Name: objectsNS}
+	refConfigMap = ObjectRef{Kind: "ConfigMap", Namespace: objectsNS, Name: "app-config", Data: map[string]string{"mode": "production", "replicas": "3"}}
+	refSecret    = ObjectRef{Kind: "Secret", Namespace: objectsNS, Name: "db-password", Data: map[string]string{"password": "s3cr3t-before-backup"}}
+	refWeb       = ObjectRef{Kind: "Deployment", Namespace: objectsNS, Name: "web", Image: "nginx:1.27"}
+	refAfter     = ObjectRef{Kind: "ConfigMap", Namespace: objectsNS, Name: "made-after-backup"}
+)
+
+func TestObjectsCheck(t *testing.T) {
+	srv := apiServerForTest(t)
+	seedObjects(t, srv.client(t))
+	live := func(*testing.T) *rest.Config { return srv.config }
+	with := func(ref ObjectRef, change func(*ObjectRef)) ObjectRef {
+		ref.Data = map[string]string{}
+		for k, v := range refConfigMap.Data {
+			if ref.Name == refConfigMap.Name {
+				ref.Data[k] = v
+			}
+		}
+		if ref.Name == refSecret.Name {
+			ref.Data = map[string]string{"password": refSecret.Data["password"]}
+		}
+		change(&ref)
+		return ref
+	}
+	tests := []struct {
+		name    string
+		config  func(*testing.T) *rest.Config
+		check   ObjectsCheck
+		status  Status
+		message string
+		row     Evidence // one evidence row that must be present
+	}{
+		{"all as before the backup", live,
+			ObjectsCheck{Present: []ObjectRef{refNamespace, refConfigMap, refSecret, refWeb}, Absent: []ObjectRef{refAfter}},
+			StatusPass, "the API server serves the 4 expected objects with their data and none of the 1 that must be gone",
+			Evidence{Source: "API server: GET configmap ckat-objects/made-after-backup", Field: "exists", Want: "no", Got: "no (404 NotFound)"}},
+		{"configmap data differs", live,
+			ObjectsCheck{Present: []ObjectRef{with(refConfigMap, func(r *ObjectRef) { r.Data["mode"] = "staging" })}},
+			StatusFail, `configmap ckat-objects/app-config differs: data.mode = "production", want "staging"`,
+			Evidence{Source: "API server: GET configmap ckat-objects/app-config", Field: "data.mode", Want: `"staging"`, Got: `"production"`}},
+		{"configmap has an extra key", live,
+			ObjectsCheck{Present: []ObjectRef{with(refConfigMap, func(r *ObjectRef) { delete(r.Data, "replicas") })}},
+			StatusFail, "configmap ckat-objects/app-config differs: extra key data.replicas",
+			Evidence{Source: "API server: GET configmap ckat-objects/app-config", Field: "data.replicas", Want: "(absent)", Got: `"3"`}},
+		{"secret differs, masked", live,
+			ObjectsCheck{Present: []ObjectRef{with(refSecret, func(r *ObjectRef) { r.Data["password"] = "after" })}},
+			StatusFail, "secret ckat-objects/db-password differs: data.password = (secret, 20 bytes, sha256 ",
+			Evidence{Source: "API server: GET secret ckat-objects/db-password", Field: "data.password", Want: maskSecretValue("after"), Got: maskSecretValue("s3cr3t-before-backup")}},
+		{"deployment image differs", live,
+			ObjectsCheck{Present: []ObjectRef{with(refWeb, func(r *ObjectRef) { r.Image = "nginx:1.28" })}},
+			StatusFail, `deployment ckat-objects/web differs: image is "nginx:1.27", want "nginx:1.28"`,
+			Evidence{Source: "API server: GET deployment ckat-objects/web", Field: "spec.template.spec.containers[0].image", Want: "nginx:1.28", Got: "nginx:1.27"}},
+		{"present object missing", live,
+			ObjectsCheck{Present: []ObjectRef{refNamespace, {Kind: "Secret", Namespace: objectsNS, Name: "gone"}}},
+			StatusFail, "secret ckat-objects/gone is missing",
+			Evidence{Source: "API server: GET secret ckat-objects/gone", Field: "exists", Want: "yes", Got: "no (404 NotFound)"}},
+		{"absent object exists", live,
+			ObjectsCheck{Absent: []ObjectRef{{Kind: "Deployment", Namespace: objectsNS, Name: "web"}}},
+			StatusFail, "deployment ckat-objects/web exists, but it was made after the backup and must be gone",
+			Evidence{Source: "API server: GET deployment ckat-objects/web", Field: "exists", Want: "no", Got: "yes"}},
+		{"refused connection is not absence", func(t *testing.T) *rest.Config { return refusedConfig(t) },
+			ObjectsCheck{Absent: []ObjectRef{refAfter}},
+			StatusError, "could not look: configmap ckat-objects/made-after-backup: ",
+			Evidence{Source: "API server: GET configmap ckat-objects/made-after-backup", Field: "exists", Want: "no"}},
+		{"5xx is not absence", func(t *testing.T) *rest.Config {
+			return answeringConfig(t, 503, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"etcdserver: leader changed","code":503}`)
+		}, ObjectsCheck{Absent: []ObjectRef{refAfter}},
+			StatusError, "could not look: configmap ckat-objects/made-after-backup: etcdserver: leader changed",
+			Evidence{Source: "API server: GET configmap ckat-objects/made-after-backup", Field: "exists", Want: "no"}},
+		{"a 404 page that is not the API's NotFound", func(t *testing.T) *rest.Config {
+			return answeringConfig(t, 404, "404 page not found")
+		}, ObjectsCheck{Absent: []ObjectRef{refAfter}},
+			StatusError, "could not look: configmap ckat-objects/made-after-backup: ",
+			Evidence{Source: "API server: GET configmap ckat-objects/made-after-backup", Field: "exists", Want: "no"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.check.Run(context.Background(), Target{RESTConfig: tt.config(t)})
+			if r.Status != tt.status || !strings.Contains(r.Message, tt.message) {
+				t.Fatalf("Run = %s %q, want %s containing %q", r.Status, r.Message, tt.status, tt.message)
+			}
+			found := false
+			for _, e := range r.Evidence {
+				if e.Source == tt.row.Source && e.Field == tt.row.Field && e.Want == tt.row.Want && (tt.row.Got == "" || e.Got == tt.row.Got) {
+					found = true
+				}
+				if strings.Contains(e.Got+e.Want, "s3cr3t") || strings.Contains(r.Message, "s3cr3t") {
+					t.Errorf("a secret value shows in the result: %+v", e)
+				}
+			}
+			if !found {
+				t.Errorf("evidence %+v lacks %+v", r.Evidence, tt.row)
+			}
+		})
+	}
+}

@@ -1,0 +1,152 @@
+package grader
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	yamlv3 "gopkg.in/yaml.v3"
+	"sigs.k8s.io/yaml"
+)
+
+func TestRun(t *testing.T) {
+	apiserver, err := os.ReadFile("testdata/manifests/parse/valid-kube-apiserver.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	node := newHostDirNode(t)
+	node.writeNodeFile(t, apiServerManifest, apiserver)
+	specs := []CheckSpec{
+		{Name: "apiserver-back", Points: 2, Hint: "move it back", ManifestPresent: &ManifestPresentCheck{Path: apiServerManifest}},
+		{Name: "etcd-volume", Hint: "edit the etcd-data volume", EtcdDataVolume: &EtcdDataVolumeCheck{DataDir: restoredDataDir}},
+		{Name: "no-node", Hint: "h", ManifestArg: &ManifestArgCheck{Path: apiServerManifest, Flag: "etcd-servers", Want: "x"}},
+		{Name: "two-checks", ManifestPresent: &ManifestPresentCheck{Path: "/a"}, ManifestArg: &ManifestArgCheck{Path: "/a", Flag: "f", Want: "w"}},
+	}
+	want := []struct {
+		status        Status
+		points, max   int
+		hint, message string
+		nodeless      bool // run with no node: the check panics
+	}{
+		{StatusPass, 2, 2, "", "is in place", false},
+		{StatusFail, 0, 1, "edit the etcd-data volume", "etcd's manifest is missing", false},
+		{StatusError, 0, 1, "h", "the check failed unexpectedly: runtime error: invalid memory address or nil pointer dereference", true},
+		{StatusError, 0, 1, "", "invalid check: manifestPresent and manifestArg are all set; a check has exactly one", false},
+	}
+	for i, spec := range specs {
+		target := Target{Lab: "lab1", Node: node}
+		if want[i].nodeless {
+			target.Node = nil
+		}
+		got := Run(context.Background(), target, "restore", []CheckSpec{spec})
+		if len(got) != 1 {
+			t.Fatalf("Run returned %d results for one spec", len(got))
+		}
+		r, w := got[0], want[i]
+		if r.Name != spec.Name || r.Stage != "restore" || r.Status != w.status || r.Points != w.points ||
+			r.MaxPoints != w.max || r.Hint != w.hint || !strings.Contains(r.Message, w.message) {
+			t.Errorf("%s: got %s %d/%d hint %q %q, want %s %d/%d hint %q containing %q", spec.Name,
+				r.Status, r.Points, r.MaxPoints, r.Hint, r.Message, w.status, w.points, w.max, w.hint, w.message)
+		}
+	}
+}
+
+func TestRunCancelled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	r := Run(ctx, Target{Node: newHostDirNode(t)}, "", []CheckSpec{{Name: "x", ManifestPresent: &ManifestPresentCheck{Path: "/a"}}})
+	if r[0].Status != StatusError || !strings.Contains(r[0].Message, "not run: context canceled") {
+		t.Errorf("Run = %s %q, want an error saying it did not run", r[0].Status, r[0].Message)
+	}
+}
+
+func TestValidateChecks(t *testing.T) {
+	ok := func(name string) CheckSpec {
+		return CheckSpec{Name: name, ManifestPresent: &ManifestPresentCheck{Path: apiServerManifest}}
+	}
+	tests := []struct {
+		name  string
+		specs []CheckSpec
+		want  string // "" when valid
+	}{
+		{"valid", []CheckSpec{ok("a"), {Name: "b", APIServerReady: &APIServerReadyCheck{}}, {Name: "c", EtcdServing: &EtcdServingCheck{}}}, ""},
+		{"restore dir without path", []CheckSpec{ok("a"), ok("b"), {Name: "restore-dir", RestoredDataDir: &RestoredDataDirCheck{Snapshot: "/opt/s.db"}}},
+			"checks[2] (restore-dir): restoredDataDir.path is required"},
+		{"no name", []CheckSpec{{ManifestPresent: &ManifestPresentCheck{Path: "/x"}}}, "checks[0] (): name is required"},
+		{"no check", []CheckSpec{{Name: "empty"}}, "checks[0] (empty): no check set: give exactly one of snapshotFile"},
+		{"two checks", []CheckSpec{{Name: "two", SnapshotFile: &SnapshotFileCheck{Path: "/a"}, Objects: &ObjectsCheck{}}},
+			"checks[0] (two): snapshotFile and objects are all set; a check has exactly one"},
+		{"relative path", []CheckSpec{{Name: "rel", SnapshotFile: &SnapshotFileCheck{Path: "backup.db"}}},
+			`checks[0] (rel): snapshotFile.path is "backup.db"; it must be an absolute path on the node`},
+		{"arg without flag and want", []CheckSpec{{Name: "arg", ManifestArg: &ManifestArgCheck{Path: "/etc/kubernetes/manifests/etcd.yaml"}}},
+			"checks[0] (arg): manifestArg.flag is required; manifestArg.want is required"},
+		{"etcd volume without data dir", []CheckSpec{{Name: "vol", EtcdDataVolume: &EtcdDataVolumeCheck{}}}, "checks[0] (vol): etcdDataVolume.dataDir is required"},
+		{"negative points", []CheckSpec{{Name: "neg", Points: -1, EtcdServing: &EtcdServingCheck{}}}, "checks[0] (neg): points is -1"},
+		{"empty objects", []CheckSpec{{Name: "objs", Objects: &ObjectsCheck{}}}, "checks[0] (objs): objects needs at least one object in present or absent"},
+		{"unknown kind", []CheckSpec{{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{{Kind: "Pod", Namespace: "default", Name: "p"}}}}},
+			`checks[0] (objs): objects.present[0].kind is "Pod"; want Namespace, ConfigMap, Secret or Deployment`},
+		{"namespaced without namespace", []CheckSpec{{Name: "objs", Objects: &ObjectsCheck{Absent: []ObjectRef{{Kind: "Secret", Name: "s"}}}}},
+			"checks[0] (objs): objects.absent[0].namespace is required for a Secret"},
+		{"image on a configmap", []CheckSpec{{Name: "objs", SnapshotContents: &SnapshotContentsCheck{Path: "/s.db", Present: []ObjectRef{{Kind: "ConfigMap", Namespace: "d", Name: "c", Image: "x"}}}}},
+			"checks[0] (objs): snapshotContents.present[0].image is for a Deployment, not a ConfigMap"},
+		{"duplicate names", []CheckSpec{ok("a"), ok("a")}, "checks[1] (a): the name is already used by checks[0]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := ValidateChecks(tt.specs)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("ValidateChecks: %v", err)
+			case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)):
+				t.Errorf("ValidateChecks = %v, want it to start with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDuration(t *testing.T) {
+	type wrapper struct {
+		Timeout Duration `json:"timeout" yaml:"timeout"`
+	}
+	tests := []struct {
+		in   string
+		want time.Duration
+		err  string
+		out  string
+	}{
+		{in: `timeout: 90s`, want: 90 * time.Second, out: `{"timeout":"90s"}`},
+		{in: `timeout: "2m"`, want: 2 * time.Minute, out: `{"timeout":"120s"}`},
+		{in: `timeout: 1500ms`, want: 1500 * time.Millisecond, out: `{"timeout":"1.5s"}`},
+		{in: `timeout: 90`, err: `want a duration such as "90s", got 90`},
+		{in: `timeout: soon`, err: `want a duration such as "90s", got "soon"`},
+		{in: `timeout: -5s`, err: `want a positive duration such as "90s", got "-5s"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			// sigs.k8s.io/yaml goes through JSON; yaml.v3 calls UnmarshalYAML.
+			var viaJSON, viaV3 wrapper
+			errJSON := yaml.UnmarshalStrict([]byte(tt.in), &viaJSON)
+			errV3 := yamlv3.Unmarshal([]byte(tt.in), &viaV3)
+			if tt.err != "" {
+				if errJSON == nil || !strings.Contains(errJSON.Error(), tt.err) || errV3 == nil || !strings.Contains(errV3.Error(), tt.err) {
+					t.Errorf("errors = %v / %v, want both to contain %q", errJSON, errV3, tt.err)
+				}
+				return
+			}
+			if errJSON != nil || errV3 != nil || viaJSON.Timeout.Duration != tt.want || viaV3.Timeout.Duration != tt.want {
+				t.Fatalf("got %v (%v) / %v (%v), want %v", viaJSON.Timeout, errJSON, viaV3.Timeout, errV3, tt.want)
+			}
+			out, _ := json.Marshal(viaJSON)
+			if string(out) != tt.out {
+				t.Errorf("json = %s, want %s", out, tt.out)
+			}
+			y, _ := yamlv3.Marshal(viaV3)
+			if want := "timeout: " + strings.Trim(strings.TrimPrefix(tt.out, `{"timeout":`), `"}`) + "\n"; string(y) != want {
+				t.Errorf("yaml = %q, want %q", y, want)
+			}
+		})
+	}
+}
