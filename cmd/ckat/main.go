@@ -11,6 +11,9 @@ import (
 
 	"github.com/ckat/ckat/cmd/ckat/app"
 	"github.com/ckat/ckat/internal/multicall"
+	// Joins a lab node's namespaces before the runtime starts when asked
+	// to (ckat exec, ckat ssh, the grader's node commands).
+	_ "github.com/ckat/ckat/labs/local/nsenter"
 )
 
 func main() {

@@ -14,6 +14,7 @@ import (
 func addCommands(root *cobra.Command, streams cli.Streams, logger *log.Logger) {
 	root.AddCommand(
 		newVersionCommand(streams),
+		newNodeCommand(),
 		agent.NewCommand(logger),
 		agent.NewContainerCommand(),
 		doctor.NewCommand(logger, streams),

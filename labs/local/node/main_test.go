@@ -1,0 +1,144 @@
+package node
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ckat/ckat/internal/cli"
+)
+
+// The test binary is also the node's ckat: TestMain runs it as PID 1
+// (__node), as a stand-in agent (__agent), and as a probe run on the node
+// through Exec (__probe).
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 {
+		switch os.Args[1] {
+		case InitCommand:
+			err := Init(os.Args[2:])
+			var ee *cli.ExitError
+			if err != nil && !(errors.As(err, &ee) && ee.Err == nil) {
+				fmt.Fprintf(os.Stderr, "ckat: %v\n", err)
+			}
+			os.Exit(cli.ExitCode(err))
+		case AgentCommand:
+			os.Exit(standInAgent(os.Args[2:]))
+		case "__probe":
+			os.Exit(probe(os.Args[2:]))
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// agentExitFile, when it appears on the node, makes the stand-in agent
+// exit with the status it holds.
+const agentExitFile = "/run/ckat/agent-exit"
+
+// standInAgent checks its configuration, answers on the node's 6443 and
+// 2379 with "PORT HOSTNAME\n" followed by an echo of what it reads, keeps
+// a child that never exits, and stops on SIGTERM or agentExitFile.
+func standInAgent(args []string) int {
+	if len(args) != 1 {
+		fmt.Fprintln(os.Stderr, "stand-in agent: want CONFIG")
+		return 2
+	}
+	data, err := os.ReadFile(args[0])
+	var cfg agentConfig
+	if err == nil {
+		err = json.Unmarshal(data, &cfg)
+	}
+	if err != nil || cfg.NodeName == "" {
+		fmt.Fprintf(os.Stderr, "stand-in agent: bad config: %v\n", err)
+		return 2
+	}
+	hostname, _ := os.Hostname()
+	for _, port := range []int{APIServerPort, EtcdPort} {
+		ln, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "stand-in agent: %v\n", err)
+			return 3
+		}
+		go func() {
+			for {
+				c, err := ln.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					fmt.Fprintf(c, "%d %s\n", port, hostname)
+					buf := make([]byte, 4096)
+					for {
+						n, err := c.Read(buf)
+						if n > 0 {
+							_, _ = c.Write(buf[:n])
+						}
+						if err != nil {
+							return
+						}
+					}
+				}()
+			}
+		}()
+	}
+	sleeper := exec.Command("sleep", "3600")
+	_ = sleeper.Start()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM)
+	tick := time.NewTicker(50 * time.Millisecond)
+	for {
+		select {
+		case <-sigs:
+			fmt.Println("stand-in agent: stopping")
+			return 0
+		case <-tick.C:
+			if data, err := os.ReadFile(agentExitFile); err == nil {
+				code, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+				return code
+			}
+		}
+	}
+}
+
+// probe reports what a process on the node sees.
+func probe(args []string) int {
+	if len(args) == 0 {
+		return 2
+	}
+	switch args[0] {
+	case "addrs":
+		ifc, err := net.InterfaceByName("lo")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		addrs, _ := ifc.Addrs()
+		fmt.Printf("flags=%s", ifc.Flags)
+		for _, a := range addrs {
+			fmt.Printf(" %s", a)
+		}
+		fmt.Println()
+	case "dial":
+		c, err := net.DialTimeout("tcp", args[1], 2*time.Second)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		line, _ := bufio.NewReader(c).ReadString('\n')
+		fmt.Print(line)
+		c.Close()
+	default:
+		return 2
+	}
+	return 0
+}

@@ -1,0 +1,121 @@
+// Package node makes a process tree look like a kubeadm control-plane
+// node, and reads and runs commands on such a node from the host.
+//
+// Start spawns `ckat __node LABDIR` in new mount, network, UTS and PID
+// namespaces (and a user namespace when not root). That process, PID 1 of
+// the node (Init), builds the node's root filesystem from the host's with
+// the node's persistent directories laid over it, pivots into it, sets the
+// hostname and the node IP, forwards two host ports into the node, reaps
+// orphans, and runs the node agent as its child. New returns the host's
+// view of a running node: files through /proc/PID/root with every path
+// resolved inside the node's root, and commands run through package
+// nsenter.
+package node
+
+import (
+	"encoding/json"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/ckat/ckat/labs/local/nsenter"
+)
+
+// Node paths and names shared by PID 1, the agent and the host.
+const (
+	// BinDir is the node directory holding the host's executables.
+	BinDir = "/run/ckat/bin"
+	// CkatBin is the host's ckat executable inside the node.
+	CkatBin = BinDir + "/ckat"
+	// KubeAPIServerBin is the host's kube-apiserver inside the node.
+	KubeAPIServerBin = BinDir + "/kube-apiserver"
+	// AgentConfigFile is the agent's configuration inside the node.
+	AgentConfigFile = "/run/ckat/agent.json"
+	// Path is the node's PATH.
+	Path = nsenter.Path
+	// Kubeconfig is the node's KUBECONFIG.
+	Kubeconfig = nsenter.Kubeconfig
+	// Home is root's home directory on the node.
+	Home = nsenter.Home
+
+	// APIServerPort and EtcdPort are the node's ports forwarded from the
+	// host's listeners.
+	APIServerPort = 6443
+	EtcdPort      = 2379
+)
+
+// Tools are the multi-call names linked to ckat in the node's
+// /usr/local/bin.
+var Tools = []string{"etcd", "etcdctl", "etcdutl", "kubectl"}
+
+// Options say how to start a lab's node.
+type Options struct {
+	// LabDir is the lab's directory (labs.Dir): node/ holds the node's
+	// persistent files, work/ the overlay work directories, run/ the
+	// host-side runtime files.
+	LabDir string
+	// NodeName is the node's hostname ("controlplane").
+	NodeName string
+	// NodeIP is the node's address, put on the node's lo ("172.30.N.10").
+	NodeIP string
+	// CkatPath is the host path of the ckat executable to run as PID 1 and
+	// to bind into the node; empty means the current executable.
+	CkatPath string
+	// KubeAPIServerPath is the host path of the kube-apiserver executable
+	// bound into the node; empty binds none.
+	KubeAPIServerPath string
+	// APIListener and EtcdListener are bound on the host's 127.0.0.1; PID 1
+	// forwards their connections to the node's 127.0.0.1:6443 and :2379.
+	APIListener, EtcdListener *net.TCPListener
+	// LogFile receives PID 1's and the agent's output (appended).
+	LogFile string
+}
+
+// config is what Start hands to PID 1, in run/node.json.
+type config struct {
+	NodeName          string `json:"nodeName"`
+	NodeIP            string `json:"nodeIP"`
+	CkatPath          string `json:"ckatPath"`
+	KubeAPIServerPath string `json:"kubeAPIServerPath,omitempty"`
+}
+
+func configPath(labDir string) string { return filepath.Join(labDir, "run", "node.json") }
+
+func writeConfig(labDir string, c config) error {
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Join(labDir, "run"), 0o755); err != nil {
+		return fmt.Errorf("creating the lab's run directory: %w", err)
+	}
+	if err := os.WriteFile(configPath(labDir), append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("writing the node's configuration: %w", err)
+	}
+	return nil
+}
+
+func readConfig(labDir string) (config, error) {
+	var c config
+	data, err := os.ReadFile(configPath(labDir))
+	if err != nil {
+		return c, fmt.Errorf("reading the node's configuration: %w", err)
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return c, fmt.Errorf("node configuration %s: %w", configPath(labDir), err)
+	}
+	if c.NodeName == "" || c.NodeIP == "" || c.CkatPath == "" {
+		return c, fmt.Errorf("node configuration %s: nodeName, nodeIP and ckatPath must be set", configPath(labDir))
+	}
+	return c, nil
+}
+
+// checkMountPath rejects paths the overlay mount options cannot carry.
+func checkMountPath(p string) error {
+	if strings.ContainsAny(p, ",:\\") {
+		return fmt.Errorf("the lab directory %s contains ',', ':' or '\\', which overlay mounts cannot use: set CKAT_HOME to a plain path", p)
+	}
+	return nil
+}
