@@ -1,0 +1,159 @@
+package kind
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/ckat/ckat/labs"
+)
+
+// defaultWaitReady bounds the wait for a kind cluster's API server.
+const defaultWaitReady = 5 * time.Minute
+
+// lab is one kind lab.
+type lab struct {
+	p      *Provider
+	record labs.Record
+	dir    string
+	rec    clusterRecord
+	node   *Node
+}
+
+var _ labs.Lab = (*lab)(nil)
+
+func newLab(p *Provider, record labs.Record, dir string, rec clusterRecord) *lab {
+	l := &lab{p: p, record: record, dir: dir, rec: rec}
+	l.node = &Node{name: rec.ControlPlane, runner: &lazyRunner{resolve: l.runner}}
+	return l
+}
+
+func (l *lab) Name() string     { return l.record.Name }
+func (l *lab) Provider() string { return ProviderName }
+func (l *lab) Node() labs.Node  { return l.node }
+
+// runner finds the control-plane node container through kind.
+func (l *lab) runner(ctx context.Context) (nodeRunner, error) {
+	kp, e, err := l.p.kindProvider(ctx)
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := kp.ListNodes(l.rec.Cluster)
+	if err != nil {
+		return nil, fmt.Errorf("listing the nodes of kind cluster %s: %w", l.rec.Cluster, err)
+	}
+	for _, n := range nodes {
+		if n.String() == l.rec.ControlPlane {
+			return containerRunner{engine: e.Binary, node: n}, nil
+		}
+	}
+	return nil, fmt.Errorf("kind cluster %s has no node %s (see 'ckat labs')", l.rec.Cluster, l.rec.ControlPlane)
+}
+
+// Status says whether the control-plane container runs.
+func (l *lab) Status(ctx context.Context) (labs.Status, error) {
+	st := labs.Status{Name: l.record.Name, Provider: ProviderName, Node: l.rec.ControlPlane, Created: l.record.Created}
+	if cfg, err := l.RESTConfig(ctx); err == nil {
+		st.APIServer = cfg.Host
+	}
+	e, err := FindEngine(ctx)
+	if err != nil {
+		st.State = labs.StateDead
+		st.Message = err.Error()
+		return st, nil
+	}
+	out, err := engineOutput(ctx, e.Binary, "inspect", "--format", "{{.State.Running}}", l.rec.ControlPlane)
+	switch {
+	case err != nil && strings.Contains(strings.ToLower(err.Error()), "no such"):
+		st.State = labs.StateDead
+		st.Message = fmt.Sprintf("its node container %s is gone: delete the lab with 'ckat delete --lab %s'", l.rec.ControlPlane, l.record.Name)
+	case err != nil:
+		return st, err
+	case strings.TrimSpace(out) == "true":
+		st.State = labs.StateRunning
+	default:
+		st.State = labs.StateStopped
+		st.Message = fmt.Sprintf("its node container %s is stopped: start it with 'ckat lab start %s'", l.rec.ControlPlane, l.record.Name)
+	}
+	return st, nil
+}
+
+// Kubeconfig is the admin kubeconfig kind wrote for the host.
+func (l *lab) Kubeconfig(context.Context) ([]byte, error) {
+	data, err := os.ReadFile(filepath.Join(l.dir, "kubeconfig"))
+	if err != nil {
+		return nil, fmt.Errorf("lab %q: reading its kubeconfig: %w", l.record.Name, err)
+	}
+	return data, nil
+}
+
+// RESTConfig is the admin client config from Kubeconfig.
+func (l *lab) RESTConfig(ctx context.Context) (*rest.Config, error) {
+	data, err := l.Kubeconfig(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(data)
+	if err != nil {
+		return nil, fmt.Errorf("lab %q: its kubeconfig: %w", l.record.Name, err)
+	}
+	return cfg, nil
+}
+
+// waitReady polls the API server's /readyz until it says ok.
+func (l *lab) waitReady(ctx context.Context, limit time.Duration) error {
+	cfg, err := l.RESTConfig(ctx)
+	if err != nil {
+		return err
+	}
+	cfg.Timeout = 5 * time.Second
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	var last error
+	for {
+		_, last = cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("lab %q: the API server at %s was not ready within %s: %v", l.record.Name, cfg.Host, limit, last)
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// lazyRunner finds the node container on first use, so that opening a lab
+// needs no container engine.
+type lazyRunner struct {
+	resolve func(context.Context) (nodeRunner, error)
+	mu      sync.Mutex
+	r       nodeRunner
+}
+
+func (l *lazyRunner) run(ctx context.Context, cmd labs.Command) error {
+	l.mu.Lock()
+	if l.r == nil {
+		r, err := l.resolve(ctx)
+		if err != nil {
+			l.mu.Unlock()
+			return fmt.Errorf("reaching the lab's node: %w", err)
+		}
+		l.r = r
+	}
+	r := l.r
+	l.mu.Unlock()
+	return r.run(ctx, cmd)
+}
