@@ -22,6 +22,9 @@ import (
 type rootedNode struct {
 	root    string
 	pathDir string
+	// hostPrefix gives HostPath results for some node paths a prefix, as
+	// /proc/PID/root does: another host path to the same file.
+	hostPrefix map[string]string
 }
 
 var _ labs.Node = (*rootedNode)(nil)
@@ -112,7 +115,7 @@ func (n *rootedNode) HostPath(_ context.Context, p string) (string, func(), erro
 	if _, err := os.Lstat(h); err != nil {
 		return "", nil, err
 	}
-	return h, func() {}, nil
+	return n.hostPrefix[p] + h, func() {}, nil
 }
 
 func (n *rootedNode) Exec(ctx context.Context, c labs.Command) error {
