@@ -56,6 +56,12 @@ func (n *Node) HostPath(ctx context.Context, p string) (string, func(), error) {
 		release()
 		return "", nil, fmt.Errorf("copying %s off node %s: %w", p, n.name, extractErr)
 	}
+	var ee *labs.ExitError
+	if errors.As(runErr, &ee) && ee.Code == 1 {
+		// GNU tar's "some files changed as we read them", as when etcd
+		// writes its data directory: the copy is whole, as of that moment.
+		runErr = nil
+	}
 	if runErr != nil {
 		release()
 		return "", nil, fmt.Errorf("copying %s off node %s: %s: %w", p, n.name, firstLine(stderr.String(), "tar failed"), runErr)

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ckat/ckat/labs"
 )
 
 func TestHostPathCopiesDirectory(t *testing.T) {
@@ -155,4 +157,47 @@ func TestExtractTarHardLinkInside(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join(dest, "data", "fifo")); !os.IsNotExist(err) {
 		t.Errorf("fifo was made: %v", err)
 	}
+}
+
+func TestHostPathToleratesFilesChangingDuringCopy(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "member")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "db"), []byte("bolt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// tar on the node exits 1 after a complete archive when a file
+	// changed while it read; the copy stands.
+	n := &Node{name: "n", runner: tarExits1(&hostRunner{})}
+	host, release, err := n.HostPath(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if b, err := os.ReadFile(filepath.Join(host, "db")); err != nil || string(b) != "bolt" {
+		t.Errorf("db: %q, %v", b, err)
+	}
+	// Exit status 2 is tar's fatal error: no copy.
+	n = &Node{name: "n", runner: tarExits{&hostRunner{}, 2}}
+	if _, _, err := n.HostPath(context.Background(), dir); err == nil || !strings.Contains(err.Error(), "exit status 2") {
+		t.Errorf("HostPath with tar failing: %v", err)
+	}
+}
+
+// tarExits runs tar for real, then reports the given exit status, as GNU
+// tar does when files change under it (1) or on a fatal error (2).
+type tarExits struct {
+	*hostRunner
+	code int
+}
+
+func tarExits1(h *hostRunner) tarExits { return tarExits{h, 1} }
+
+func (r tarExits) run(ctx context.Context, cmd labs.Command) error {
+	err := r.hostRunner.run(ctx, cmd)
+	if err == nil && cmd.Args[0] == "tar" {
+		return &labs.ExitError{Args: cmd.Args, Code: r.code}
+	}
+	return err
 }
