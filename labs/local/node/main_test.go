@@ -44,15 +44,10 @@ func TestMain(m *testing.M) {
 // exit with the status it holds.
 const agentExitFile = "/run/ckat/agent-exit"
 
-// agentReadyFile appears on the node once the stand-in agent listens.
-const agentReadyFile = "/run/ckat/agent-ready"
-
 // standInAgent checks its configuration, answers on the node's 6443 and
 // 2379 with "PORT HOSTNAME\n" followed by an echo of what it reads, keeps
 // a child that never exits, and stops on SIGTERM or agentExitFile.
 func standInAgent(args []string) int {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM)
 	if len(args) != 1 {
 		fmt.Fprintln(os.Stderr, "stand-in agent: want CONFIG")
 		return 2
@@ -98,10 +93,8 @@ func standInAgent(args []string) int {
 	}
 	sleeper := exec.Command("sleep", "3600")
 	_ = sleeper.Start()
-	if err := os.WriteFile(agentReadyFile, nil, 0o644); err != nil {
-		fmt.Fprintf(os.Stderr, "stand-in agent: %v\n", err)
-		return 3
-	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM)
 	tick := time.NewTicker(50 * time.Millisecond)
 	for {
 		select {

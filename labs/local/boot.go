@@ -1,0 +1,136 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/labs/local/kubeadm"
+	"github.com/ckat/ckat/labs/local/node"
+)
+
+// boot starts a lab's node from its files and waits until its API server
+// is ready: it listens on two host ports (the ones st had, when still
+// free), starts the node, saves the new state, waits for /readyz, runs
+// kubeadm's bootstrap when first is set, and writes run/kubeconfig. If
+// the API server does not become ready, it prints the last lines of the
+// static pods' logs and returns an error with the node still running;
+// the caller stops it.
+func (p *Provider) boot(ctx context.Context, step *steps, name, dir string, st state, ckat string, wait time.Duration, first bool) (state, error) {
+	step.start("Starting node")
+	apiLn, err := listenLocal(st.APIPort)
+	if err != nil {
+		step.end(false)
+		return st, fmt.Errorf("listening on 127.0.0.1 for the API server: %w", err)
+	}
+	defer apiLn.Close()
+	etcdLn, err := listenLocal(st.EtcdPort)
+	if err != nil {
+		step.end(false)
+		return st, fmt.Errorf("listening on 127.0.0.1 for etcd: %w", err)
+	}
+	defer etcdLn.Close()
+
+	logFile := filepath.Join(dir, "run", "node.log")
+	pid, err := node.Start(node.Options{
+		LabDir:            dir,
+		NodeName:          NodeName,
+		NodeIP:            st.NodeIP,
+		CkatPath:          ckat,
+		KubeAPIServerPath: st.KubeAPIServer,
+		APIListener:       apiLn,
+		EtcdListener:      etcdLn,
+		LogFile:           logFile,
+	})
+	if err != nil {
+		step.end(false)
+		printTail(p.logger, "the node's log ("+logFile+")", logFile, 15)
+		return st, fmt.Errorf("starting the node: %w", err)
+	}
+	st.PID = pid
+	st.APIPort = apiLn.Addr().(*net.TCPAddr).Port
+	st.EtcdPort = etcdLn.Addr().(*net.TCPAddr).Port
+	st.Stopped = false
+	if start, _, err := procStartTime(pid); err == nil {
+		st.PIDStartTime = start
+	}
+	if ns, err := pidNamespace(pid); err == nil {
+		st.PIDNamespace = ns
+	}
+	if err := writeState(dir, st); err != nil {
+		step.end(false)
+		return st, err
+	}
+	step.end(true)
+
+	step.start("Waiting for the API server")
+	root := filepath.Join(dir, "node")
+	server := apiServerURL(st.APIPort)
+	admin, err := kubeadm.AdminKubeconfig(root, server)
+	if err != nil {
+		step.end(false)
+		return st, fmt.Errorf("reading the node's admin.conf: %w", err)
+	}
+	if err := waitReady(ctx, admin, st, wait); err != nil {
+		step.end(false)
+		p.printDiagnostics(ctx, st, logFile)
+		return st, err
+	}
+	if first {
+		superAdmin, err := superAdminConfig(root, server)
+		if err != nil {
+			step.end(false)
+			return st, err
+		}
+		if err := kubeadm.Bootstrap(ctx, superAdmin); err != nil {
+			step.end(false)
+			return st, fmt.Errorf("bootstrapping the cluster as kubeadm init does: %w", err)
+		}
+	}
+	if err := os.WriteFile(kubeconfigPath(dir), admin, 0o600); err != nil {
+		step.end(false)
+		return st, fmt.Errorf("writing the lab's kubeconfig: %w", err)
+	}
+	step.end(true)
+	return st, nil
+}
+
+// listenLocal listens on the host's 127.0.0.1, on port if it is free (so
+// a restarted lab keeps its address), else on any free port.
+func listenLocal(port int) (*net.TCPListener, error) {
+	if port > 0 {
+		if ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}); err == nil {
+			return ln, nil
+		}
+	}
+	return net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+}
+
+// steps prints a lab's progress as kind does: " ✓ step" once done.
+type steps struct {
+	logger  *log.Logger
+	current string
+}
+
+func (p *Provider) newSteps() *steps { return &steps{logger: p.logger} }
+
+func (s *steps) start(name string) {
+	s.current = name
+	s.logger.V(1).Infof(" • %s ...", name)
+}
+
+func (s *steps) end(ok bool) {
+	if s.current == "" {
+		return
+	}
+	mark := "✓"
+	if !ok {
+		mark = "✗"
+	}
+	s.logger.V(0).Infof(" %s %s", mark, s.current)
+	s.current = ""
+}

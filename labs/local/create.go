@@ -1,0 +1,164 @@
+package local
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/ckat/ckat/labs"
+	"github.com/ckat/ckat/labs/local/kubeadm"
+)
+
+// DefaultWaitReady is how long Create and Start wait for the API server
+// when not told otherwise.
+const DefaultWaitReady = 2 * time.Minute
+
+// kubeadmConfig is the cluster every local lab runs: kubeadm's defaults
+// on a node of its own address.
+func kubeadmConfig(nodeIP string) kubeadm.Config {
+	return kubeadm.Config{
+		NodeName:          NodeName,
+		NodeIP:            nodeIP,
+		KubernetesVersion: kubeadm.DefaultKubernetesVersion,
+		EtcdImage:         kubeadm.DefaultEtcdImage,
+		APIServerImage:    "registry.k8s.io/kube-apiserver:" + kubeadm.DefaultKubernetesVersion,
+		ServiceCIDR:       kubeadm.DefaultServiceCIDR,
+		ClusterName:       kubeadm.DefaultClusterName,
+	}
+}
+
+// Create makes a lab: its directory and record, the files kubeadm init
+// writes, and a running node; it returns once the API server is ready and
+// the admin's kubeconfig is in run/kubeconfig. A failed Create removes
+// what it made.
+func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.Lab, err error) {
+	if err := labs.ValidateName(opts.Name); err != nil {
+		return nil, err
+	}
+	ckat, err := ckatExecutable(p.ckatPath)
+	if err != nil {
+		return nil, err
+	}
+	apiserver, err := findKubeAPIServer(p.kubeAPIServer, ckat)
+	if err != nil {
+		return nil, err
+	}
+	dir, st, err := createDir(opts.Name, apiserver)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			p.cleanUp(opts.Name, dir)
+		}
+	}()
+
+	p.logger.V(0).Infof("Creating lab %q ...", opts.Name)
+	step := p.newSteps()
+	step.start("Writing certificates and manifests")
+	if err := kubeadm.Generate(filepath.Join(dir, "node"), kubeadmConfig(st.NodeIP)); err != nil {
+		step.end(false)
+		return nil, fmt.Errorf("writing the node's files: %w", err)
+	}
+	step.end(true)
+	wait := opts.WaitReady
+	if wait <= 0 {
+		wait = DefaultWaitReady
+	}
+	if _, err := p.boot(ctx, step, opts.Name, dir, st, ckat, wait, true); err != nil {
+		return nil, err
+	}
+	p.logger.V(0).Infof("Lab %q is ready: ckat ssh --lab %s opens a shell on its node", opts.Name, opts.Name)
+	return p.open(opts.Name)
+}
+
+// createDir makes the lab directory and its first state, which reserves
+// a node IP no other local lab has.
+func createDir(name, apiserver string) (string, state, error) {
+	unlock, err := lockLabs()
+	if err != nil {
+		return "", state{}, err
+	}
+	defer unlock()
+	ip, err := freeNodeIP()
+	if err != nil {
+		return "", state{}, err
+	}
+	dir, err := labs.CreateDir(labs.Record{Name: name, Provider: ProviderName})
+	if err != nil {
+		return "", state{}, err
+	}
+	st := state{NodeIP: ip, KubeAPIServer: apiserver}
+	if err := writeState(dir, st); err != nil {
+		_ = labs.RemoveDir(name)
+		return "", state{}, err
+	}
+	return dir, st, nil
+}
+
+// cleanUp stops the node of a lab whose creation failed and removes its
+// directory, saying so if it cannot.
+func (p *Provider) cleanUp(name, dir string) {
+	if st, err := readState(dir); err == nil && st.running() {
+		if err := stopNode(st); err != nil {
+			p.logger.Warnf("cleaning up lab %q: %v", name, err)
+			return
+		}
+	}
+	if err := labs.RemoveDir(name); err != nil {
+		p.logger.Warnf("cleaning up lab %q: %v", name, err)
+	}
+}
+
+// lockLabs takes an exclusive lock over the labs directory, so that two
+// creations do not pick the same node IP.
+func lockLabs() (unlock func(), err error) {
+	home, err := labs.Home()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Join(home, "labs"), 0o755); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", filepath.Join(home, "labs"), err)
+	}
+	f, err := os.OpenFile(filepath.Join(home, "labs", ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("locking the labs directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("locking the labs directory: %w", err)
+	}
+	return func() { f.Close() }, nil
+}
+
+// freeNodeIP returns 172.30.N.10 with the smallest N (1 to 254) that no
+// local lab uses.
+func freeNodeIP() (string, error) {
+	records, err := labs.List()
+	if err != nil {
+		return "", err
+	}
+	used := map[string]bool{}
+	for _, r := range records {
+		if r.Provider != ProviderName {
+			continue
+		}
+		dir, err := labs.Dir(r.Name)
+		if err != nil {
+			continue
+		}
+		if st, err := readState(dir); err == nil && st.NodeIP != "" {
+			used[st.NodeIP] = true
+		}
+	}
+	for n := 1; n <= 254; n++ {
+		ip := fmt.Sprintf("172.30.%d.10", n)
+		if !used[ip] {
+			return ip, nil
+		}
+	}
+	return "", fmt.Errorf("all 254 node addresses are taken: delete a lab first ('ckat labs' lists them)")
+}

@@ -1,0 +1,189 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/ckat/ckat/labs"
+)
+
+// stopGrace is how long Stop lets the node shut its static pods down
+// before it kills them.
+const stopGrace = 30 * time.Second
+
+// Start starts a stopped or dead lab again with its data. Its ports may
+// change; run/kubeconfig is rewritten. Starting a running lab does
+// nothing.
+func (p *Provider) Start(ctx context.Context, name string) error {
+	l, err := p.open(name)
+	if err != nil {
+		return err
+	}
+	st, err := readState(l.dir)
+	if err != nil {
+		return fmt.Errorf("lab %q: %w", name, err)
+	}
+	if st.running() {
+		p.logger.V(0).Infof("Lab %q is already running", name)
+		return nil
+	}
+	if st.NodeIP == "" {
+		return fmt.Errorf("lab %q was never fully created: remove it with 'ckat lab delete %s'", name, name)
+	}
+	ckat, err := ckatExecutable(p.ckatPath)
+	if err != nil {
+		return err
+	}
+	if st.KubeAPIServer, err = p.kubeAPIServerFor(st, ckat); err != nil {
+		return err
+	}
+	p.logger.V(0).Infof("Starting lab %q ...", name)
+	st, err = p.boot(ctx, p.newSteps(), name, l.dir, st, ckat, DefaultWaitReady, false)
+	if err != nil {
+		if st.running() {
+			if serr := stopNode(st); serr == nil {
+				st.Stopped = true
+				_ = writeState(l.dir, st)
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+// kubeAPIServerFor picks the API server a restarted lab runs: the one
+// given to the provider, else the one it was created with while it
+// exists, else the usual search.
+func (p *Provider) kubeAPIServerFor(st state, ckat string) (string, error) {
+	if p.kubeAPIServer == "" && st.KubeAPIServer != "" {
+		if path, err := checkExecutable(st.KubeAPIServer, "the lab's state"); err == nil {
+			return path, nil
+		}
+	}
+	return findKubeAPIServer(p.kubeAPIServer, ckat)
+}
+
+// Stop stops a lab's node, keeping its data. Stopping a lab that does not
+// run marks it stopped.
+func (p *Provider) Stop(_ context.Context, name string) error {
+	l, err := p.open(name)
+	if err != nil {
+		return err
+	}
+	st, err := readState(l.dir)
+	if err != nil {
+		return fmt.Errorf("lab %q: %w", name, err)
+	}
+	if st.running() {
+		p.logger.V(0).Infof("Stopping lab %q ...", name)
+		if err := stopNode(st); err != nil {
+			return fmt.Errorf("stopping lab %q: %w", name, err)
+		}
+	}
+	if !st.Stopped {
+		st.Stopped = true
+		if err := writeState(l.dir, st); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delete stops a lab and removes its directory. It refuses a directory
+// ckat did not create (no lab.json) and a lab directory that is a symlink,
+// before stopping anything.
+func (p *Provider) Delete(ctx context.Context, name string) error {
+	if err := checkLabDir(name); err != nil {
+		return err
+	}
+	if _, err := p.open(name); err != nil {
+		return err
+	}
+	if err := p.Stop(ctx, name); err != nil {
+		return err
+	}
+	if err := labs.RemoveDir(name); err != nil {
+		return err
+	}
+	p.logger.V(0).Infof("Deleted lab %q", name)
+	return nil
+}
+
+// checkLabDir refuses what labs.RemoveDir refuses, without removing
+// anything: a lab directory that is not a plain directory, or that has no
+// lab.json.
+func checkLabDir(name string) error {
+	dir, err := labs.Dir(name)
+	if err != nil {
+		return err
+	}
+	fi, err := os.Lstat(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("%w: no lab called %q (see 'ckat labs')", labs.ErrNotFound, name)
+	}
+	if err != nil {
+		return err
+	}
+	if fi.Mode()&os.ModeSymlink != 0 {
+		return fmt.Errorf("refusing to delete %s: not a directory ckat created (it is a symlink)", dir)
+	}
+	if !fi.IsDir() {
+		return fmt.Errorf("refusing to delete %s: not a directory ckat created", dir)
+	}
+	if rfi, err := os.Lstat(dir + "/lab.json"); err != nil || !rfi.Mode().IsRegular() {
+		return fmt.Errorf("refusing to delete %s: it has no lab.json, so ckat did not create it", dir)
+	}
+	return nil
+}
+
+// stopNode ends a node: SIGTERM to its PID 1, which stops the static pods
+// and exits; SIGKILL after stopGrace. The kernel ends every other process
+// of the node's PID namespace with its PID 1; stopNode checks that none is
+// left.
+func stopNode(st state) error {
+	ns := st.PIDNamespace
+	if ns == "" {
+		ns, _ = pidNamespace(st.PID)
+	}
+	if err := syscall.Kill(st.PID, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("signalling the node (PID %d): %w", st.PID, err)
+	}
+	if !waitGone(st, stopGrace) {
+		if st.running() {
+			_ = syscall.Kill(st.PID, syscall.SIGKILL)
+		}
+		if !waitGone(st, 10*time.Second) {
+			return fmt.Errorf("the node (PID %d) did not exit after SIGKILL", st.PID)
+		}
+	}
+	if ns == "" {
+		return nil
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left := ProcessesInNamespace(ns)
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("processes %v of the node are still running after its PID 1 exited", left)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// waitGone waits up to d for the node's PID 1 to exit.
+func waitGone(st state, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for st.running() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return true
+}

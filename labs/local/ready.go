@@ -1,0 +1,186 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/labs/local/kubeadm"
+	"github.com/ckat/ckat/labs/local/node"
+)
+
+// waitReady polls the API server's /readyz through the forwarded port
+// until it answers "ok", the node exits, or wait runs out.
+func waitReady(ctx context.Context, kubeconfig []byte, st state, wait time.Duration) error {
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(kubeconfig)
+	if err != nil {
+		return fmt.Errorf("reading the node's admin.conf: %w", err)
+	}
+	cfg.Timeout = 5 * time.Second
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	deadline := time.Now().Add(wait)
+	last := "no answer yet"
+	for {
+		reqCtx, cancel := context.WithDeadline(ctx, deadline)
+		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(reqCtx)
+		cancel()
+		if err == nil && strings.TrimSpace(string(body)) == "ok" {
+			return nil
+		}
+		if err != nil && reqCtx.Err() == nil {
+			last = summarizeReadyz(err)
+		}
+		if !st.running() {
+			return fmt.Errorf("the node exited while the API server was starting (last /readyz answer: %s)", last)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the API server was not ready after %s (last /readyz answer: %s)", wait, last)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// summarizeReadyz makes a failed /readyz answer one line: the failed
+// checks when the server listed them, else the error itself.
+func summarizeReadyz(err error) string {
+	var failed []string
+	var se interface{ ErrBody() []byte }
+	msg := err.Error()
+	if errors.As(err, &se) {
+		msg = string(se.ErrBody())
+	}
+	for _, line := range strings.Split(msg, "\n") {
+		if strings.HasPrefix(line, "[-]") {
+			failed = append(failed, strings.Fields(strings.TrimPrefix(line, "[-]"))[0])
+		}
+	}
+	if len(failed) > 0 {
+		return "failed checks: " + strings.Join(failed, ", ")
+	}
+	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ")
+}
+
+// superAdminConfig is the client config of the node's super-admin.conf
+// (group system:masters) through the host's forwarded port.
+func superAdminConfig(root, server string) (*rest.Config, error) {
+	data, err := kubeadm.SuperAdminKubeconfig(root, server)
+	if err != nil {
+		return nil, fmt.Errorf("reading the node's super-admin.conf: %w", err)
+	}
+	return clientcmd.RESTConfigFromKubeConfig(data)
+}
+
+// podStatus is the part of the agent's status file a failure report shows.
+type podStatus struct {
+	Name     string `json:"name"`
+	Phase    string `json:"phase"`
+	Ready    bool   `json:"ready"`
+	Restarts int    `json:"restarts"`
+	Reason   string `json:"reason"`
+	Message  string `json:"message"`
+}
+
+// printDiagnostics prints what a learner needs when the API server does
+// not come up: the static pods' status and the last lines of their logs,
+// or the node's log when the node is gone.
+func (p *Provider) printDiagnostics(ctx context.Context, st state, nodeLog string) {
+	if !st.running() {
+		printTail(p.logger, "the node's log ("+nodeLog+")", nodeLog, 15)
+		return
+	}
+	n := node.New(NodeName, st.PID)
+	if data, err := n.ReadFile(ctx, "/run/ckat/pods.json"); err == nil {
+		var pods []podStatus
+		if json.Unmarshal(data, &pods) == nil {
+			for _, pod := range pods {
+				p.logger.Warnf("pod %s: %s, ready=%t, restarts=%d %s %s", pod.Name, pod.Phase, pod.Ready, pod.Restarts, pod.Reason, pod.Message)
+			}
+		}
+	}
+	podDirs, err := n.ReadDir(ctx, "/var/log/pods")
+	if err != nil {
+		printTail(p.logger, "the node's log ("+nodeLog+")", nodeLog, 15)
+		return
+	}
+	for _, pd := range podDirs {
+		containers, err := n.ReadDir(ctx, path.Join("/var/log/pods", pd.Name()))
+		if err != nil {
+			continue
+		}
+		for _, c := range containers {
+			dir := path.Join("/var/log/pods", pd.Name(), c.Name())
+			logFile, ok := latestLog(ctx, n, dir)
+			if !ok {
+				continue
+			}
+			data, err := n.ReadFile(ctx, logFile)
+			if err != nil {
+				continue
+			}
+			printLines(p.logger, "the last lines of "+logFile+" on the node", string(data), 10)
+		}
+	}
+}
+
+// latestLog returns the log of a container's newest run: N.log with the
+// highest N in dir.
+func latestLog(ctx context.Context, n interface {
+	ReadDir(context.Context, string) ([]os.DirEntry, error)
+}, dir string) (string, bool) {
+	entries, err := n.ReadDir(ctx, dir)
+	if err != nil {
+		return "", false
+	}
+	var runs []int
+	for _, e := range entries {
+		if k, err := strconv.Atoi(strings.TrimSuffix(e.Name(), ".log")); err == nil && strings.HasSuffix(e.Name(), ".log") {
+			runs = append(runs, k)
+		}
+	}
+	if len(runs) == 0 {
+		return "", false
+	}
+	sort.Ints(runs)
+	return path.Join(dir, strconv.Itoa(runs[len(runs)-1])+".log"), true
+}
+
+// printTail prints the last lines of a host file, if it has any.
+func printTail(logger *log.Logger, what, file string, lines int) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return
+	}
+	printLines(logger, what, string(data), lines)
+}
+
+func printLines(logger *log.Logger, what, text string, lines int) {
+	all := strings.Split(strings.TrimRight(text, "\n"), "\n")
+	if len(all) == 0 || (len(all) == 1 && all[0] == "") {
+		return
+	}
+	if len(all) > lines {
+		all = all[len(all)-lines:]
+	}
+	logger.Warnf("%s:", what)
+	for _, l := range all {
+		logger.V(0).Infof("    %s", l)
+	}
+}
