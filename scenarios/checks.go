@@ -21,6 +21,19 @@ func checkTypes() []string {
 	return names
 }
 
+// Type is the YAML name of the typed check c sets ("snapshotFile"), or ""
+// when it sets none.
+func (c Check) Type() string {
+	v := reflect.ValueOf(c.CheckSpec)
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.Pointer && !f.IsNil() {
+			name, _, _ := strings.Cut(v.Type().Field(i).Tag.Get("yaml"), ",")
+			return name
+		}
+	}
+	return ""
+}
+
 // checkSpecProblem says what is wrong with a check's shape, or "".
 func checkSpecProblem(c Check) string {
 	if c.Name == "" {
@@ -43,9 +56,6 @@ func checkSpecProblem(c Check) string {
 		return "check " + quote(c.Name) + " has no type: set one of " + strings.Join(checkTypes(), ", ")
 	case len(set) > 1:
 		return "check " + quote(c.Name) + " sets " + strings.Join(set, " and ") + ": a check tests exactly one thing"
-	}
-	if c.Points < 0 {
-		return "check " + quote(c.Name) + ": points is negative"
 	}
 	return ""
 }

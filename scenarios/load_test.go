@@ -25,12 +25,17 @@ func TestValidFiles(t *testing.T) {
 // invalidCases are the problems each invalid file must report, in order,
 // as "LINE:COL: message".
 var invalidCases = map[string][]string{
+	"invalid-check-fields.yaml": {
+		`13:5: stages[0].checks[0]: check "no-path": snapshotFile.path is required`,
+		`15:5: stages[0].checks[1]: check "relative": restoredDataDir.path is "etcd-new"; it must be an absolute path on the node`,
+		`17:5: stages[0].checks[2]: check "negative": points is -1; it must be 0 (meaning 1) or more`,
+	},
 	"invalid-check-types.yaml": {
 		`10:5: stages[0].checks[0]: check "none" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects`,
 		`11:5: stages[0].checks[1]: check "both" sets snapshotFile and manifestPresent: a check tests exactly one thing`,
 		`14:5: stages[0].checks[2]: check "typo" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects`,
 		`15:5: stages[0].checks[2]: unknown field "snapshotFiel" (known: name, points, hint, snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects, requires)`,
-		`17:31: stages[0].checks[3].apiServerReady.timeout: expected a duration like 90s, got "later"`,
+		`17:31: stages[0].checks[3].apiServerReady.timeout: want a duration such as "90s", got "later"`,
 	},
 	"invalid-duplicates.yaml": {
 		`9:3: params[1]: duplicate parameter name "word"`,

@@ -37,7 +37,7 @@ func (s *Scenario) Render(params Params, lab LabFacts) (*Scenario, error) {
 	}
 	for i, c := range r.Cleanup {
 		if err := checkCleanupPath(c); err != nil {
-			return nil, fmt.Errorf("cleanup[%d]: %w", i, err)
+			return nil, fmt.Errorf("%s:%d:%d: cleanup[%d]: %w", s.file, s.posOfCleanup(i).Line, s.posOfCleanup(i).Column, i, err)
 		}
 	}
 	r.doc, r.source, r.file = doc, s.source, s.file
@@ -81,3 +81,9 @@ func (s *Scenario) Source() []byte { return s.source }
 // File is where the scenario was read from ("builtin:NAME.yaml" for the
 // built-in ones).
 func (s *Scenario) File() string { return s.file }
+
+// posOfCleanup is where cleanup entry i is written.
+func (s *Scenario) posOfCleanup(i int) Pos {
+	v := &validator{doc: s.doc}
+	return v.posOf("cleanup", i)
+}

@@ -93,6 +93,33 @@ func (v *validator) validate() {
 	}
 	v.validateStages()
 	v.validateMistakes()
+	if len(v.problems) == 0 {
+		v.validateRendered()
+	}
+}
+
+// validateRendered renders the scenario with sample parameters and checks
+// what only makes sense with values in place: the checks' own fields
+// (absolute paths, required values) and the cleanup paths.
+func (v *validator) validateRendered() {
+	v.s.doc = v.doc
+	params, err := v.s.GenerateParams(0)
+	if err != nil {
+		v.at(v.posOf("params"), "params: %v", err)
+		return
+	}
+	r, err := v.s.Render(params, LabFacts{Name: "lab", Node: "controlplane", Provider: "local"})
+	if err != nil {
+		v.at(v.posOf(), "rendering with sample parameters: %v", err)
+		return
+	}
+	for i, st := range r.Stages {
+		for j, c := range st.Checks {
+			if err := c.CheckSpec.Validate(); err != nil {
+				v.at(v.s.Stages[i].Checks[j].Pos, "stages[%d].checks[%d]: check %q: %v", i, j, c.Name, err)
+			}
+		}
+	}
 }
 
 func (v *validator) validateParams() map[string]bool {

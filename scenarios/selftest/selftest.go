@@ -1,0 +1,247 @@
+// Package selftest proves a scenario grades what it claims: on a fresh
+// lab the learner's checks score nothing, the reference solution scores
+// full marks, and each known mistake fails exactly the checks it lists.
+package selftest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/ckat/ckat/grader"
+	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/labs"
+	"github.com/ckat/ckat/scenarios"
+	"github.com/ckat/ckat/scenarios/session"
+	"github.com/ckat/ckat/scenarios/steps"
+)
+
+// LabPrefix starts the name of every lab selftest makes; selftest deletes
+// a leftover lab of its own name before it starts.
+const LabPrefix = "selftest-"
+
+// Case is one assertion about a scenario.
+type Case struct {
+	Name     string
+	Passed   bool
+	Message  string
+	Duration time.Duration
+}
+
+// Result is a scenario's selftest.
+type Result struct {
+	Scenario string
+	Lab      string
+	Seed     uint64
+	Cases    []Case
+	Duration time.Duration
+}
+
+// Passed reports whether every case passed.
+func (r Result) Passed() bool {
+	for _, c := range r.Cases {
+		if !c.Passed {
+			return false
+		}
+	}
+	return len(r.Cases) > 0
+}
+
+// Options say how to run selftest.
+type Options struct {
+	Provider labs.Provider
+	Seed     uint64
+	// Keep leaves the lab in place afterwards.
+	Keep bool
+	// Settle bounds how long grading waits for the expected outcome after
+	// a solution or a mistake ran.
+	Settle time.Duration
+	Logger *log.Logger
+}
+
+// Run selftests one scenario on a fresh lab. An error means selftest could
+// not run at all; failed assertions are in the result.
+func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Result, error) {
+	began := time.Now()
+	logger := opts.Logger
+	if logger == nil {
+		logger = log.NoOp()
+	}
+	if opts.Settle == 0 {
+		opts.Settle = 3 * time.Minute
+	}
+	name := LabPrefix + sc.Metadata.Name
+	if len(name) > 32 {
+		name = strings.TrimRight(name[:32], "-")
+	}
+	res := Result{Scenario: sc.Metadata.Name, Lab: name, Seed: opts.Seed}
+	if _, err := labs.ReadRecord(name); err == nil {
+		logger.V(0).Infof("Deleting the leftover lab %q ...", name)
+		if err := opts.Provider.Delete(ctx, name); err != nil {
+			return res, fmt.Errorf("deleting the leftover lab %q: %w", name, err)
+		}
+	}
+	seed := opts.Seed
+	caseStart := time.Now()
+	s, err := session.Start(ctx, session.StartOptions{Scenario: sc, Provider: opts.Provider, LabName: name, Seed: &seed, Logger: logger})
+	if !opts.Keep && s != nil && s.Lab != nil {
+		defer func() {
+			if err := opts.Provider.Delete(context.WithoutCancel(ctx), name); err != nil {
+				logger.Warnf("deleting lab %q: %v", name, err)
+			}
+		}()
+	}
+	if err != nil {
+		return res, fmt.Errorf("starting %s: %w", sc.Metadata.Name, err)
+	}
+	r := runner{s: s, opts: opts, logger: logger, res: &res}
+	r.add("lab started and set up", nil, caseStart)
+
+	r.fresh(ctx)
+	r.reference(ctx)
+	for _, m := range s.Rendered.Mistakes {
+		r.mistake(ctx, m)
+	}
+	res.Duration = time.Since(began)
+	return res, nil
+}
+
+type runner struct {
+	s      *session.Session
+	opts   Options
+	logger *log.Logger
+	res    *Result
+}
+
+func (r *runner) add(name string, err error, began time.Time) {
+	c := Case{Name: name, Passed: err == nil, Duration: time.Since(began)}
+	if err != nil {
+		c.Message = err.Error()
+	}
+	status := "ok  "
+	if err != nil {
+		status = "FAIL"
+	}
+	r.logger.V(0).Infof("  %s %s/%s (%s)", status, r.res.Scenario, name, c.Duration.Round(time.Second))
+	r.res.Cases = append(r.res.Cases, c)
+}
+
+// fresh: right after setup, no check of the first stage passes.
+func (r *runner) fresh(ctx context.Context) {
+	began := time.Now()
+	first := r.s.Rendered.Stages[0].Name
+	rep, err := r.s.GradeStage(ctx, first, 0, func(grader.Report) bool { return true })
+	if err == nil && rep.Score != 0 {
+		err = fmt.Errorf("a fresh lab scores %d/%d; these checks pass before any work: %s", rep.Score, rep.MaxScore, strings.Join(passing(rep), ", "))
+	}
+	r.add("fresh lab scores 0", err, began)
+}
+
+// reference: each stage's solution gives full marks, stage after stage.
+func (r *runner) reference(ctx context.Context) {
+	for i, st := range r.s.Rendered.Stages {
+		began := time.Now()
+		err := steps.Run(ctx, r.s.Lab.Node(), st.Solution)
+		if err != nil {
+			err = fmt.Errorf("the reference solution failed: %w", err)
+		} else {
+			var rep grader.Report
+			rep, err = r.s.GradeStage(ctx, st.Name, r.opts.Settle, func(rep grader.Report) bool { return rep.Passed })
+			if err == nil && !rep.Passed {
+				err = fmt.Errorf("the reference solution scores %d/%d: %s", rep.Score, rep.MaxScore, describeFailures(rep))
+			}
+		}
+		r.add(fmt.Sprintf("solution of stage %s scores full marks", st.Name), err, began)
+		if err != nil {
+			return
+		}
+		if i < len(r.s.Rendered.Stages)-1 {
+			began = time.Now()
+			r.add("next to stage "+r.s.Rendered.Stages[i+1].Name, r.s.Next(ctx), began)
+		}
+	}
+}
+
+// mistake: after a reset, the reference solutions of earlier stages (or
+// the mistake's replacements), then the mistake; exactly its checks fail.
+func (r *runner) mistake(ctx context.Context, m scenarios.Mistake) {
+	began := time.Now()
+	name := "mistake " + m.Name
+	if err := r.s.Reset(ctx); err != nil {
+		r.add(name, fmt.Errorf("resetting the lab: %w", err), began)
+		return
+	}
+	stage := m.Stage
+	if stage == "" {
+		stage = r.s.Rendered.Stages[len(r.s.Rendered.Stages)-1].Name
+	}
+	idx := r.s.Rendered.StageIndex(stage)
+	for _, st := range r.s.Rendered.Stages[:idx] {
+		script, ok := m.Before[st.Name]
+		if !ok {
+			script = st.Solution
+		}
+		if err := steps.Run(ctx, r.s.Lab.Node(), script); err != nil {
+			r.add(name, fmt.Errorf("stage %s before the mistake: %w", st.Name, err), began)
+			return
+		}
+		if err := r.s.Next(ctx); err != nil {
+			r.add(name, err, began)
+			return
+		}
+	}
+	if err := steps.Run(ctx, r.s.Lab.Node(), m.Script); err != nil {
+		var ee *labs.ExitError
+		if !errors.As(err, &ee) {
+			r.add(name, fmt.Errorf("running the mistake: %w", err), began)
+			return
+		}
+		// A wrong solution may well fail part way; what it left is graded.
+	}
+	want := slices.Clone(m.Fails)
+	sort.Strings(want)
+	rep, err := r.s.GradeStage(ctx, stage, r.opts.Settle, func(rep grader.Report) bool {
+		return slices.Equal(notPassing(rep), want)
+	})
+	if err == nil {
+		if got := notPassing(rep); !slices.Equal(got, want) {
+			err = fmt.Errorf("want exactly [%s] not to pass, got [%s]: %s", strings.Join(want, ", "), strings.Join(got, ", "), describeFailures(rep))
+		}
+	}
+	r.add(name+" fails "+strings.Join(m.Fails, ", "), err, began)
+}
+
+func passing(rep grader.Report) []string {
+	var out []string
+	for _, c := range rep.Checks {
+		if c.Status == grader.StatusPass {
+			out = append(out, c.Name)
+		}
+	}
+	return out
+}
+
+func notPassing(rep grader.Report) []string {
+	var out []string
+	for _, c := range rep.Checks {
+		if c.Status != grader.StatusPass {
+			out = append(out, c.Name)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func describeFailures(rep grader.Report) string {
+	var parts []string
+	for _, c := range rep.Checks {
+		if c.Status != grader.StatusPass {
+			parts = append(parts, fmt.Sprintf("%s %s: %s", c.Name, c.Status, c.Message))
+		}
+	}
+	return strings.Join(parts, "; ")
+}

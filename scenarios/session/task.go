@@ -1,0 +1,46 @@
+package session
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/ckat/ckat/labs/guides"
+	"github.com/ckat/ckat/scenarios"
+)
+
+// TaskJSON is `ckat task -o json`.
+type TaskJSON struct {
+	Scenario string           `json:"scenario"`
+	Lab      string           `json:"lab"`
+	Stage    string           `json:"stage"`
+	Params   scenarios.Params `json:"params"`
+	Task     string           `json:"task"`
+}
+
+// WriteTask prints the current stage's task as the learner reads it.
+func (s *Session) WriteTask(w io.Writer) {
+	st := s.Stage()
+	fmt.Fprintf(w, "Scenario %s, lab %s: stage %d of %d (%s)\n\n", s.Source.Metadata.Name, s.Lab.Name(), s.StageNumber(), len(s.Rendered.Stages), st.Name)
+	for _, line := range strings.Split(strings.TrimRight(st.Task, "\n"), "\n") {
+		fmt.Fprintf(w, "  %s\n", line)
+	}
+	fmt.Fprintln(w)
+	if guides.Has(s.Source.Metadata.Name) {
+		fmt.Fprintf(w, "Guide: %s (print it with 'ckat scenario guide %s')\n", guides.Path(s.Source.Metadata.Name), s.Source.Metadata.Name)
+	}
+}
+
+// WriteTaskJSON prints the current stage's task and parameters as JSON.
+func (s *Session) WriteTaskJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(TaskJSON{
+		Scenario: s.Source.Metadata.Name,
+		Lab:      s.Lab.Name(),
+		Stage:    s.State.Stage,
+		Params:   s.State.Params,
+		Task:     s.Stage().Task,
+	})
+}

@@ -1,0 +1,36 @@
+package scenarios
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckat/ckat/labs"
+)
+
+func TestStateRoundTrip(t *testing.T) {
+	t.Setenv("CKAT_HOME", t.TempDir())
+	_, err := labs.CreateDir(labs.Record{Name: "lab1", Provider: "local"})
+	require.NoError(t, err)
+
+	_, _, err = LoadState("lab1")
+	require.ErrorIs(t, err, ErrNoScenario)
+	require.ErrorContains(t, err, `lab "lab1" runs no scenario`)
+
+	s := loadEverything(t)
+	p, err := s.GenerateParams(9)
+	require.NoError(t, err)
+	st := State{Scenario: "everything", Seed: 9, Stage: "second", Params: p, HintsShown: map[string]int{"first": 1}}
+	require.NoError(t, SaveState("lab1", st, s.Source()))
+	got, gs, err := LoadState("lab1")
+	require.NoError(t, err)
+	require.Equal(t, st, got)
+	require.Equal(t, "everything", gs.Metadata.Name)
+
+	dir, _ := labs.Dir("lab1")
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "scenario.json"), []byte("{"), 0o644))
+	_, _, err = LoadState("lab1")
+	require.ErrorContains(t, err, "scenario.json is damaged")
+}
