@@ -54,8 +54,9 @@ func (n *Node) Lstat(ctx context.Context, p string) (fs.FileInfo, error) {
 	return n.stat(ctx, "lstat", p)
 }
 
-// statFormat prints the raw st_mode in hex, the size and the mtime.
-const statFormat = "%f %s %Y"
+// statFormat prints the raw st_mode in hex, the size and the mtime to the
+// nanosecond.
+const statFormat = "%f %s %.9Y"
 
 func (n *Node) stat(ctx context.Context, op, p string, flags ...string) (fs.FileInfo, error) {
 	if err := checkNodePath(op, p); err != nil {
@@ -158,11 +159,11 @@ func parseStat(name, out string) (fs.FileInfo, error) {
 	}
 	raw, err1 := strconv.ParseUint(f[0], 16, 32)
 	size, err2 := strconv.ParseInt(f[1], 10, 64)
-	mtime, err3 := strconv.ParseInt(f[2], 10, 64)
+	mtime, err3 := parseEpoch(f[2])
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return nil, fmt.Errorf("unexpected stat output %q: %w", out, err)
 	}
-	return &fileInfo{name: name, size: size, mode: modeFromRaw(uint32(raw)), modTime: time.Unix(mtime, 0)}, nil
+	return &fileInfo{name: name, size: size, mode: modeFromRaw(uint32(raw)), modTime: mtime}, nil
 }
 
 // parseFind reads readDirFormat records; the first is the directory

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ckat/ckat/labs"
 )
@@ -113,13 +112,13 @@ func TestNodeStatAndLstat(t *testing.T) {
 	}
 	host, _ := os.Stat(root)
 	fi, err = n.Stat(ctx, root)
-	if err != nil || !fi.ModTime().Equal(host.ModTime().Truncate(time.Second)) {
-		t.Errorf("Stat(root) mtime = %v, %v; want %v", fi.ModTime(), err, host.ModTime().Truncate(time.Second))
+	if err != nil || !fi.ModTime().Equal(host.ModTime()) {
+		t.Errorf("Stat(root) mtime = %v, %v; want %v", fi.ModTime(), err, host.ModTime())
 	}
 	got := r.commands()
 	want := []string{
-		fmt.Sprintf("%q", []string{"stat", "-L", "-c", "%f %s %Y", "--", link}),
-		fmt.Sprintf("%q", []string{"stat", "-c", "%f %s %Y", "--", link}),
+		fmt.Sprintf("%q", []string{"stat", "-L", "-c", "%f %s %.9Y", "--", link}),
+		fmt.Sprintf("%q", []string{"stat", "-c", "%f %s %.9Y", "--", link}),
 	}
 	if got[0] != want[0] || got[1] != want[1] {
 		t.Errorf("commands %v, want %v", got[:2], want)
