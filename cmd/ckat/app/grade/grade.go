@@ -1,0 +1,102 @@
+// Package grade implements `ckat grade`: check the learner's work on the
+// current stage and report point by point.
+package grade
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/ckat/ckat/grader"
+	"github.com/ckat/ckat/grader/report"
+	"github.com/ckat/ckat/internal/cli"
+	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/scenarios/session"
+)
+
+type flagpole struct {
+	Lab    string
+	Output string
+	Wait   time.Duration
+}
+
+// NewCommand returns the grade command.
+func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
+	flags := &flagpole{}
+	cmd := &cobra.Command{
+		Use:   "grade",
+		Short: "Grade your work on the current stage, point by point",
+		Long: `Grade your work on the current stage: every check with what it found.
+Exit status: 0 for full marks, 1 for less, 2 when grading could not run.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return runE(logger, streams, flags)
+		},
+	}
+	cmd.Flags().StringVar(&flags.Lab, "lab", "", "the lab (default: $CKAT_LAB, else the only lab)")
+	cmd.Flags().StringVarP(&flags.Output, "output", "o", "text", "text, json or junit")
+	cmd.Flags().DurationVar(&flags.Wait, "wait", 0, "grade again until full marks or this long has passed (a restored cluster takes a while)")
+	return cmd
+}
+
+func runE(logger *log.Logger, streams cli.Streams, flags *flagpole) error {
+	switch flags.Output {
+	case "text", "json", "junit":
+	default:
+		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output %q: use text, json or junit", flags.Output))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := session.OpenLab(ctx, flags.Lab, logger)
+	if err != nil {
+		return cli.WithExitCode(cli.ExitCannotRun, err)
+	}
+	rep, err := s.Grade(ctx, flags.Wait)
+	if err != nil {
+		return cli.WithExitCode(cli.ExitCannotRun, err)
+	}
+	switch flags.Output {
+	case "json":
+		err = report.JSON(streams.Out, rep)
+	case "junit":
+		err = report.JUnit(streams.Out, rep)
+	default:
+		err = report.Text(streams.Out, rep, useColor(streams.Out))
+	}
+	if err != nil {
+		return cli.WithExitCode(cli.ExitCannotRun, err)
+	}
+	if code := exitCode(rep); code != cli.ExitOK {
+		return cli.WithExitCode(code, nil)
+	}
+	return nil
+}
+
+// exitCode is 0 for full marks, 2 when no check could look at all, else 1.
+func exitCode(rep grader.Report) int {
+	if rep.Passed && len(rep.Checks) > 0 {
+		return cli.ExitOK
+	}
+	for _, c := range rep.Checks {
+		if c.Status != grader.StatusError {
+			return cli.ExitFailed
+		}
+	}
+	return cli.ExitCannotRun
+}
+
+// useColor: only on a terminal, and never with NO_COLOR set.
+func useColor(w io.Writer) bool {
+	if _, set := os.LookupEnv("NO_COLOR"); set {
+		return false
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}

@@ -1,0 +1,57 @@
+// Package reset implements `ckat reset`: start a lab's scenario over on
+// the same lab.
+package reset
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ckat/ckat/internal/cli"
+	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/scenarios/session"
+)
+
+type flagpole struct {
+	Lab string
+}
+
+// NewCommand returns the reset command.
+func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
+	flags := &flagpole{}
+	cmd := &cobra.Command{
+		Use:   "reset",
+		Short: "Start the scenario over on the same lab",
+		Long: `Start the scenario over on the same lab, with the same names and paths:
+the control plane is stopped, the paths the task asks you to create and
+/var/lib/etcd are removed, etcd is restored to the lab's state before the
+scenario was set up, the manifests in /etc/kubernetes/manifests are put back
+as the lab was made, and the scenario's setup runs again. Other files you made
+on the node stay.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return runE(logger, streams, flags)
+		},
+	}
+	cmd.Flags().StringVar(&flags.Lab, "lab", "", "the lab (default: $CKAT_LAB, else the only lab)")
+	return cmd
+}
+
+func runE(logger *log.Logger, streams cli.Streams, flags *flagpole) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := session.OpenLab(ctx, flags.Lab, logger)
+	if err != nil {
+		return err
+	}
+	if err := s.Reset(ctx); err != nil {
+		return fmt.Errorf("resetting lab %q: %w", s.Lab.Name(), err)
+	}
+	fmt.Fprintf(streams.Out, "Lab %q is back at the start of %s.\n\n", s.Lab.Name(), s.Source.Metadata.Name)
+	s.WriteTask(streams.Out)
+	return nil
+}

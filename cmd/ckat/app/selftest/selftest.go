@@ -1,0 +1,108 @@
+// Package selftest implements `ckat selftest`: prove that scenarios grade
+// what they claim, on fresh labs.
+package selftest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ckat/ckat/internal/cli"
+	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/labs/providers"
+	"github.com/ckat/ckat/scenarios"
+	"github.com/ckat/ckat/scenarios/selftest"
+)
+
+type flagpole struct {
+	Provider      string
+	Output        string
+	ScenarioDir   string
+	Seed          uint64
+	Keep          bool
+	KubeAPIServer string
+}
+
+// NewCommand returns the selftest command.
+func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
+	flags := &flagpole{}
+	cmd := &cobra.Command{
+		Use:   "selftest [SCENARIO...]",
+		Short: "Check that scenarios grade what they claim, each on a fresh lab",
+		Long: `For each scenario (all of them by default), on a fresh lab named
+selftest-SCENARIO: right after setup no check passes; the reference solution
+scores full marks, stage after stage; and after a reset, each known mistake
+fails exactly the checks it lists. Exits non-zero on any failure.`,
+		RunE: func(_ *cobra.Command, args []string) error {
+			return runE(logger, streams, flags, args)
+		},
+	}
+	cmd.Flags().StringVar(&flags.Provider, "provider", providers.Default, "where the labs run: local or kind")
+	cmd.Flags().StringVarP(&flags.Output, "output", "o", "text", "text or junit")
+	cmd.Flags().StringVar(&flags.ScenarioDir, "scenario-dir", "", "also look for scenarios in this directory of scenario files")
+	cmd.Flags().Uint64Var(&flags.Seed, "seed", 1, "the seed the labs' parameters are drawn from")
+	cmd.Flags().BoolVar(&flags.Keep, "keep", false, "keep the labs afterwards")
+	cmd.Flags().StringVar(&flags.KubeAPIServer, "kube-apiserver", "", "the kube-apiserver executable the local provider runs")
+	return cmd
+}
+
+func runE(logger *log.Logger, streams cli.Streams, flags *flagpole, names []string) error {
+	if flags.Output != "text" && flags.Output != "junit" {
+		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output %q: use text or junit", flags.Output))
+	}
+	var todo []*scenarios.Scenario
+	if len(names) == 0 {
+		all, err := scenarios.List(flags.ScenarioDir)
+		if err != nil {
+			return cli.WithExitCode(cli.ExitCannotRun, err)
+		}
+		todo = all
+	}
+	for _, n := range names {
+		s, err := scenarios.Get(n, flags.ScenarioDir)
+		if err != nil {
+			return cli.WithExitCode(cli.ExitCannotRun, err)
+		}
+		todo = append(todo, s)
+	}
+	p, err := providers.Get(flags.Provider, providers.WithLogger(logger), providers.WithKubeAPIServer(flags.KubeAPIServer))
+	if err != nil {
+		return cli.WithExitCode(cli.ExitCannotRun, err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	began := time.Now()
+	var results []selftest.Result
+	failed := false
+	for _, s := range todo {
+		logger.V(0).Infof("selftest %s ...", s.Metadata.Name)
+		res, err := selftest.Run(ctx, s, selftest.Options{Provider: p, Seed: flags.Seed, Keep: flags.Keep, Logger: logger})
+		if err != nil {
+			res.Cases = append(res.Cases, selftest.Case{Name: "run", Message: err.Error()})
+		}
+		if !res.Passed() {
+			failed = true
+		}
+		results = append(results, res)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	total := time.Since(began)
+	if flags.Output == "junit" {
+		if err := selftest.WriteJUnit(streams.Out, results, total); err != nil {
+			return err
+		}
+	} else {
+		selftest.WriteText(streams.Out, results, total)
+	}
+	if failed {
+		return cli.WithExitCode(cli.ExitFailed, nil)
+	}
+	return nil
+}
