@@ -29,7 +29,7 @@ type testNode struct {
 
 // startNode starts a node for labDir with the test binary as its ckat and
 // stops it when the test ends.
-func startNode(t *testing.T, labDir, ip string) *testNode {
+func startNode(t testing.TB, labDir, ip string) *testNode {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a node in new namespaces")
@@ -57,10 +57,20 @@ func startNode(t *testing.T, labDir, ip string) *testNode {
 	}
 	n.node = New("controlplane", n.pid)
 	t.Cleanup(func() { n.kill(t) })
-	return n
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := n.node.Stat(context.Background(), agentReadyFile)
+		if err == nil {
+			return n
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the stand-in agent is not ready: %v\nlog:\n%s", err, readLog(n.logFile))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
-func listen(t *testing.T) *net.TCPListener {
+func listen(t testing.TB) *net.TCPListener {
 	t.Helper()
 	ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
@@ -84,7 +94,7 @@ func (n *testNode) stop(t *testing.T) {
 }
 
 // kill kills PID 1 and waits for it to go.
-func (n *testNode) kill(t *testing.T) {
+func (n *testNode) kill(t testing.TB) {
 	_ = syscall.Kill(n.pid, syscall.SIGKILL)
 	if !waitGone(n.pid, 10*time.Second) {
 		t.Errorf("node pid %d still runs after SIGKILL", n.pid)
@@ -170,3 +180,5 @@ func hostEntries(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }

@@ -20,7 +20,7 @@ import (
 const AgentCommand = "__agent"
 
 // stopTimeout is how long PID 1 waits for the agent after SIGTERM.
-const stopTimeout = 20 * time.Second
+var stopTimeout = 20 * time.Second
 
 // Inherited file descriptors (see Start).
 const (

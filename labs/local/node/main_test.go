@@ -2,6 +2,7 @@ package node
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ckat/ckat/internal/cli"
+	"github.com/ckat/ckat/labs"
 )
 
 // The test binary is also the node's ckat: TestMain runs it as PID 1
@@ -25,6 +27,7 @@ func TestMain(m *testing.M) {
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case InitCommand:
+			stopTimeout = testStopTimeout
 			err := Init(os.Args[2:])
 			var ee *cli.ExitError
 			if err != nil && !(errors.As(err, &ee) && ee.Err == nil) {
@@ -35,6 +38,8 @@ func TestMain(m *testing.M) {
 			os.Exit(standInAgent(os.Args[2:]))
 		case "__probe":
 			os.Exit(probe(os.Args[2:]))
+		case "__ttyexec":
+			os.Exit(ttyExec(os.Args[2:]))
 		}
 	}
 	os.Exit(m.Run())
@@ -44,10 +49,22 @@ func TestMain(m *testing.M) {
 // exit with the status it holds.
 const agentExitFile = "/run/ckat/agent-exit"
 
+// agentStubbornFile, when it exists on the node, makes the stand-in agent
+// ignore SIGTERM.
+const agentStubbornFile = "/run/ckat/agent-stubborn"
+
+// testStopTimeout replaces stopTimeout in this binary's PID 1.
+const testStopTimeout = 2 * time.Second
+
+// agentReadyFile appears on the node once the stand-in agent listens.
+const agentReadyFile = "/run/ckat/agent-ready"
+
 // standInAgent checks its configuration, answers on the node's 6443 and
 // 2379 with "PORT HOSTNAME\n" followed by an echo of what it reads, keeps
 // a child that never exits, and stops on SIGTERM or agentExitFile.
 func standInAgent(args []string) int {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM)
 	if len(args) != 1 {
 		fmt.Fprintln(os.Stderr, "stand-in agent: want CONFIG")
 		return 2
@@ -93,12 +110,18 @@ func standInAgent(args []string) int {
 	}
 	sleeper := exec.Command("sleep", "3600")
 	_ = sleeper.Start()
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM)
+	if err := os.WriteFile(agentReadyFile, nil, 0o644); err != nil {
+		fmt.Fprintf(os.Stderr, "stand-in agent: %v\n", err)
+		return 3
+	}
 	tick := time.NewTicker(50 * time.Millisecond)
 	for {
 		select {
 		case <-sigs:
+			if _, err := os.Stat(agentStubbornFile); err == nil {
+				fmt.Println("stand-in agent: ignoring SIGTERM")
+				continue
+			}
 			fmt.Println("stand-in agent: stopping")
 			return 0
 		case <-tick.C:
@@ -139,6 +162,25 @@ func probe(args []string) int {
 		c.Close()
 	default:
 		return 2
+	}
+	return 0
+}
+
+// ttyExec runs a command on node PID with TTY set, as ckat ssh does, and
+// exits with its status.
+func ttyExec(args []string) int {
+	pid, err := strconv.Atoi(args[0])
+	if err != nil {
+		return 2
+	}
+	err = New("controlplane", pid).Exec(context.Background(), labs.Command{Args: args[1:], TTY: true})
+	var ee *labs.ExitError
+	if errors.As(err, &ee) {
+		return ee.Code
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
 	return 0
 }

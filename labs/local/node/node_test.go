@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -22,6 +23,19 @@ func TestNode(t *testing.T) {
 	hostEtc := hostEntries(t, "/etc")
 	n := startNode(t, labDir, "172.30.7.10")
 
+	t.Run("user namespace", func(t *testing.T) {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/uid_map", n.pid))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := "0 0 4294967295" // root keeps the host's user namespace
+		if uid := os.Getuid(); uid != 0 {
+			want = fmt.Sprintf("0 %d 1", uid)
+		}
+		if got := strings.Join(strings.Fields(string(data)), " "); got != want {
+			t.Errorf("the node's uid_map is %q, want %q", got, want)
+		}
+	})
 	t.Run("hostname", func(t *testing.T) {
 		if got := strings.TrimSpace(n.must(t, "hostname")); got != "controlplane" {
 			t.Errorf("hostname = %q, want controlplane", got)

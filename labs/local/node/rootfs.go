@@ -1,8 +1,6 @@
 package node
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -40,9 +38,6 @@ func setupNode(labDir string, cfg config) error {
 	}
 	if err := setupLoopback(cfg.NodeIP); err != nil {
 		return fmt.Errorf("setting up lo with %s: %w", cfg.NodeIP, err)
-	}
-	if err := linkTools(); err != nil {
-		return err
 	}
 	if err := os.MkdirAll("/run/lock", 0o777|os.ModeSticky); err != nil {
 		return err
@@ -88,10 +83,12 @@ func buildRoot(labDir, rootfs string, cfg config, userns bool) error {
 			return err
 		}
 	}
-	if err := mountOverlay(labDir, rootfs, "/usr/local", userns); err != nil {
+	// The links go straight into the upper directory: in a user namespace
+	// the host's /usr/local/bin belongs to an unmapped user.
+	if err := linkTools(filepath.Join(labDir, "node", overlayDirs["/usr/local"], "bin")); err != nil {
 		return err
 	}
-	return nil
+	return mountOverlay(labDir, rootfs, "/usr/local", userns)
 }
 
 // mountEntry sets up the node's /name.
@@ -154,6 +151,9 @@ func mountOverlay(labDir, rootfs, dir string, userns bool) error {
 	opts := fmt.Sprintf("lowerdir=%s,upperdir=%s,workdir=%s", dir, upper, work)
 	if userns {
 		opts += ",userxattr"
+		if err := claimDirs(dir, upper, claimDepth[dir]); err != nil {
+			return err
+		}
 	}
 	if err := unix.Mount("overlay", dst, "overlay", 0, opts); err != nil {
 		return fmt.Errorf("mounting the node's %s (overlay %s): %w", dir, opts, err)
@@ -235,57 +235,6 @@ func pivot(rootfs string) error {
 	// Undo the unbindable mark, so that the node's processes may bind /.
 	if err := unix.Mount("", "/", "", unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making the node's root private: %w", err)
-	}
-	return nil
-}
-
-// linkTools links the multi-call tools in /usr/local/bin to ckat, leaving
-// any the node already has alone.
-func linkTools() error {
-	if err := os.MkdirAll("/usr/local/bin", 0o755); err != nil {
-		return err
-	}
-	for _, tool := range Tools {
-		link := filepath.Join("/usr/local/bin", tool)
-		if _, err := os.Lstat(link); err == nil {
-			continue
-		}
-		if err := os.Symlink(CkatBin, link); err != nil {
-			return fmt.Errorf("linking %s: %w", link, err)
-		}
-	}
-	return nil
-}
-
-// addHostsEntry makes name resolve to ip in the hosts file unless a line
-// already names it. The file is replaced, not written in place: in a user
-// namespace the host's copy belongs to an unmapped user.
-func addHostsEntry(path, name, ip string) error {
-	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		fields := strings.Fields(line)
-		for _, f := range fields[min(1, len(fields)):] {
-			if f == name {
-				return nil
-			}
-		}
-	}
-	if len(data) > 0 && !bytes.HasSuffix(data, []byte("\n")) {
-		data = append(data, '\n')
-	}
-	data = append(data, fmt.Sprintf("%s\t%s\n", ip, name)...)
-	tmp := path + ".ckat"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

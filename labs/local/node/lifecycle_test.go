@@ -1,0 +1,160 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNodeRestartKeepsFiles stops a node with SIGTERM and starts it again:
+// what was written to /etc, /var, /root and /opt is still there, /run
+// starts empty, and the stand-in agent was stopped through SIGTERM. The
+// node's root can create directories in the host's (as an unprivileged
+// user too), as a restore to /var/lib/etcd-from-backup does.
+func TestNodeRestartKeepsFiles(t *testing.T) {
+	labDir := t.TempDir()
+	n := startNode(t, labDir, "172.30.8.10")
+	n.must(t, `set -e
+mkdir -p /etc/kubernetes/pki /var/lib/etcd-from-backup /opt/backup
+echo etc > /etc/kubernetes/pki/ca.crt
+echo var > /var/lib/etcd-from-backup/db
+echo root > /root/notes
+echo opt > /opt/backup/snap.db
+echo run > /run/ckat/scratch`)
+	n.stop(t)
+	if log := readLog(n.logFile); !strings.Contains(log, "stand-in agent: stopping") || !strings.Contains(log, "the agent exited with status 0") {
+		t.Errorf("node log after SIGTERM lacks the agent's stop:\n%s", log)
+	}
+
+	n = startNode(t, labDir, "172.30.8.10")
+	ctx := context.Background()
+	for path, want := range map[string]string{
+		"/etc/kubernetes/pki/ca.crt": "etc\n", "/var/lib/etcd-from-backup/db": "var\n", "/root/notes": "root\n", "/opt/backup/snap.db": "opt\n",
+	} {
+		if got, err := n.node.ReadFile(ctx, path); err != nil || string(got) != want {
+			t.Errorf("after a restart %s = %q, %v; want %q", path, got, err, want)
+		}
+	}
+	if _, err := n.node.Stat(ctx, "/run/ckat/scratch"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("/run kept a file across a restart: %v", err)
+	}
+	if got := n.must(t, "grep -c controlplane /etc/hosts"); strings.TrimSpace(got) != "1" {
+		t.Errorf("/etc/hosts names controlplane %s times after a restart, want 1", got)
+	}
+}
+
+// TestNodeKillLeavesNothing kills PID 1: every process of the node goes
+// with it, and the node reports that it no longer runs.
+func TestNodeKillLeavesNothing(t *testing.T) {
+	n := startNode(t, t.TempDir(), "172.30.9.10")
+	ns, err := os.Readlink(filepath.Join("/proc", itoa(n.pid), "ns", "pid"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The stand-in agent keeps a sleep; an orphan is started too.
+	n.must(t, "sleep 3600 >/dev/null 2>&1 &")
+	deadline := time.Now().Add(5 * time.Second)
+	for len(nsProcesses(ns)) < 4 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := len(nsProcesses(ns)); got < 4 {
+		t.Fatalf("the node has %d processes, want PID 1, the agent and two sleeps", got)
+	}
+	n.kill(t)
+	deadline = time.Now().Add(5 * time.Second)
+	for len(nsProcesses(ns)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if left := nsProcesses(ns); len(left) > 0 {
+		t.Errorf("processes left after killing PID 1: %v", left)
+	}
+	_, err = n.node.ReadFile(context.Background(), "/etc/hostname")
+	if !errors.Is(err, ErrNotRunning) || errors.Is(err, os.ErrNotExist) {
+		t.Errorf("ReadFile on a dead node: %v, want ErrNotRunning (and not ErrNotExist)", err)
+	}
+	_, _, err = n.run(t, "", "true")
+	if !errors.Is(err, ErrNotRunning) {
+		t.Errorf("Exec on a dead node: %v, want ErrNotRunning", err)
+	}
+}
+
+// TestNodeExitsWithAgent makes the agent exit: PID 1 exits with its
+// status, and orphans it reaped do not linger as zombies meanwhile.
+func TestNodeExitsWithAgent(t *testing.T) {
+	n := startNode(t, t.TempDir(), "172.30.10.10")
+	n.must(t, "sh -c 'true &' ; sleep 0.2")
+	ns, _ := os.Readlink(filepath.Join("/proc", itoa(n.pid), "ns", "pid"))
+	for _, pid := range nsProcesses(ns) {
+		if state := procState(pid); state == "Z" {
+			t.Errorf("zombie pid %d in the node", pid)
+		}
+	}
+	n.must(t, "echo 7 > "+agentExitFile)
+	if !waitGone(n.pid, 10*time.Second) {
+		t.Fatal("PID 1 still runs after its agent exited")
+	}
+	if log := readLog(n.logFile); !strings.Contains(log, "the agent exited with status 7") {
+		t.Errorf("node log lacks the agent's exit status:\n%s", log)
+	}
+}
+
+// TestNodeStopsStubbornAgent sends SIGTERM to a node whose agent ignores
+// it: PID 1 gives up after its stop timeout, and nothing is left.
+func TestNodeStopsStubbornAgent(t *testing.T) {
+	n := startNode(t, t.TempDir(), "172.30.18.10")
+	ns, _ := os.Readlink(filepath.Join("/proc", itoa(n.pid), "ns", "pid"))
+	n.must(t, "touch "+agentStubbornFile)
+	start := time.Now()
+	n.stop(t)
+	if took := time.Since(start); took < testStopTimeout {
+		t.Errorf("PID 1 exited %s after SIGTERM, before its %s timeout", took, testStopTimeout)
+	}
+	log := readLog(n.logFile)
+	if !strings.Contains(log, "stand-in agent: ignoring SIGTERM") || !strings.Contains(log, "the agent did not stop within 2s; stopping every process of the node") {
+		t.Errorf("node log:\n%s", log)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if left := nsProcesses(ns); len(left) > 0 {
+		t.Errorf("processes left: %v", left)
+	}
+}
+
+// TestTwoNodes runs two nodes at once: each has its own ports, address
+// and files.
+func TestTwoNodes(t *testing.T) {
+	a := startNode(t, t.TempDir(), "172.30.11.10")
+	b := startNode(t, t.TempDir(), "172.30.12.10")
+	a.must(t, "echo a > /etc/which")
+	b.must(t, "echo b > /etc/which")
+	for _, tc := range []struct {
+		n    *testNode
+		want string
+		ip   string
+	}{{a, "a\n", "172.30.11.10/32"}, {b, "b\n", "172.30.12.10/32"}} {
+		if got := tc.n.must(t, "cat /etc/which"); got != tc.want {
+			t.Errorf("/etc/which = %q, want %q", got, tc.want)
+		}
+		if got := greeting(t, tc.n.api); got != "6443 controlplane" {
+			t.Errorf("API port answered %q", got)
+		}
+		if got := tc.n.must(t, CkatBin+" __probe addrs"); !strings.Contains(got, tc.ip) {
+			t.Errorf("lo = %q, want %s", got, tc.ip)
+		}
+	}
+}
+
+func procState(pid int) string {
+	data, err := os.ReadFile(filepath.Join("/proc", itoa(pid), "stat"))
+	if err != nil {
+		return ""
+	}
+	s := string(data)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
+		return s[i+2 : i+3]
+	}
+	return ""
+}
