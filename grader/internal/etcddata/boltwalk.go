@@ -110,8 +110,14 @@ type walker struct {
 	data      []byte
 	pageSize  int
 	hwm       uint64
-	reachable map[uint64]bool
+	reachable bitset
 }
+
+// bitset marks pages; its size is bounded by the file's page count.
+type bitset []uint64
+
+func (b bitset) get(i uint64) bool { return b[i/64]&(1<<(i%64)) != 0 }
+func (b bitset) set(i uint64)      { b[i/64] |= 1 << (i % 64) }
 
 // walkBolt validates data (a bbolt file without any trailer) and returns
 // the meta page bbolt will use.
@@ -123,7 +129,9 @@ func walkBolt(data []byte) (boltMeta, error) {
 	if meta.pgid < 2 || meta.pgid > uint64(len(data)/pageSize) {
 		return meta, &TruncatedError{Need: int64(meta.pgid) * int64(pageSize), Have: int64(len(data))}
 	}
-	w := &walker{data: data, pageSize: pageSize, hwm: meta.pgid, reachable: map[uint64]bool{0: true, 1: true}}
+	w := &walker{data: data, pageSize: pageSize, hwm: meta.pgid, reachable: make(bitset, meta.pgid/64+1)}
+	w.reachable.set(0)
+	w.reachable.set(1)
 	if meta.freelist != noFreelist {
 		if err := w.checkFreelist(meta.freelist); err != nil {
 			return meta, err
@@ -170,10 +178,10 @@ func (w *walker) page(id uint64, want uint16) ([]byte, error) {
 		return nil, fmt.Errorf("page %d: %d overflow pages run past the high water mark %d", id, overflow, w.hwm)
 	}
 	for i := id; i <= id+overflow; i++ {
-		if w.reachable[i] {
+		if w.reachable.get(i) {
 			return nil, fmt.Errorf("page %d: multiple references", i)
 		}
-		w.reachable[i] = true
+		w.reachable.set(i)
 	}
 	return w.data[off : off+(overflow+1)*uint64(w.pageSize)], nil
 }
