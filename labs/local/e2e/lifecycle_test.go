@@ -1,0 +1,145 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ckat/ckat/labs"
+)
+
+// TestLabLifecycle runs one lab through its life: create, a refused
+// duplicate, stop (no process left), start with its data, kill -9 of its
+// PID 1 (dead), start again with its data, and delete, which does not
+// follow a symlink the learner made on the node to a file outside.
+func TestLabLifecycle(t *testing.T) {
+	c := newCkat(t)
+	ctx := context.Background()
+	r := c.run("lab", "create", "life")
+	if r.code != 0 {
+		t.Fatalf("ckat lab create life: exit %d: %s", r.code, r.stderr)
+	}
+	for _, step := range []string{"✓ Writing certificates and manifests", "✓ Starting node", "✓ Waiting for the API server"} {
+		if !strings.Contains(r.stderr, step) {
+			t.Errorf("ckat lab create printed\n%s\nwant a line %q", r.stderr, step)
+		}
+	}
+	st := c.state("life")
+	if s := c.statuses()["life"]; s.State != labs.StateRunning || s.APIServer != fmt.Sprintf("https://127.0.0.1:%d", st.APIPort) || s.Node != "controlplane" {
+		t.Errorf("ckat labs: %+v, want running at port %d", s, st.APIPort)
+	}
+
+	dup := c.run("lab", "create", "life")
+	wantDup := `ckat: lab "life" already exists: use it, or remove it with 'ckat delete --lab life'` + "\n"
+	if dup.code != 1 || dup.stderr != wantDup {
+		t.Errorf("second ckat lab create life: exit %d, stderr %q; want exit 1, %q", dup.code, dup.stderr, wantDup)
+	}
+	if s := c.statuses()["life"]; s.State != labs.StateRunning {
+		t.Fatalf("after a refused duplicate create the lab is %s, want running", s.State)
+	}
+
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "keep-me"}, Data: map[string]string{"k": "v"}}
+	if _, err := c.client("life").CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	keptObject := func(when string) {
+		t.Helper()
+		if _, err := c.client("life").CoreV1().ConfigMaps("default").Get(ctx, "keep-me", metav1.GetOptions{}); err != nil {
+			t.Errorf("%s: configmap keep-me: %v", when, err)
+		}
+	}
+
+	t.Run("stop leaves no process", func(t *testing.T) {
+		ns := pidNamespace(t, st.PID)
+		if n := len(nsProcesses(ns)); n < 3 {
+			t.Fatalf("running lab has %d processes in its PID namespace, want PID 1, the agent, etcd and kube-apiserver", n)
+		}
+		c.must("lab", "stop", "life")
+		if left := nsProcesses(ns); len(left) > 0 {
+			t.Errorf("after ckat lab stop, processes %v are left in the lab's PID namespace", left)
+		}
+		if s := c.statuses()["life"]; s.State != labs.StateStopped {
+			t.Errorf("ckat labs says %s after stop, want stopped", s.State)
+		}
+		if r := c.run("kubeconfig", "--lab", "life"); r.code != 1 || !strings.Contains(r.stderr, "is not running") {
+			t.Errorf("ckat kubeconfig of a stopped lab: exit %d, %q", r.code, r.stderr)
+		}
+		c.must("lab", "start", "life")
+		keptObject("after stop and start")
+	})
+
+	t.Run("killed lab is dead and starts again", func(t *testing.T) {
+		pid := c.state("life").PID
+		ns := pidNamespace(t, pid)
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, 10*time.Second, "the killed lab's processes to go", func() error {
+			if left := nsProcesses(ns); len(left) > 0 {
+				return fmt.Errorf("left: %v", left)
+			}
+			return nil
+		})
+		table := c.must("labs")
+		if !strings.Contains(table, "dead") || !strings.Contains(table, "'ckat lab start life' brings it back") {
+			t.Errorf("ckat labs after kill -9:\n%s\nwant the lab dead, with how to start it", table)
+		}
+		c.must("lab", "start", "life")
+		if s := c.statuses()["life"]; s.State != labs.StateRunning {
+			t.Errorf("after ckat lab start the lab is %s", s.State)
+		}
+		keptObject("after kill -9 and start")
+	})
+
+	t.Run("delete does not follow symlinks out of the lab", func(t *testing.T) {
+		outside := t.TempDir()
+		file := filepath.Join(outside, "precious.txt")
+		if err := os.WriteFile(file, []byte("keep"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// On the node, /root is the lab's node/root: links made there are in
+		// the lab directory and point at host paths.
+		c.must("exec", "--lab", "life", "--", "ln", "-s", file, "/root/file-link")
+		c.must("exec", "--lab", "life", "--", "ln", "-s", outside, "/root/dir-link")
+		if links := linksTo(t, c.labDir("life"), file, outside); len(links) != 2 {
+			t.Fatalf("found the node's links in the lab directory at %v, want both", links)
+		}
+		c.must("lab", "delete", "life")
+		if data, err := os.ReadFile(file); err != nil || string(data) != "keep" {
+			t.Errorf("file outside the lab after delete: %q, %v", data, err)
+		}
+		if _, err := os.Lstat(c.labDir("life")); !os.IsNotExist(err) {
+			t.Errorf("lab directory after delete: %v, want it gone", err)
+		}
+		if _, ok := c.statuses()["life"]; ok {
+			t.Error("ckat labs still lists the deleted lab")
+		}
+	})
+}
+
+// linksTo returns the symlinks under dir that point at one of targets.
+func linksTo(t *testing.T, dir string, targets ...string) []string {
+	var found []string
+	_ = filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.Type()&os.ModeSymlink == 0 {
+			return nil
+		}
+		if dest, err := os.Readlink(path); err == nil {
+			for _, target := range targets {
+				if dest == target {
+					found = append(found, path)
+				}
+			}
+		}
+		return nil
+	})
+	return found
+}
