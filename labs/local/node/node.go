@@ -10,6 +10,19 @@
 // view of a running node: files through /proc/PID/root with every path
 // resolved inside the node's root, and commands run through package
 // nsenter.
+//
+// The node's filesystem: /etc, /var and /usr/local are overlays of the
+// host's with the lab's node/etc, node/var and node/usr-local as upper
+// layers; /opt, /srv, /root and /tmp are the lab's node/NAME; /run is a
+// fresh tmpfs holding the host's ckat and kube-apiserver in /run/ckat/bin;
+// /proc is the node's own; everything else is the host's, bound as it is.
+//
+// Run by a user other than root, the node is in a user namespace mapping
+// its root to that user. The host's files then belong to an unmapped user:
+// the node's root can read them, and can create, replace and delete files
+// in /etc, /var and /usr/local (their directories, three levels down, are
+// copied into the upper layer at each boot), but cannot write a host file
+// in place.
 package node
 
 import (

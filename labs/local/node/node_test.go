@@ -4,13 +4,16 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ckat/ckat/labs"
 )
@@ -53,6 +56,19 @@ func TestNode(t *testing.T) {
 		}
 		if got := greeting(t, n.etcd); got != "2379 controlplane" {
 			t.Errorf("host etcd port answered %q, want the node's 2379", got)
+		}
+		c, err := net.Dial("tcp", n.api)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+		if _, err := c.Write([]byte("ping")); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.(*net.TCPConn).CloseWrite()
+		if got, err := io.ReadAll(c); err != nil || string(got) != "6443 controlplane\nping" {
+			t.Errorf("echo through the API port: %q, %v; want the greeting and ping, then EOF", got, err)
 		}
 		if got := strings.TrimSpace(n.must(t, CkatBin+" __probe dial 172.30.7.10:6443")); got != "6443 controlplane" {
 			t.Errorf("NODE_IP:6443 on the node answered %q", got)
