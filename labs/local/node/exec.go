@@ -52,6 +52,14 @@ func (v *view) Exec(ctx context.Context, c labs.Command) error {
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	}
 	err = cmd.Run()
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("running %q on node %s: %w", c.Args[0], v.name, ctx.Err())
+	}
+	if errors.Is(err, exec.ErrWaitDelay) {
+		// The command succeeded but left a process holding its output
+		// open (a daemon it started); what it wrote so far is copied.
+		return nil
+	}
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
 		if err != nil {

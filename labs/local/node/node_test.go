@@ -111,6 +111,18 @@ func TestNode(t *testing.T) {
 	})
 	t.Run("exec", func(t *testing.T) { testExec(t, n) })
 	t.Run("files", func(t *testing.T) { testFiles(t, n) })
+	t.Run("cancel", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		err := n.node.Exec(ctx, labs.Command{Args: []string{"sleep", "31"}})
+		if !errors.Is(err, context.DeadlineExceeded) || time.Since(start) > 3*time.Second {
+			t.Errorf("Exec(sleep 31) with a 300ms context = %v after %s, want the deadline error at once", err, time.Since(start))
+		}
+		if got := n.must(t, "ps -eo args | grep -c '^sleep 31$' || true"); strings.TrimSpace(got) != "0" {
+			t.Errorf("%s processes 'sleep 31' left on the node, want 0", strings.TrimSpace(got))
+		}
+	})
 }
 
 func testExec(t *testing.T, n *testNode) {
@@ -129,6 +141,8 @@ func testExec(t *testing.T, n *testNode) {
 		{name: "root in the node", cmd: labs.Command{Args: []string{"id", "-u"}}, stdout: "0\n"},
 		{name: "command not found", cmd: labs.Command{Args: []string{"no-such-command", "x"}},
 			stderr: "ckat exec: no-such-command: command not found\n", code: 127},
+		{name: "background process keeps the output open", cmd: labs.Command{Args: []string{"sh", "-c", "echo started; sleep 30 &"}},
+			stdout: "started\n"},
 		{name: "killed by a signal", cmd: labs.Command{Args: []string{"sh", "-c", "kill -TERM $$"}}, code: 128 + 15},
 	}
 	for _, tc := range tests {
