@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// binDir is where the built ckat and kube-apiserver are: $CKAT_BIN_DIR,
+// ckatBinDir is where the built ckat and kube-apiserver are: $CKAT_BIN_DIR,
 // else the repository's bin.
-func binDir(t *testing.T) string {
+func ckatBinDir(t *testing.T) string {
 	t.Helper()
 	if d := os.Getenv("CKAT_BIN_DIR"); d != "" {
 		return d
@@ -28,7 +28,7 @@ func TestNodeWithCkat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node in new namespaces")
 	}
-	bin := binDir(t)
+	bin := ckatBinDir(t)
 	ckat, apiserver := filepath.Join(bin, "ckat"), filepath.Join(bin, "kube-apiserver")
 	for _, p := range []string{ckat, apiserver} {
 		if _, err := os.Stat(p); err != nil {

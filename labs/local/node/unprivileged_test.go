@@ -13,7 +13,7 @@ import (
 // nobody is the unprivileged user TestUnprivileged runs as.
 const nobody = 65534
 
-// TestUnprivileged runs this package's tests again as an unprivileged user
+// TestUnprivileged runs this package's other tests again as an unprivileged user
 // from a directory it cannot write, so that every node is started in a
 // user namespace. Run as that user already, the other tests do this
 // themselves.
@@ -45,15 +45,16 @@ func TestUnprivileged(t *testing.T) {
 	exe := filepath.Join(binDir, "node.test")
 	copyFile(t, self, exe)
 
-	cmd := exec.Command(exe, "-test.v", "-test.count=1", "-test.run", "^Test(Node|NodeRestartKeepsFiles|NodeKillLeavesNothing|NodeExitsWithAgent|TwoNodes|StartErrors)$")
+	cmd := exec.Command(exe, "-test.v", "-test.count=1", "-test.skip", "^TestUnprivileged$")
 	cmd.Dir = home
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + home}
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + home, "CKAT_BIN_DIR=" + ckatBinDir(t)}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}}}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("the tests as uid %d: %v\n%s", nobody, err, out)
 	}
-	for _, want := range []string{"--- PASS: TestNode ", "--- PASS: TestNode/user_namespace", "--- PASS: TestNodeKillLeavesNothing", "--- PASS: TestTwoNodes", "--- PASS: TestNodeRestartKeepsFiles"} {
+	for _, want := range []string{"--- PASS: TestNode ", "--- PASS: TestNode/user_namespace", "--- PASS: TestNodeKillLeavesNothing",
+		"--- PASS: TestTwoNodes", "--- PASS: TestNodeRestartKeepsFiles", "--- PASS: TestNodeWithCkat", "--- PASS: TestExecTTY"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("as uid %d, the output lacks %q:\n%s", nobody, want, out)
 		}
