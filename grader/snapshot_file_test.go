@@ -83,6 +83,12 @@ func TestSnapshotFileCheck(t *testing.T) {
 		{"truncated", func(n *rootedNode) { n.write(t, snapPath, data[:len(data)/2+100]) }, nil, StatusFail, "truncated: the database needs"},
 		{"trailer changed", func(n *rootedNode) { n.write(t, snapPath, badTrailer) }, nil, StatusFail, "sha256 trailer does not match"},
 		{"zero-filled", func(n *rootedNode) { n.write(t, snapPath, make([]byte, 1<<20)) }, nil, StatusFail, "starts with 65536 zero bytes"},
+		{"1 GiB of zeros", func(n *rootedNode) {
+			n.write(t, snapPath, nil)
+			if err := os.Truncate(n.path(snapPath), 1<<30); err != nil {
+				t.Fatal(err)
+			}
+		}, nil, StatusFail, "starts with 65536 zero bytes and has no bbolt header"},
 		{"random", func(n *rootedNode) { n.write(t, snapPath, random) }, nil, StatusFail, "no valid bbolt meta page"},
 		{"etcdctl's error saved as the file", func(n *rootedNode) {
 			n.write(t, snapPath, []byte("Error: context deadline exceeded\n"))

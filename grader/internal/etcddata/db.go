@@ -135,6 +135,16 @@ func copyFile(src, dst string) error {
 }
 
 func openValidated(path string, dbLen int64) (db *DB, err error) {
+	// Take bbolt's shared lock first: a file that a running etcd holds is
+	// being written, and is read from a copy instead of validated in place.
+	lock, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Close()
+	if err := lockShared(lock); err != nil {
+		return nil, err
+	}
 	m, err := mapFile(path)
 	if err != nil {
 		return nil, err
@@ -147,6 +157,25 @@ func openValidated(path string, dbLen int64) (db *DB, err error) {
 		return nil, err
 	}
 	return openBolt(path)
+}
+
+// lockShared takes a shared flock on f, waiting up to LockTimeout; it
+// returns bbolt's ErrTimeout when another process holds an exclusive one.
+func lockShared(f *os.File) error {
+	deadline := time.Now().Add(LockTimeout)
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			return fmt.Errorf("locking %s: %w", f.Name(), err)
+		}
+		if time.Now().After(deadline) {
+			return berrors.ErrTimeout
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // openBolt opens a validated file with bbolt, read-only, without waiting
