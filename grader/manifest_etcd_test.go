@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ckat/ckat/labs"
+	"github.com/ckat/ckat/labs/local/kubeadm"
 )
 
 const restoredDataDir = "/var/lib/etcd-from-backup"
@@ -110,5 +111,35 @@ func TestEtcdDataVolumeCheckUnreadableManifest(t *testing.T) {
 				t.Errorf("Run = %s %q, want %s containing %q", r.Status, r.Message, tt.status, tt.message)
 			}
 		})
+	}
+}
+
+// The check judges the manifest the lab's kubeadm files really hold: as
+// written it fails, and after the usual edit (the etcd-data hostPath) it
+// passes.
+func TestEtcdDataVolumeCheckOnKubeadmFiles(t *testing.T) {
+	node := newHostDirNode(t)
+	if err := kubeadm.Generate(node.root, kubeadm.Config{NodeIP: "172.30.1.10"}); err != nil {
+		t.Fatal(err)
+	}
+	check := &EtcdDataVolumeCheck{DataDir: restoredDataDir}
+	r := check.Run(context.Background(), Target{Node: node})
+	if r.Status != StatusFail || !strings.Contains(r.Message, "etcd still uses the original data directory /var/lib/etcd") {
+		t.Fatalf("fresh lab: Run = %s %q, want a fail", r.Status, r.Message)
+	}
+	data, err := node.ReadFile(context.Background(), kubeadm.EtcdManifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "      path: /var/lib/etcd\n", "      path: "+restoredDataDir+"\n", 1)
+	if edited == string(data) {
+		t.Fatal("kubeadm's etcd.yaml has no etcd-data hostPath line to edit")
+	}
+	node.writeNodeFile(t, kubeadm.EtcdManifest, []byte(edited))
+	if r := check.Run(context.Background(), Target{Node: node}); r.Status != StatusPass {
+		t.Errorf("after the edit: Run = %s %q, want a pass", r.Status, r.Message)
+	}
+	if r := (&ManifestPresentCheck{Path: kubeadm.APIServerManifest}).Run(context.Background(), Target{Node: node}); r.Status != StatusPass {
+		t.Errorf("kube-apiserver.yaml as kubeadm writes it: %s %q, want a pass", r.Status, r.Message)
 	}
 }

@@ -11,12 +11,13 @@ import (
 
 func TestParseManifest(t *testing.T) {
 	tests := []struct {
-		file string
-		line int    // 0: no line expected
-		msg  string // substring of the error; empty for a valid manifest
+		file    string
+		line    int    // 0: no line expected
+		msg     string // substring of the error; empty for a valid manifest
+		volumes int    // for a valid manifest
 	}{
-		{file: "valid-etcd-kubeadm.yaml"},
-		{file: "valid-kube-apiserver.yaml"},
+		{file: "valid-etcd-kubeadm.yaml", volumes: 2},
+		{file: "valid-kube-apiserver.yaml", volumes: 5},
 		{file: "invalid-tab.yaml", line: 46, msg: "a tab in the indentation"},
 		{file: "invalid-duplicate-key.yaml", line: 36, msg: `mapping key "image" already defined at line 34`},
 		{file: "invalid-wrong-type.yaml", line: 79, msg: "spec.hostNetwork: a list where a boolean belongs"},
@@ -43,8 +44,8 @@ func TestParseManifest(t *testing.T) {
 				if err != nil {
 					t.Fatalf("ParseManifest: %v", err)
 				}
-				if len(pod.Spec.Containers) != 1 || len(pod.Spec.Volumes) != 2 {
-					t.Fatalf("parsed %d containers and %d volumes, want 1 and 2", len(pod.Spec.Containers), len(pod.Spec.Volumes))
+				if len(pod.Spec.Containers) != 1 || len(pod.Spec.Volumes) != tt.volumes {
+					t.Fatalf("parsed %d containers and %d volumes, want 1 and %d", len(pod.Spec.Containers), len(pod.Spec.Volumes), tt.volumes)
 				}
 				return
 			}
