@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -106,33 +105,6 @@ func (l *lab) RESTConfig(ctx context.Context) (*rest.Config, error) {
 		return nil, fmt.Errorf("lab %q: its kubeconfig: %w", l.record.Name, err)
 	}
 	return cfg, nil
-}
-
-// waitReady polls the API server's /readyz until it says ok.
-func (l *lab) waitReady(ctx context.Context, limit time.Duration) error {
-	cfg, err := l.RESTConfig(ctx)
-	if err != nil {
-		return err
-	}
-	cfg.Timeout = 5 * time.Second
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	var last error
-	for {
-		_, last = cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-		if last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("lab %q: the API server at %s was not ready within %s: %v", l.record.Name, cfg.Host, limit, last)
-		case <-time.After(2 * time.Second):
-		}
-	}
 }
 
 // lazyRunner finds the node container on first use, so that opening a lab

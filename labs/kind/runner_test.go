@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 
+	kindexec "sigs.k8s.io/kind/pkg/exec"
+
 	"github.com/ckat/ckat/labs"
 )
 
@@ -98,6 +100,11 @@ func TestExitError(t *testing.T) {
 	var ee *labs.ExitError
 	if !errors.As(err, &ee) || ee.Code != 1 || ee.Args[0] != "false" {
 		t.Errorf("got %v, want exit status 1 of false", err)
+	}
+	// kind's exec wraps the exit in its RunError, with a stack.
+	err = exitError([]string{"etcdctl"}, kindexec.Command("sh", "-c", "exit 3").Run())
+	if !errors.As(err, &ee) || ee.Code != 3 || ee.Args[0] != "etcdctl" {
+		t.Errorf("got %v, want exit status 3 of etcdctl", err)
 	}
 	err = exitError([]string{"x"}, exec.Command("/nonexistent/docker").Run())
 	if errors.As(err, &ee) || !strings.Contains(err.Error(), `running ["x"] on the node`) {
