@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"testing"
 	"text/template"
@@ -81,8 +82,16 @@ type testNode struct {
 	root string
 }
 
-// startAgent runs the agent until the test ends.
+// startAgent runs the agent on a new test node until the test ends.
 func startAgent(t *testing.T) *testNode {
+	t.Helper()
+	n := newTestNode(t)
+	n.start(t)
+	return n
+}
+
+// newTestNode lays out a node's directories under a temporary root.
+func newTestNode(t *testing.T) *testNode {
 	t.Helper()
 	root := t.TempDir()
 	n := &testNode{root: root, logs: &syncBuffer{}, cfg: Config{
@@ -95,6 +104,12 @@ func startAgent(t *testing.T) *testNode {
 		Binaries:     map[string]string{"etcd": ckatBinary(t)},
 	}}
 	require.NoError(t, os.MkdirAll(n.cfg.ManifestDir, 0o755))
+	return n
+}
+
+// start runs the agent until the test ends.
+func (n *testNode) start(t *testing.T) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, n.cfg, log.New(n.logs, 1)) }()
@@ -108,9 +123,14 @@ func startAgent(t *testing.T) *testNode {
 		}
 		if t.Failed() {
 			t.Logf("agent log:\n%s", n.logs.String())
+			logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "*", "*", "*.log"))
+			for _, l := range logs {
+				data, _ := os.ReadFile(l)
+				lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+				t.Logf("%s (last lines):\n%s", l, strings.Join(lines[max(0, len(lines)-15):], "\n"))
+			}
 		}
 	})
-	return n
 }
 
 // writeManifest writes a manifest into the manifest directory.
