@@ -1,6 +1,7 @@
 package node
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -156,7 +157,11 @@ func mountOverlay(labDir, rootfs, dir string, userns bool) error {
 		}
 	}
 	if err := unix.Mount("overlay", dst, "overlay", 0, opts); err != nil {
-		return fmt.Errorf("mounting the node's %s (overlay %s): %w", dir, opts, err)
+		hint := ""
+		if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EOPNOTSUPP) || errors.Is(err, unix.ENODEV) {
+			hint = fmt.Sprintf(" (the lab directory %s must be on a filesystem overlayfs can write to, such as ext4, xfs, btrfs or tmpfs: set CKAT_HOME elsewhere)", labDir)
+		}
+		return fmt.Errorf("mounting the node's %s (overlay %s): %w%s", dir, opts, err, hint)
 	}
 	return nil
 }
