@@ -100,12 +100,11 @@ func FlagValues(c corev1.Container, flag string) []string {
 	argv := append(append([]string{}, c.Command...), c.Args...)
 	var values []string
 	for i := 0; i < len(argv); i++ {
-		arg := argv[i]
-		// Go's flag packages accept one or two dashes.
-		name := "-" + strings.TrimLeft(arg, "-")
-		if strings.HasPrefix(arg, "-") {
-			name = "--" + strings.TrimLeft(arg, "-")
+		if !strings.HasPrefix(argv[i], "-") {
+			continue
 		}
+		// Go's flag packages accept one or two dashes.
+		name := "--" + strings.TrimLeft(argv[i], "-")
 		switch {
 		case strings.HasPrefix(name, flag+"="):
 			values = append(values, strings.TrimPrefix(name, flag+"="))

@@ -5,6 +5,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
 )
 
 const apiServerManifest = "/etc/kubernetes/manifests/kube-apiserver.yaml"
@@ -101,5 +103,24 @@ func TestManifestArgCheckArgsField(t *testing.T) {
 	r := (&ManifestArgCheck{Path: apiServerManifest, Flag: "secure-port", Want: "6443"}).Run(context.Background(), Target{Node: node})
 	if r.Status != StatusPass {
 		t.Errorf("Run = %s %q, want pass from args", r.Status, r.Message)
+	}
+}
+
+func TestFlagValues(t *testing.T) {
+	tests := []struct {
+		argv []string
+		want []string
+	}{
+		{[]string{"etcd", "--data-dir=/a"}, []string{"/a"}},
+		{[]string{"etcd", "-data-dir=/a", "--data-dir", "/b"}, []string{"/a", "/b"}},
+		{[]string{"etcd", "--data-dir"}, nil},
+		{[]string{"etcd", "--data-dir-x=/a", "--name=data-dir"}, nil},
+		{[]string{"etcd", "--data-dir="}, []string{""}},
+	}
+	for _, tt := range tests {
+		got := FlagValues(corev1.Container{Command: tt.argv[:1], Args: tt.argv[1:]}, "--data-dir")
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") || len(got) != len(tt.want) {
+			t.Errorf("FlagValues(%q) = %q, want %q", tt.argv, got, tt.want)
+		}
 	}
 }
