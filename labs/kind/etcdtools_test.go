@@ -147,6 +147,9 @@ func TestInstallEtcdToolsFailures(t *testing.T) {
 // TestParseEtcdVersionRealTools parses what the real etcd, etcdctl and
 // etcdutl print, from ckat's multi-call binary.
 func TestParseEtcdVersionRealTools(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs bin/ckat")
+	}
 	_, file, _, _ := runtime.Caller(0)
 	bin := filepath.Join(filepath.Dir(file), "..", "..", "bin")
 	if d := os.Getenv("CKAT_BIN_DIR"); d != "" {

@@ -88,6 +88,9 @@ func TestDoctorKindWithoutEngine(t *testing.T) {
 }
 
 func TestDoctorLocal(t *testing.T) {
+	if testing.Short() {
+		t.Skip("uses bin/kube-apiserver")
+	}
 	apiserver := filepath.Join(binDir(t), "kube-apiserver")
 	if _, err := os.Stat(apiserver); err != nil {
 		t.Fatalf("%s: %v: run make build", apiserver, err)
