@@ -122,3 +122,30 @@ func TestAddHostsEntry(t *testing.T) {
 		})
 	}
 }
+
+// FuzzResolve checks that whatever the path, a resolved path is clean and
+// absolute, so that joined to the node's root it stays beneath it.
+func FuzzResolve(f *testing.F) {
+	root := f.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "etc/kubernetes"), 0o755); err != nil {
+		f.Fatal(err)
+	}
+	for link, target := range map[string]string{"up": "../../..", "abs": "/etc", "self": ".", "loop": "loop", "host": root} {
+		if err := os.Symlink(target, filepath.Join(root, link)); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for _, seed := range []string{"/", "/up/up/etc", "/abs/../..", "/self/self/abs/kubernetes", "/loop", "/host/etc", "//a/./b/..", "/up/abs/../up"} {
+		f.Add(seed, true)
+		f.Add(seed, false)
+	}
+	f.Fuzz(func(t *testing.T, p string, follow bool) {
+		got, err := resolve(root, p, follow)
+		if err != nil {
+			return
+		}
+		if !filepath.IsAbs(got) || filepath.Clean(got) != got {
+			t.Errorf("resolve(%q) = %q, not a clean absolute path", p, got)
+		}
+	})
+}
