@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -240,5 +241,24 @@ func TestWriteMarker(t *testing.T) {
 	}
 	if len(r.args) != 1 || strings.Join(r.args[0], " ") != "tee /kind/ckat-lab.json" || r.stdin[0] != `{"lab":"demo","uid":"abc"}` {
 		t.Errorf("commands %q with stdin %q", r.args, r.stdin)
+	}
+}
+
+// TestClusterNameFitsKind checks that every valid lab name gives a kind
+// cluster name kind accepts without warning, and a node hostname within
+// the 63-byte limit.
+func TestClusterNameFitsKind(t *testing.T) {
+	kindName := regexp.MustCompile(`^[a-z0-9.-]+$`) // kind's own rule
+	for _, lab := range []string{"a", "demo", "etcd-backup-restore", strings.Repeat("z", 32), "a" + strings.Repeat("-", 30) + "b"} {
+		if err := labs.ValidateName(lab); err != nil {
+			t.Fatal(err)
+		}
+		cr := newClusterRecord(lab, "", "", "")
+		if !kindName.MatchString(cr.Cluster) || len(cr.Cluster) > 50 || !strings.HasPrefix(cr.Cluster, ClusterPrefix) {
+			t.Errorf("lab %q: cluster name %q", lab, cr.Cluster)
+		}
+		if len(cr.ControlPlane) > 63 || cr.Context != "kind-"+cr.Cluster {
+			t.Errorf("lab %q: node %q, context %q", lab, cr.ControlPlane, cr.Context)
+		}
 	}
 }
