@@ -14,6 +14,7 @@ import (
 
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/labs/local/agent"
 )
 
 // AgentCommand is the hidden ckat command PID 1 runs as the node agent.
@@ -28,18 +29,6 @@ const (
 	etcdListenerFD = 4
 	readyFD        = 5
 )
-
-// agentConfig is the agent's configuration file (agent.Config).
-type agentConfig struct {
-	NodeName     string            `json:"nodeName"`
-	NodeIP       string            `json:"nodeIP"`
-	ManifestDir  string            `json:"manifestDir"`
-	PodLogDir    string            `json:"podLogDir"`
-	StatusFile   string            `json:"statusFile"`
-	ContainerDir string            `json:"containerDir"`
-	Kubeconfig   string            `json:"kubeconfig"`
-	Binaries     map[string]string `json:"binaries"`
-}
 
 // Init is the body of the hidden `ckat __node LABDIR` command: it runs as
 // PID 1 of the namespaces Start creates, sets the node up, reports on its
@@ -91,22 +80,22 @@ func Init(args []string) error {
 
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, unix.SIGCHLD, unix.SIGTERM, unix.SIGINT, unix.SIGHUP)
-	agent, err := startAgent(cfg)
+	agentPID, err := startAgent(cfg)
 	if err != nil {
 		return fail(err)
 	}
-	logger.V(0).Infof("node %s is up (%s); agent pid %d", cfg.NodeName, cfg.NodeIP, agent)
+	logger.V(0).Infof("node %s is up (%s); agent pid %d", cfg.NodeName, cfg.NodeIP, agentPID)
 	if ready != nil {
 		fmt.Fprintln(ready, readyOK)
 		ready.Close()
 		ready = nil
 	}
-	return supervise(agent, sigs, logger)
+	return supervise(agentPID, sigs, logger)
 }
 
 // supervise reaps every child, forwards SIGTERM to the agent and returns
 // once the agent has exited, or stopTimeout after SIGTERM.
-func supervise(agent int, sigs <-chan os.Signal, logger *log.Logger) error {
+func supervise(agentPID int, sigs <-chan os.Signal, logger *log.Logger) error {
 	var deadline <-chan time.Time
 	for {
 		select {
@@ -116,13 +105,13 @@ func supervise(agent int, sigs <-chan os.Signal, logger *log.Logger) error {
 		case sig := <-sigs:
 			switch sig {
 			case unix.SIGCHLD:
-				if status, done := reap(agent); done {
+				if status, done := reap(agentPID); done {
 					return exitStatus(status, logger)
 				}
 			case unix.SIGTERM, unix.SIGINT:
 				if deadline == nil {
 					logger.V(0).Infof("stopping: %s to the agent", sig)
-					_ = unix.Kill(agent, unix.SIGTERM)
+					_ = unix.Kill(agentPID, unix.SIGTERM)
 					deadline = time.After(stopTimeout)
 				}
 			}
@@ -131,7 +120,7 @@ func supervise(agent int, sigs <-chan os.Signal, logger *log.Logger) error {
 }
 
 // reap collects every exited child; done says whether the agent was one.
-func reap(agent int) (status unix.WaitStatus, done bool) {
+func reap(agentPID int) (status unix.WaitStatus, done bool) {
 	for {
 		var ws unix.WaitStatus
 		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
@@ -141,7 +130,7 @@ func reap(agent int) (status unix.WaitStatus, done bool) {
 		if err != nil || pid <= 0 {
 			return status, done
 		}
-		if pid == agent {
+		if pid == agentPID {
 			status, done = ws, true
 		}
 	}
@@ -165,7 +154,7 @@ func exitStatus(ws unix.WaitStatus, logger *log.Logger) error {
 // startAgent writes the agent's configuration and starts it as PID 1's
 // child. Its process is reaped by reap, never by os.Process.Wait.
 func startAgent(cfg config) (int, error) {
-	ac := agentConfig{
+	ac := agent.Config{
 		NodeName:     cfg.NodeName,
 		NodeIP:       cfg.NodeIP,
 		ManifestDir:  "/etc/kubernetes/manifests",
@@ -177,6 +166,9 @@ func startAgent(cfg config) (int, error) {
 			"etcd": CkatBin, "etcdctl": CkatBin, "etcdutl": CkatBin, "kubectl": CkatBin,
 			"kube-apiserver": KubeAPIServerBin,
 		},
+	}
+	if err := ac.Validate(); err != nil {
+		return 0, err
 	}
 	data, err := json.MarshalIndent(ac, "", "  ")
 	if err != nil {

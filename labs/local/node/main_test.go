@@ -3,7 +3,6 @@ package node
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/labs"
+	"github.com/ckat/ckat/labs/local/agent"
 )
 
 // The test binary is also the node's ckat: TestMain runs it as PID 1
@@ -69,13 +69,8 @@ func standInAgent(args []string) int {
 		fmt.Fprintln(os.Stderr, "stand-in agent: want CONFIG")
 		return 2
 	}
-	data, err := os.ReadFile(args[0])
-	var cfg agentConfig
-	if err == nil {
-		err = json.Unmarshal(data, &cfg)
-	}
-	if err != nil || cfg.NodeName == "" {
-		fmt.Fprintf(os.Stderr, "stand-in agent: bad config: %v\n", err)
+	if _, err := agent.ReadConfig(args[0]); err != nil {
+		fmt.Fprintf(os.Stderr, "stand-in agent: %v\n", err)
 		return 2
 	}
 	hostname, _ := os.Hostname()
