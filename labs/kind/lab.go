@@ -69,7 +69,7 @@ func (l *lab) Status(ctx context.Context) (labs.Status, error) {
 		st.Message = err.Error()
 		return st, nil
 	}
-	out, err := engineOutput(ctx, e.Binary, "inspect", "--format", "{{.State.Running}}", l.rec.ControlPlane)
+	out, err := engineOutput(ctx, engineTimeout, e.Binary, "inspect", "--format", "{{.State.Running}}", l.rec.ControlPlane)
 	switch {
 	case err != nil && strings.Contains(strings.ToLower(err.Error()), "no such"):
 		st.State = labs.StateDead

@@ -51,7 +51,7 @@ func (p *Provider) startStop(ctx context.Context, name, verb string) error {
 		args = append(args, n.String())
 	}
 	p.logger.V(0).Infof("%s %s: %s %v", verb, name, e.Binary, args[1:])
-	if _, err := engineOutput(ctx, e.Binary, args...); err != nil {
+	if _, err := engineOutput(ctx, startStopTimeout, e.Binary, args...); err != nil {
 		return fmt.Errorf("%s lab %q: %w", verb, name, err)
 	}
 	return nil

@@ -11,6 +11,7 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"time"
 
 	"sigs.k8s.io/kind/pkg/cluster"
 
@@ -74,9 +75,14 @@ func (p *Provider) open(name string) (*lab, error) {
 	return newLab(p, rec, dir, cr), nil
 }
 
-// engineOutput runs the engine client on the host and returns stdout.
-func engineOutput(ctx context.Context, engine string, args ...string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, 2*engineTimeout)
+// startStopTimeout bounds stopping or starting a lab's node containers:
+// the engine gives each container 10 s to stop before it kills it.
+const startStopTimeout = 3 * time.Minute
+
+// engineOutput runs the engine client on the host, within timeout, and
+// returns stdout.
+func engineOutput(ctx context.Context, timeout time.Duration, engine string, args ...string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
 	cmd := exec.CommandContext(ctx, engine, args...)
