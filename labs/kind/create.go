@@ -82,7 +82,11 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (labs.La
 	}
 	l := newLab(p, record, dir, rec)
 	if err := writeMarker(ctx, l.node, rec.marker(opts.Name)); err != nil {
-		return nil, fmt.Errorf("marking kind cluster %s as lab %q's: %w (delete it with 'kind delete cluster --name %s')", rec.Cluster, opts.Name, err, rec.Cluster)
+		// Without its marker no later command would delete the cluster;
+		// this call made it a moment ago, so remove it now.
+		_ = kp.Delete(rec.Cluster, filepath.Join(dir, "kubeconfig"))
+		_ = labs.RemoveDir(opts.Name)
+		return nil, fmt.Errorf("marking kind cluster %s as lab %q's: %w", rec.Cluster, opts.Name, err)
 	}
 	res, err := installEtcdTools(ctx, rec.ControlPlane, l.node.runner)
 	if err != nil {
