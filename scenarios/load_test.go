@@ -85,7 +85,7 @@ var invalidCases = map[string][]string{
 		`10:3: setup[2]: unknown field "restart" (known: namespace, configMap, secret, deployment, snapshot, delete, command, waitFor)`,
 		`10:3: setup[2]: step has no type: set one of namespace, configMap, secret, deployment, snapshot, delete, command, waitFor`,
 		`11:3: setup[3]: delete.kind "Pod" is not one of Namespace, ConfigMap, Secret, Deployment`,
-		`12:3: setup[4]: waitFor.condition "forever" is not apiServerReady or etcdHealthy`,
+		`12:3: setup[4]: waitFor.condition "forever" is not one of apiServerReady, apiServerNotReady, etcdHealthy`,
 		`12:3: setup[4]: waitFor.timeout "soon" is not a positive duration like 2m`,
 	},
 	"invalid-unknown-field.yaml": {

@@ -73,9 +73,9 @@ func TestRender(t *testing.T) {
 	require.Equal(t, "Back up https://127.0.0.1:2379 to /opt/oak/abc123.db.", r.Stages[0].Task)
 	require.Equal(t, "/opt/oak/abc123.db", r.Stages[0].Checks[0].SnapshotFile.Path)
 	require.Equal(t, []string{"one", "two /opt/oak/abc123.db"}, r.Stages[0].Hints)
-	require.Equal(t, "ns-oak", r.Setup[2].Namespace.Name)
-	require.Equal(t, map[string]string{"colour": "red"}, r.Setup[3].ConfigMap.Data)
-	require.Equal(t, "echo controlplane /etc/kubernetes/pki/etcd/ca.crt", r.Setup[8].Command.Script)
+	require.Equal(t, "ns-oak", r.Setup[3].Namespace.Name)
+	require.Equal(t, map[string]string{"colour": "red"}, r.Setup[4].ConfigMap.Data)
+	require.Equal(t, "echo controlplane /etc/kubernetes/pki/etcd/ca.crt", r.Setup[9].Command.Script)
 	require.Equal(t, "ns-oak", r.Stages[0].Next[0].Delete.Name)
 	require.Equal(t, []string{"/opt/oak"}, r.Cleanup)
 	// The source is untouched.
@@ -85,7 +85,7 @@ func TestRender(t *testing.T) {
 func TestRenderMissingParamFails(t *testing.T) {
 	s := loadEverything(t)
 	_, err := s.Render(Params{"word": "oak"}, LabFacts{})
-	require.ErrorContains(t, err, "valid-everything.yaml:28:55:")
+	require.ErrorContains(t, err, "valid-everything.yaml:29:55:")
 	require.ErrorContains(t, err, `map has no entry for key "other"`)
 }
 

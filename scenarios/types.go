@@ -141,7 +141,8 @@ type CommandStep struct {
 	Script string `yaml:"script" ckat:"required"`
 }
 
-// WaitForStep waits for a condition: apiServerReady or etcdHealthy.
+// WaitForStep waits for a condition: apiServerReady, apiServerNotReady
+// (after a setup step breaks the control plane on purpose) or etcdHealthy.
 type WaitForStep struct {
 	Condition string `yaml:"condition" ckat:"required"`
 	// Timeout is a Go duration ("2m"); default 2m.
@@ -150,8 +151,9 @@ type WaitForStep struct {
 
 // Wait conditions.
 const (
-	ConditionAPIServerReady = "apiServerReady"
-	ConditionEtcdHealthy    = "etcdHealthy"
+	ConditionAPIServerReady    = "apiServerReady"
+	ConditionAPIServerNotReady = "apiServerNotReady"
+	ConditionEtcdHealthy       = "etcdHealthy"
 )
 
 // Stage is one part of a scenario's task.

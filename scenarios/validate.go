@@ -222,8 +222,8 @@ func (v *validator) validateSteps(where string, steps []Step) {
 			}
 		}
 		if wf := st.WaitFor; wf != nil {
-			if wf.Condition != "" && wf.Condition != ConditionAPIServerReady && wf.Condition != ConditionEtcdHealthy {
-				v.at(st.Pos, "%s: waitFor.condition %q is not %s or %s", w, wf.Condition, ConditionAPIServerReady, ConditionEtcdHealthy)
+			if conds := []string{ConditionAPIServerReady, ConditionAPIServerNotReady, ConditionEtcdHealthy}; wf.Condition != "" && !slices.Contains(conds, wf.Condition) {
+				v.at(st.Pos, "%s: waitFor.condition %q is not one of %s", w, wf.Condition, strings.Join(conds, ", "))
 			}
 			if wf.Timeout != "" {
 				if d, err := time.ParseDuration(wf.Timeout); err != nil || d <= 0 {

@@ -22,7 +22,7 @@ import (
 
 // LabPrefix starts the name of every lab selftest makes; selftest deletes
 // a leftover lab of its own name before it starts.
-const LabPrefix = "selftest-"
+const LabPrefix = "st-"
 
 // Case is one assertion about a scenario.
 type Case struct {

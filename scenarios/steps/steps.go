@@ -135,8 +135,11 @@ func apply(ctx context.Context, env Env, c kubernetes.Interface, st scenarios.St
 			}
 			timeout = d
 		}
-		if st.WaitFor.Condition == scenarios.ConditionEtcdHealthy {
+		switch st.WaitFor.Condition {
+		case scenarios.ConditionEtcdHealthy:
 			return WaitEtcdHealthy(ctx, env.Node, timeout)
+		case scenarios.ConditionAPIServerNotReady:
+			return WaitAPIServerNotReady(ctx, env.RESTConfig, timeout)
 		}
 		return WaitAPIServerReady(ctx, env.RESTConfig, timeout)
 	}

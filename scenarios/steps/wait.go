@@ -35,6 +35,20 @@ func WaitAPIServerReady(ctx context.Context, cfg *rest.Config, timeout time.Dura
 	}, func() error { return fmt.Errorf("the API server was not ready within %s: %v", timeout, last) })
 }
 
+// WaitAPIServerNotReady polls until the API server's /readyz stops
+// answering ok: a setup step broke the control plane and the node has
+// restarted the API server with the fault.
+func WaitAPIServerNotReady(ctx context.Context, cfg *rest.Config, timeout time.Duration) error {
+	c, err := kubernetes.NewForConfig(withTimeout(cfg, 3*time.Second))
+	if err != nil {
+		return err
+	}
+	return poll(ctx, timeout, func(ctx context.Context) (bool, error) {
+		body, err := c.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+		return err != nil || string(body) != "ok", nil
+	}, func() error { return fmt.Errorf("the API server was still ready after %s", timeout) })
+}
+
 // WaitEtcdHealthy polls `etcdctl endpoint health` on the node.
 func WaitEtcdHealthy(ctx context.Context, node labs.Node, timeout time.Duration) error {
 	var last error

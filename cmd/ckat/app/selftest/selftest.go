@@ -35,7 +35,7 @@ func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 		Use:   "selftest [SCENARIO...]",
 		Short: "Check that scenarios grade what they claim, each on a fresh lab",
 		Long: `For each scenario (all of them by default), on a fresh lab named
-selftest-SCENARIO: right after setup no check passes; the reference solution
+st-SCENARIO (a leftover lab of that name is deleted first): right after setup no check passes; the reference solution
 scores full marks, stage after stage; and after a reset, each known mistake
 fails exactly the checks it lists. Exits non-zero on any failure.`,
 		RunE: func(_ *cobra.Command, args []string) error {

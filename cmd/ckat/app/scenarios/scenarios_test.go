@@ -1,0 +1,50 @@
+package scenarios
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckat/ckat/internal/cli"
+)
+
+func run(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := NewCommand(cli.Streams{In: strings.NewReader(""), Out: &out, Err: &out})
+	cmd.SetArgs(args)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.Execute()
+	return out.String(), err
+}
+
+func TestList(t *testing.T) {
+	out, err := run(t)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	require.Regexp(t, `^NAME\s+TITLE\s+STAGES$`, lines[0])
+	require.Len(t, lines, 6)
+	require.Regexp(t, `^etcd-backup-restore\s+Back up etcd, then restore it after an incident\s+2$`, lines[4])
+}
+
+func TestListWithScenarioDir(t *testing.T) {
+	dir := t.TempDir()
+	own := "apiVersion: ckat.dev/v1alpha1\nkind: Scenario\nmetadata: {name: my-own, title: An instructor's own}\n" +
+		"stages:\n- name: s\n  task: t\n  checks:\n  - {name: c, snapshotFile: {path: /x.db}}\n  solution: \"true\"\n"
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "own.yaml"), []byte(own), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a scenario"), 0o644))
+	out, err := run(t, "--scenario-dir", dir)
+	require.NoError(t, err)
+	require.Regexp(t, `(?m)^my-own\s+An instructor's own\s+1$`, out)
+
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("kind: Scenario\n"), 0o644))
+	_, err = run(t, "--scenario-dir", dir)
+	require.ErrorContains(t, err, filepath.Join(dir, "broken.yaml")+`:1:1: missing required field "apiVersion"`)
+
+	_, err = run(t, "--scenario-dir", filepath.Join(dir, "missing"))
+	require.ErrorContains(t, err, "reading scenario directory")
+}

@@ -1,0 +1,80 @@
+package selftest_test
+
+import (
+	"bytes"
+	"encoding/xml"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/ckat/ckat/scenarios"
+)
+
+// binDir is $CKAT_BIN_DIR, else the repository's bin/.
+func binDir(t *testing.T) string {
+	if d := os.Getenv("CKAT_BIN_DIR"); d != "" {
+		return d
+	}
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Join(filepath.Dir(file), "..", "..", "bin")
+}
+
+type junit struct {
+	Tests  int `xml:"tests,attr"`
+	Fails  int `xml:"failures,attr"`
+	Suites []struct {
+		Name  string `xml:"name,attr"`
+		Cases []struct {
+			Name    string `xml:"name,attr"`
+			Failure *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"failure"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+// TestSelftestBuiltinScenarios runs `ckat selftest` on the local provider
+// for every built-in scenario: fresh labs score 0, reference solutions
+// score full marks, and every known mistake fails exactly its checks.
+func TestSelftestBuiltinScenarios(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real labs")
+	}
+	ckat := filepath.Join(binDir(t), "ckat")
+	if _, err := os.Stat(ckat); err != nil {
+		t.Fatalf("%s is missing: run make build", ckat)
+	}
+	all, err := scenarios.Builtin()
+	require.NoError(t, err)
+
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(ckat, "selftest", "--provider", "local", "-o", "junit")
+	cmd.Env = append(os.Environ(), "CKAT_HOME="+t.TempDir(), "NO_COLOR=1")
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	began := time.Now()
+	runErr := cmd.Run()
+	t.Logf("ckat selftest of %d scenarios took %s", len(all), time.Since(began).Round(time.Second))
+
+	var rep junit
+	require.NoError(t, xml.Unmarshal(out.Bytes(), &rep), "selftest's JUnit output:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	require.Len(t, rep.Suites, len(all))
+	for i, s := range all {
+		suite := rep.Suites[i]
+		require.Equal(t, "selftest/"+s.Metadata.Name, suite.Name)
+		// started, fresh, one solution per stage, next between stages, one per mistake
+		want := 2 + 2*len(s.Stages) - 1 + len(s.Mistakes)
+		require.Len(t, suite.Cases, want, "cases of %s", s.Metadata.Name)
+		for _, c := range suite.Cases {
+			if c.Failure != nil {
+				t.Errorf("%s: %s: %s", s.Metadata.Name, c.Name, c.Failure.Message)
+			}
+		}
+	}
+	require.Zero(t, rep.Fails)
+	require.NoError(t, runErr, "stderr:\n%s", errOut.String())
+}

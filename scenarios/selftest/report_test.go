@@ -1,0 +1,67 @@
+package selftest
+
+import (
+	"bytes"
+	"encoding/xml"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+)
+
+func sampleResults() []Result {
+	return []Result{{
+		Scenario: "etcd-restore", Lab: "selftest-etcd-restore", Seed: 1, Duration: 95 * time.Second,
+		Cases: []Case{
+			{Name: "fresh lab scores 0", Passed: true, Duration: time.Second},
+			{Name: "mistake only-data-dir-changed fails etcd-data-volume", Passed: false, Message: "want exactly [etcd-data-volume] not to pass, got []", Duration: 30 * time.Second},
+		},
+	}}
+}
+
+func TestResultPassed(t *testing.T) {
+	r := sampleResults()[0]
+	require.False(t, r.Passed())
+	r.Cases = r.Cases[:1]
+	require.True(t, r.Passed())
+	require.False(t, Result{}.Passed(), "a result without cases did not prove anything")
+}
+
+func TestWriteText(t *testing.T) {
+	var buf bytes.Buffer
+	WriteText(&buf, sampleResults(), 100*time.Second)
+	out := buf.String()
+	require.Contains(t, out, "etcd-restore (lab selftest-etcd-restore, seed 1, 1m35s)\n")
+	require.Contains(t, out, "  ok   fresh lab scores 0")
+	require.Contains(t, out, "  FAIL mistake only-data-dir-changed fails etcd-data-volume")
+	require.Contains(t, out, "       want exactly [etcd-data-volume] not to pass, got []\n")
+	require.Contains(t, out, "FAIL (1 failed): 1 scenario(s) in 1m40s\n")
+}
+
+func TestWriteJUnit(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, WriteJUnit(&buf, sampleResults(), 100*time.Second))
+	var got struct {
+		Tests  int    `xml:"tests,attr"`
+		Fails  int    `xml:"failures,attr"`
+		Time   string `xml:"time,attr"`
+		Suites []struct {
+			Name  string `xml:"name,attr"`
+			Cases []struct {
+				Name    string `xml:"name,attr"`
+				Time    string `xml:"time,attr"`
+				Failure *struct {
+					Message string `xml:"message,attr"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(buf.Bytes(), &got), buf.String())
+	require.Equal(t, 2, got.Tests)
+	require.Equal(t, 1, got.Fails)
+	require.Equal(t, "100.000", got.Time)
+	require.Equal(t, "selftest/etcd-restore", got.Suites[0].Name)
+	require.Nil(t, got.Suites[0].Cases[0].Failure)
+	require.Equal(t, "30.000", got.Suites[0].Cases[1].Time)
+	require.Equal(t, "want exactly [etcd-data-volume] not to pass, got []", got.Suites[0].Cases[1].Failure.Message)
+}
