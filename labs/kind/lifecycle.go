@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/ckat/ckat/labs"
 )
@@ -50,7 +51,7 @@ func (p *Provider) startStop(ctx context.Context, name, verb string) error {
 	for _, n := range nodes {
 		args = append(args, n.String())
 	}
-	p.logger.V(0).Infof("%s %s: %s %v", verb, name, e.Binary, args[1:])
+	p.logger.V(0).Infof("Lab %q: %s %s", name, e.Binary, strings.Join(args, " "))
 	if _, err := engineOutput(ctx, startStopTimeout, e.Binary, args...); err != nil {
 		return fmt.Errorf("%s lab %q: %w", verb, name, err)
 	}
