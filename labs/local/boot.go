@@ -2,7 +2,9 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,13 +15,17 @@ import (
 	"github.com/ckat/ckat/labs/local/node"
 )
 
+// apiServerManifest is the API server's static pod manifest on the node.
+const apiServerManifest = "/etc/kubernetes/manifests/kube-apiserver.yaml"
+
 // boot starts a lab's node from its files and waits until its API server
 // is ready: it listens on two host ports (the ones st had, when still
-// free), starts the node, saves the new state, waits for /readyz, runs
-// kubeadm's bootstrap when first is set, and writes run/kubeconfig. If
-// the API server does not become ready, it prints the last lines of the
-// static pods' logs and returns an error with the node still running;
-// the caller stops it.
+// free), starts the node, saves the new state, writes run/kubeconfig,
+// waits for /readyz, and runs kubeadm's bootstrap when first is set. A
+// restarted node (first unset) whose API server manifest is not in place
+// is not waited for. If the API server does not become ready, boot prints
+// the static pods' status and the last lines of their logs and returns an
+// error with the node still running.
 func (p *Provider) boot(ctx context.Context, step *steps, name, dir string, st state, ckat string, wait time.Duration, first bool) (state, error) {
 	step.start("Starting node")
 	apiLn, err := listenLocal(st.APIPort)
@@ -67,14 +73,25 @@ func (p *Provider) boot(ctx context.Context, step *steps, name, dir string, st s
 	}
 	step.end(true)
 
-	step.start("Waiting for the API server")
 	root := filepath.Join(dir, "node")
 	server := apiServerURL(st.APIPort)
 	admin, err := kubeadm.AdminKubeconfig(root, server)
 	if err != nil {
-		step.end(false)
 		return st, fmt.Errorf("reading the node's admin.conf: %w", err)
 	}
+	if err := os.WriteFile(kubeconfigPath(dir), admin, 0o600); err != nil {
+		return st, fmt.Errorf("writing the lab's kubeconfig: %w", err)
+	}
+
+	if !first {
+		// A learner may stop a lab mid-task with the API server's manifest
+		// moved out; the node is up, and there is nothing to wait for.
+		if _, err := node.New(NodeName, st.PID).Stat(ctx, apiServerManifest); errors.Is(err, fs.ErrNotExist) {
+			p.logger.V(0).Infof(" • %s is not there: not waiting for the API server", apiServerManifest)
+			return st, nil
+		}
+	}
+	step.start("Waiting for the API server")
 	if err := waitReady(ctx, admin, st, wait); err != nil {
 		step.end(false)
 		p.printDiagnostics(ctx, st, logFile)
@@ -90,10 +107,6 @@ func (p *Provider) boot(ctx context.Context, step *steps, name, dir string, st s
 			step.end(false)
 			return st, fmt.Errorf("bootstrapping the cluster as kubeadm init does: %w", err)
 		}
-	}
-	if err := os.WriteFile(kubeconfigPath(dir), admin, 0o600); err != nil {
-		step.end(false)
-		return st, fmt.Errorf("writing the lab's kubeconfig: %w", err)
 	}
 	step.end(true)
 	return st, nil

@@ -61,7 +61,7 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.
 	step.start("Writing certificates and manifests")
 	if err := kubeadm.Generate(filepath.Join(dir, "node"), kubeadmConfig(st.NodeIP)); err != nil {
 		step.end(false)
-		return nil, fmt.Errorf("writing the node's files: %w", err)
+		return nil, fmt.Errorf("creating lab %q: writing the node's files: %w", opts.Name, err)
 	}
 	step.end(true)
 	wait := opts.WaitReady
@@ -69,7 +69,7 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.
 		wait = DefaultWaitReady
 	}
 	if _, err := p.boot(ctx, step, opts.Name, dir, st, ckat, wait, true); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("creating lab %q: %w", opts.Name, err)
 	}
 	p.logger.V(0).Infof("Lab %q is ready: ckat ssh --lab %s opens a shell on its node", opts.Name, opts.Name)
 	return p.open(opts.Name)

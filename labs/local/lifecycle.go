@@ -45,13 +45,13 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 	st, err = p.boot(ctx, p.newSteps(), name, l.dir, st, ckat, DefaultWaitReady, false)
 	if err != nil {
 		if st.running() {
-			if serr := stopNode(st); serr == nil {
-				st.Stopped = true
-				_ = writeState(l.dir, st)
-			}
+			// The node is up and keeps the learner's work; what fails is
+			// in its static pods, which the learner may be fixing.
+			return fmt.Errorf("lab %q is running, but %w", name, err)
 		}
-		return err
+		return fmt.Errorf("starting lab %q: %w", name, err)
 	}
+	p.logger.V(0).Infof("Lab %q is running", name)
 	return nil
 }
 

@@ -52,7 +52,7 @@ func waitReady(ctx context.Context, kubeconfig []byte, st state, wait time.Durat
 			return ctx.Err()
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("the API server was not ready after %s (last /readyz answer: %s)", wait, last)
+			return fmt.Errorf("the API server was not ready after %s (last /readyz answer: %s); the pods' logs above may say why", wait, last)
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
@@ -111,7 +111,11 @@ func (p *Provider) printDiagnostics(ctx context.Context, st state, nodeLog strin
 		var pods []podStatus
 		if json.Unmarshal(data, &pods) == nil {
 			for _, pod := range pods {
-				p.logger.Warnf("pod %s: %s, ready=%t, restarts=%d %s %s", pod.Name, pod.Phase, pod.Ready, pod.Restarts, pod.Reason, pod.Message)
+				line := fmt.Sprintf("pod %s: %s, ready=%t, restarts=%d", pod.Name, pod.Phase, pod.Ready, pod.Restarts)
+				if pod.Reason != "" || pod.Message != "" {
+					line += ": " + strings.TrimSpace(pod.Reason+" "+pod.Message)
+				}
+				p.logger.Warnf("%s", line)
 			}
 		}
 	}
@@ -135,7 +139,7 @@ func (p *Provider) printDiagnostics(ctx context.Context, st state, nodeLog strin
 			if err != nil {
 				continue
 			}
-			printLines(p.logger, "the last lines of "+logFile+" on the node", string(data), 10)
+			printLines(p.logger, "the last lines of "+logFile+" on the node", stripCRI(string(data)), 10)
 		}
 	}
 }
@@ -160,6 +164,18 @@ func latestLog(ctx context.Context, n interface {
 	}
 	sort.Ints(runs)
 	return path.Join(dir, strconv.Itoa(runs[len(runs)-1])+".log"), true
+}
+
+// stripCRI drops the CRI log prefix (time, stream, tag) from each line of
+// a container log.
+func stripCRI(log string) string {
+	lines := strings.Split(log, "\n")
+	for i, l := range lines {
+		if f := strings.SplitN(l, " ", 4); len(f) == 4 && (f[1] == "stdout" || f[1] == "stderr") {
+			lines[i] = f[3]
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // printTail prints the last lines of a host file, if it has any.

@@ -50,15 +50,11 @@ type apiSync struct {
 	node          *corev1.Node
 	lastHeartbeat time.Time
 	down          bool // the last round could not reach the API server
-	reached       bool // some round reached it
 }
 
 func (s *apiSync) sync(ctx context.Context) {
 	err := s.round(ctx)
 	switch {
-	case err == nil && !s.reached:
-		s.reached, s.down = true, false
-		s.a.log.V(0).Infof("API server reachable: node %s registered, mirror pods in sync", s.a.cfg.NodeName)
 	case err == nil && s.down:
 		s.down = false
 		s.a.log.V(0).Infof("API server reachable again: node %s and mirror pods in sync", s.a.cfg.NodeName)
