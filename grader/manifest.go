@@ -75,8 +75,9 @@ func ReadManifest(ctx context.Context, node labs.Node, path string) (*corev1.Pod
 }
 
 // ParseManifest parses a static pod manifest strictly: YAML syntax (tabs,
-// duplicate keys), unknown fields, wrong types, a kind other than Pod and
-// volume mounts naming undefined volumes are all errors, returned as a
+// duplicate keys), unknown fields, wrong types, a kind other than Pod, a
+// missing pod name, container name or image, and volume mounts naming
+// undefined volumes are all errors, returned as a
 // *ManifestError with the line where it is known.
 func ParseManifest(data []byte) (*corev1.Pod, error) {
 	if len(bytes.TrimSpace(data)) == 0 {
@@ -107,6 +108,22 @@ func ParseManifest(data []byte) (*corev1.Pod, error) {
 	}
 	if len(pod.Spec.Containers) == 0 {
 		return nil, &ManifestError{Line: lineOf(root, "spec"), Msg: "spec.containers is empty"}
+	}
+	if pod.Name == "" {
+		return nil, &ManifestError{Line: lineOf(root, "metadata"), Msg: "metadata.name is missing"}
+	}
+	for i, c := range pod.Spec.Containers {
+		item := seqItem(mapValue(mapValue(root, "spec"), "containers"), i)
+		line := 0
+		if item != nil {
+			line = item.Line
+		}
+		switch {
+		case c.Name == "":
+			return nil, &ManifestError{Line: line, Msg: fmt.Sprintf("spec.containers[%d].name is missing", i)}
+		case c.Image == "":
+			return nil, &ManifestError{Line: line, Msg: fmt.Sprintf("spec.containers[%d] (%s): image is missing", i, c.Name)}
+		}
 	}
 	if err := checkVolumeMounts(root, pod); err != nil {
 		return nil, err

@@ -30,6 +30,8 @@ func TestParseManifest(t *testing.T) {
 		{file: "invalid-not-mapping.yaml", line: 1, msg: "not a YAML mapping"},
 		{file: "invalid-indentation.yaml", line: 18, msg: "invalid YAML: did not find expected key"},
 		{file: "invalid-no-containers.yaml", line: 11, msg: "spec.containers is empty"},
+		{file: "invalid-no-name.yaml", line: 3, msg: "metadata.name is missing"},
+		{file: "invalid-no-image.yaml", line: 13, msg: "spec.containers[0] (etcd): image is missing"},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {
