@@ -168,6 +168,7 @@ func JSON(w io.Writer, rep grader.Report) error {
 			MaxPoints: c.MaxPoints, Message: c.Message, Evidence: ev, Hint: c.Hint})
 	}
 	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
 }
