@@ -120,12 +120,12 @@ func (n *rootedNode) HostPath(_ context.Context, p string) (string, func(), erro
 
 func (n *rootedNode) Exec(ctx context.Context, c labs.Command) error {
 	cmd := exec.CommandContext(ctx, c.Args[0], c.Args[1:]...)
-	if n.pathDir != "" {
-		if p, err := exec.LookPath(filepath.Join(n.pathDir, c.Args[0])); err == nil {
-			cmd.Path = p
-		}
-	}
 	cmd.Env = append(os.Environ(), c.Env...)
+	if n.pathDir != "" {
+		cmd.Path = filepath.Join(n.pathDir, c.Args[0])
+		cmd.Err = nil
+		cmd.Env = append(cmd.Env, "PATH="+n.pathDir)
+	}
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	err := cmd.Run()
 	var ee *exec.ExitError

@@ -1,0 +1,233 @@
+package grader
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/ckat/ckat/grader/internal/etcddata"
+	"github.com/ckat/ckat/labs"
+)
+
+const (
+	defaultEtcdEndpoint = "https://127.0.0.1:2379"
+	etcdManifest        = "/etc/kubernetes/manifests/etcd.yaml"
+)
+
+// EtcdServingDirWait bounds how long the check waits for the data
+// directory's file to catch up with the revision etcd serves (etcd commits
+// its backend every 100ms).
+var EtcdServingDirWait = 5 * time.Second
+
+// Run checks that etcd answers at Endpoint over TLS with the certificates
+// its manifest names, using etcdctl on the node (endpoint health, endpoint
+// status). The subject is "etcd serves": etcd down or refusing is a wrong
+// answer (fail); only failing to run etcdctl at all is an error.
+//
+// With DataDir set it also checks that the serving member's data is that
+// directory, read-only and without trusting identities (a restore with the
+// same flags has the original's member and cluster IDs): it takes the
+// revision R etcd serves, waits for DataDir's member/snap/db to hold R,
+// and asks etcd for the key written at R at revision R; etcd serving
+// another directory does not have that record byte for byte (and a
+// directory nobody serves never reaches R).
+func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
+	var v verdict
+	endpoint := c.Endpoint
+	if endpoint == "" {
+		endpoint = defaultEtcdEndpoint
+	}
+	ctl := etcdctlFor(ctx, t, endpoint, &v)
+	src := "etcdctl@" + t.Node.Name()
+
+	out, r := ctl.run(ctx, &v, "endpoint", "health", "-w", "json")
+	if r != nil {
+		return *r
+	}
+	v.add(src, "endpoint health", "healthy", firstLine(out))
+	var health []struct {
+		Health bool   `json:"health"`
+		Error  string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &health); err != nil || len(health) == 0 || !health[0].Health {
+		return v.fail("etcd at %s is not healthy: %s", endpoint, firstLine(out))
+	}
+	out, r = ctl.run(ctx, &v, "endpoint", "status", "-w", "json")
+	if r != nil {
+		return *r
+	}
+	var status []struct {
+		Status struct {
+			Header struct {
+				Revision int64 `json:"revision"`
+			} `json:"header"`
+			Version string `json:"version"`
+			DBSize  int64  `json:"dbSize"`
+		} `json:"Status"`
+	}
+	if err := json.Unmarshal([]byte(out), &status); err != nil || len(status) == 0 {
+		return v.err("cannot read etcdctl endpoint status output: %s", firstLine(out))
+	}
+	st := status[0].Status
+	v.add(src, "version", "", st.Version)
+	v.add(src, "revision", "", fmt.Sprint(st.Header.Revision))
+	if c.DataDir == "" {
+		return v.pass("etcd %s answers at %s at revision %d", st.Version, endpoint, st.Header.Revision)
+	}
+	return c.checkDataDir(ctx, t, ctl, st.Header.Revision, &v)
+}
+
+// checkDataDir checks that the record etcd serves at rev is in DataDir.
+func (c *EtcdServingCheck) checkDataDir(ctx context.Context, t Target, ctl *etcdctl, rev int64, v *verdict) Result {
+	dbPath := path.Join(c.DataDir, "member/snap/db")
+	dbSrc := nodeSource(t, dbPath)
+	var rec *etcddata.Record
+	var dirRev int64
+	deadline := time.Now().Add(EtcdServingDirWait)
+	for {
+		db, st, r := openNodeDB(ctx, t, dbPath, &verdict{})
+		if r != nil {
+			if r.Status == StatusError {
+				return v.err("%s", r.Message)
+			}
+			v.ev = append(v.ev, r.Evidence...)
+			return v.fail("etcd serves, but %s is not a readable etcd data directory: %s", c.DataDir, r.Message)
+		}
+		dirRev = st.Revision
+		if dirRev >= rev {
+			rec, _ = newestRecordAtOrBelow(db, rev)
+		}
+		db.Close()
+		if dirRev >= rev || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	v.add(dbSrc, "revision", fmt.Sprintf(">= %d (served)", rev), fmt.Sprint(dirRev))
+	if dirRev < rev {
+		return v.fail("etcd serves revision %d but %s holds revisions only up to %d: etcd is not serving %s (check --data-dir and the etcd-data volume in %s)",
+			rev, c.DataDir, dirRev, c.DataDir, etcdManifest)
+	}
+	if rec == nil {
+		return v.fail("%s has no record at or below revision %d to compare with what etcd serves", c.DataDir, rev)
+	}
+	want, err := rec.KeyValue()
+	if err != nil {
+		return v.fail("%s: %v", dbPath, err)
+	}
+	out, r := ctl.run(ctx, v, "get", string(want.Key), fmt.Sprintf("--rev=%d", rec.Rev.Main), "-w", "json")
+	if r != nil {
+		return *r
+	}
+	var got struct {
+		KVs []struct {
+			Key         string `json:"key"`
+			Value       string `json:"value"`
+			ModRevision int64  `json:"mod_revision"`
+		} `json:"kvs"`
+	}
+	field := fmt.Sprintf("%s at revision %d", want.Key, rec.Rev.Main)
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		return v.err("cannot read etcdctl get output: %s", firstLine(out))
+	}
+	match := len(got.KVs) == 1 && got.KVs[0].ModRevision == want.ModRevision
+	if match {
+		val, err := base64.StdEncoding.DecodeString(got.KVs[0].Value)
+		match = err == nil && bytes.Equal(val, want.Value)
+	}
+	if !match {
+		v.add(dbSrc, field, "served by etcd", "etcd serves something else")
+		return v.fail("etcd does not serve the data in %s: the record at revision %d differs (check --data-dir and the etcd-data volume in %s)",
+			c.DataDir, rec.Rev.Main, etcdManifest)
+	}
+	v.add(dbSrc, field, "served by etcd", "identical")
+	return v.pass("etcd serves the data in %s (revision %d)", c.DataDir, rev)
+}
+
+// newestRecordAtOrBelow is the newest non-tombstone record at or below rev.
+func newestRecordAtOrBelow(db *etcddata.DB, rev int64) (*etcddata.Record, error) {
+	var out *etcddata.Record
+	err := db.ForEachRecord(func(r etcddata.Record) error {
+		if r.Rev.Main <= rev && !r.Rev.Tombstone && len(r.Key) > 0 {
+			r.Raw = append([]byte(nil), r.Raw...)
+			r.Key = append([]byte(nil), r.Key...)
+			out = &r
+		}
+		return nil
+	})
+	return out, err
+}
+
+// etcdctl runs etcdctl on the node with the certificates etcd's manifest
+// names (kubeadm's paths when the manifest cannot be read).
+type etcdctl struct {
+	t        Target
+	endpoint string
+	tlsFlags []string
+}
+
+func etcdctlFor(ctx context.Context, t Target, endpoint string, v *verdict) *etcdctl {
+	files := map[string]string{
+		"--trusted-ca-file": "/etc/kubernetes/pki/etcd/ca.crt",
+		"--cert-file":       "/etc/kubernetes/pki/etcd/server.crt",
+		"--key-file":        "/etc/kubernetes/pki/etcd/server.key",
+	}
+	from := "kubeadm's defaults"
+	if pod, err := ReadManifest(ctx, t.Node, etcdManifest); err == nil && len(pod.Spec.Containers) > 0 {
+		c := etcdContainer(pod)
+		for flag := range files {
+			if vals := FlagValues(*c, flag); len(vals) > 0 {
+				files[flag] = vals[len(vals)-1]
+				from = etcdManifest
+			}
+		}
+	}
+	v.add(nodeSource(t, etcdManifest), "client certificates", "", from)
+	return &etcdctl{t: t, endpoint: endpoint, tlsFlags: []string{
+		"--cacert=" + files["--trusted-ca-file"], "--cert=" + files["--cert-file"], "--key=" + files["--key-file"],
+	}}
+}
+
+// run runs one etcdctl command. A command that ran and failed means etcd
+// did not answer (fail); a command that could not run is an error.
+func (e *etcdctl) run(ctx context.Context, v *verdict, args ...string) (string, *Result) {
+	argv := append([]string{"etcdctl", "--endpoints=" + e.endpoint, "--dial-timeout=3s", "--command-timeout=5s"}, e.tlsFlags...)
+	argv = append(argv, args...)
+	var stdout, stderr bytes.Buffer
+	err := e.t.Node.Exec(ctx, labs.Command{Args: argv, Stdout: &stdout, Stderr: &stderr, Env: []string{"ETCDCTL_API=3"}})
+	if err == nil {
+		return stdout.String(), nil
+	}
+	src := "etcdctl@" + e.t.Node.Name()
+	cmd := strings.Join(args[:min(2, len(args))], " ")
+	var ee *labs.ExitError
+	if !errors.As(err, &ee) || ee.Code == 126 || ee.Code == 127 {
+		v.add(src, cmd, "runs", err.Error())
+		r := v.err("cannot run etcdctl on node %s: %v", e.t.Node.Name(), err)
+		return "", &r
+	}
+	msg := firstLine(strings.TrimSpace(stderr.String() + "\n" + stdout.String()))
+	v.add(src, cmd, "answers", msg)
+	if errors.Is(err, fs.ErrPermission) {
+		r := v.err("cannot run etcdctl on node %s: %v", e.t.Node.Name(), err)
+		return "", &r
+	}
+	r := v.fail("etcd is not answering at %s: %s", e.endpoint, msg)
+	return "", &r
+}
+
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	line, _, _ := strings.Cut(s, "\n")
+	if len(line) > 200 {
+		line = line[:197] + "..."
+	}
+	return line
+}

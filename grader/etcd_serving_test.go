@@ -1,0 +1,127 @@
+package grader
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// ckatBinDir is where the tests find ckat: $CKAT_BIN_DIR, else <repo>/bin.
+func ckatBinDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("CKAT_BIN_DIR")
+	if dir == "" {
+		dir, _ = filepath.Abs("../bin")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "ckat")); err != nil {
+		t.Fatalf("no ckat in %s: run make build", dir)
+	}
+	return dir
+}
+
+// etcdctlNode gives n an etcdctl (ckat's multi-call binary, as on a lab
+// node) and an etcd manifest naming pki's certificates.
+func etcdctlNode(t *testing.T, n *rootedNode, pki *etcdPKI, dataDir string) {
+	t.Helper()
+	n.pathDir = t.TempDir()
+	if err := os.Symlink(filepath.Join(ckatBinDir(t), "ckat"), filepath.Join(n.pathDir, "etcdctl")); err != nil {
+		t.Fatal(err)
+	}
+	n.write(t, etcdManifest, []byte(fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata:
+  name: etcd
+  namespace: kube-system
+spec:
+  hostNetwork: true
+  containers:
+  - name: etcd
+    image: registry.k8s.io/etcd:3.7.3-0
+    command:
+    - etcd
+    - --data-dir=%[1]s
+    - --cert-file=%[2]s
+    - --key-file=%[3]s
+    - --trusted-ca-file=%[4]s
+    - --client-cert-auth=true
+    volumeMounts:
+    - name: etcd-data
+      mountPath: %[1]s
+  volumes:
+  - name: etcd-data
+    hostPath:
+      path: %[1]s
+      type: DirectoryOrCreate
+`, dataDir, pki.serverCert, pki.serverKey, pki.caCert)))
+}
+
+func TestEtcdServingCheck(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, n *rootedNode, pki *etcdPKI) string // returns the endpoint
+		dataDir string
+		status  Status
+		msg     string
+	}{
+		{"healthy", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			return startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki).endpoint
+		}, "", StatusPass, "answers at https://127.0.0.1:"},
+		{"serves the restored dir", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+			orig.put(t, namespace("shop"))
+			n.mkdir(t, "/root")
+			orig.save(t, n.path("/root/snap.db"))
+			orig.stop()
+			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 0)
+			te := startEtcd(t, n.path(restoredDir), pki)
+			te.put(t, configMap("shop", "after-restore", map[string]string{"a": "b"}))
+			return te.endpoint
+		}, restoredDir, StatusPass, "etcd serves the data in /var/lib/etcd-from-backup"},
+		{"serves the original, not the restored dir", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+			orig.put(t, namespace("shop"))
+			n.mkdir(t, "/root")
+			orig.save(t, n.path("/root/snap.db"))
+			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 0)
+			orig.put(t, configMap("shop", "after-snapshot", map[string]string{"a": "b"}))
+			return orig.endpoint
+		}, restoredDir, StatusFail, "etcd is not serving /var/lib/etcd-from-backup"},
+		{"serves another dir at the same revision", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			other := startEtcd(t, n.mkdir(t, "/var/lib/etcd-other"), pki)
+			other.put(t, namespace("a"))
+			other.stop()
+			restoredLike := startEtcd(t, n.path(restoredDir), nil)
+			restoredLike.put(t, namespace("b"))
+			restoredLike.stop()
+			return startEtcd(t, n.path("/var/lib/etcd-other"), pki).endpoint
+		}, restoredDir, StatusFail, "etcd does not serve the data in /var/lib/etcd-from-backup"},
+		{"etcd down", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			te := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+			te.stop()
+			return te.endpoint
+		}, "", StatusFail, "etcd is not answering at https://127.0.0.1:"},
+		{"etcdctl missing on the node", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			te := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+			os.Remove(filepath.Join(n.pathDir, "etcdctl"))
+			return te.endpoint
+		}, "", StatusError, "cannot run etcdctl on node controlplane"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := newRootedNode(t)
+			pki := newEtcdPKI(t)
+			etcdctlNode(t, n, pki, "/var/lib/etcd")
+			endpoint := tt.setup(t, n, pki)
+			res := (&EtcdServingCheck{Endpoint: endpoint, DataDir: tt.dataDir}).Run(context.Background(), Target{Node: n})
+			if res.Status != tt.status || !strings.Contains(res.Message, tt.msg) {
+				t.Fatalf("got %s %q, want %s containing %q\nevidence: %+v", res.Status, res.Message, tt.status, tt.msg, res.Evidence)
+			}
+			if len(res.Evidence) == 0 {
+				t.Fatal("no evidence")
+			}
+		})
+	}
+}
