@@ -200,3 +200,37 @@ func TestRemovedManifestStopsPod(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(data), "stdout F got TERM", "the container got SIGTERM first")
 }
+
+func TestMissingDirectoryWaitsWithFailedMount(t *testing.T) {
+	requireIntegration(t)
+	n := startAgent(t)
+	data := filepath.Join(n.root, "srv/data")
+	n.writeManifest(t, "web.yaml", shellPod("web", "cat /data/index.html; echo; touch /data/new || echo cannot write; exec sleep 1000")+`    volumeMounts:
+    - name: data
+      mountPath: /data
+      readOnly: true
+  volumes:
+  - name: data
+    hostPath:
+      path: `+data+`
+      type: Directory
+`)
+	s := n.waitPod(t, "web.yaml", 10*time.Second, "FailedMount", func(s PodStatus, ok bool) bool { return s.Reason == reasonFailedMount })
+	require.Equal(t, "Pending", s.Phase)
+	require.Equal(t, 0, s.Restarts)
+	require.Contains(t, s.Message, "hostPath type check failed: "+data+" is not a directory")
+
+	require.NoError(t, os.MkdirAll(data, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(data, "index.html"), []byte("served from the hostPath"), 0o644))
+	s = n.waitReady(t, "web.yaml", 0)
+	require.Equal(t, 0, s.Restarts)
+	logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_web-controlplane_*", "web", "0.log"))
+	require.Len(t, logs, 1)
+	require.Eventually(t, func() bool {
+		out, _ := os.ReadFile(logs[0])
+		return strings.Contains(string(out), "stdout F served from the hostPath\n") &&
+			strings.Contains(string(out), "Read-only file system") && strings.Contains(string(out), "stdout F cannot write")
+	}, 5*time.Second, 100*time.Millisecond, "the volume is served read-only")
+	_, err := os.Stat(filepath.Join(data, "new"))
+	require.ErrorIs(t, err, os.ErrNotExist)
+}

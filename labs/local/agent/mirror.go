@@ -50,11 +50,15 @@ type apiSync struct {
 	node          *corev1.Node
 	lastHeartbeat time.Time
 	down          bool // the last round could not reach the API server
+	reached       bool // some round reached it
 }
 
 func (s *apiSync) sync(ctx context.Context) {
 	err := s.round(ctx)
 	switch {
+	case err == nil && !s.reached:
+		s.reached, s.down = true, false
+		s.a.log.V(0).Infof("API server reachable: node %s registered, mirror pods in sync", s.a.cfg.NodeName)
 	case err == nil && s.down:
 		s.down = false
 		s.a.log.V(0).Infof("API server reachable again: node %s and mirror pods in sync", s.a.cfg.NodeName)
@@ -163,6 +167,8 @@ func (s *apiSync) nodeStatus(old corev1.NodeStatus, now metav1.Time) corev1.Node
 	}
 	st.Capacity, st.Allocatable = nodeCapacity()
 	st.NodeInfo.OperatingSystem = runtime.GOOS
+	st.NodeInfo.OSImage = osImage()
+	st.NodeInfo.KernelVersion = kernelVersion()
 	st.NodeInfo.Architecture = runtime.GOARCH
 	st.NodeInfo.KubeletVersion = KubeletVersion
 	st.NodeInfo.ContainerRuntimeVersion = "ckat://" + KubeletVersion
