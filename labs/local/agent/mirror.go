@@ -51,6 +51,8 @@ type apiSync struct {
 	lastHeartbeat time.Time
 	down          bool // the last round could not reach the API server
 	reached       bool // some round reached it
+	// mirrorFailures counts rounds in a row whose mirror pods failed.
+	mirrorFailures int
 }
 
 func (s *apiSync) sync(ctx context.Context) {
@@ -86,10 +88,18 @@ func (s *apiSync) round(ctx context.Context) error {
 	if err := s.syncNode(ctx); err != nil {
 		return fmt.Errorf("node %s: %w", s.a.cfg.NodeName, err)
 	}
-	if err := s.syncMirrors(ctx); err != nil && ctx.Err() == nil {
-		s.a.logOnce("mirror-pods", "%v", err)
-	} else {
+	// A first failure is often the API server still bootstrapping (its
+	// PriorityClasses, kube-system); one that persists is logged.
+	err := s.syncMirrors(ctx)
+	switch {
+	case err == nil:
+		s.mirrorFailures = 0
 		s.a.forget("mirror-pods")
+	case ctx.Err() == nil:
+		s.mirrorFailures++
+		if s.mirrorFailures > 1 {
+			s.a.logOnce("mirror-pods", "%v", err)
+		}
 	}
 	return nil
 }
