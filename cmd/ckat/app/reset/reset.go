@@ -13,6 +13,8 @@ import (
 
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/labs"
+	"github.com/ckat/ckat/labs/providers"
 	"github.com/ckat/ckat/scenarios/session"
 )
 
@@ -48,10 +50,31 @@ func runE(logger *log.Logger, streams cli.Streams, flags *flagpole) error {
 	if err != nil {
 		return err
 	}
+	if err := ensureRunning(ctx, s.Lab, logger); err != nil {
+		return err
+	}
 	if err := s.Reset(ctx); err != nil {
 		return fmt.Errorf("resetting lab %q: %w", s.Lab.Name(), err)
 	}
 	fmt.Fprintf(streams.Out, "Lab %q is back at the start of %s.\n\n", s.Lab.Name(), s.Source.Metadata.Name)
 	s.WriteTask(streams.Out)
 	return nil
+}
+
+// ensureRunning starts a stopped or dead lab again: a reset works on a
+// running control plane.
+func ensureRunning(ctx context.Context, lab labs.Lab, logger *log.Logger) error {
+	st, err := lab.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if st.State == labs.StateRunning {
+		return nil
+	}
+	p, err := providers.Get(lab.Provider(), providers.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+	logger.V(0).Infof("Lab %q is %s; starting it ...", lab.Name(), st.State)
+	return p.Start(ctx, lab.Name())
 }
