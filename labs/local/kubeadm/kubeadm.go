@@ -135,7 +135,12 @@ func serviceVIP(cidr string) (net.IP, error) {
 // everything kubeadm init writes for etcd and the API server: the PKI,
 // manifests/etcd.yaml and manifests/kube-apiserver.yaml, admin.conf,
 // super-admin.conf and kubelet.conf; and creates var/lib/etcd (0700).
-// Existing files are overwritten.
+// Existing files are overwritten; etcd's data is left alone.
+//
+// Files get kubeadm's modes (keys, sa.pub, kubeconfigs and manifests 0600,
+// certificates 0644). Directories are 0755 but for var/lib/etcd (0700):
+// kubeadm would create manifests 0700, but on a real node the kubelet's
+// package has already made it 0755.
 func Generate(root string, cfg Config) error {
 	cfg, err := cfg.complete()
 	if err != nil {
