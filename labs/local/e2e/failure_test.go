@@ -1,0 +1,46 @@
+package e2e
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+// TestFailedCreateCleansUp checks that a lab whose API server is not ready
+// in time fails with one line saying so, shows the static pods' logs, and
+// leaves neither its directory nor any process behind.
+func TestFailedCreateCleansUp(t *testing.T) {
+	c := newCkat(t)
+	r := c.run("lab", "create", "slow", "--wait", "1s")
+	lines := strings.Split(strings.TrimSpace(r.stderr), "\n")
+	last := lines[len(lines)-1]
+	const want = `ckat: creating lab "slow": the API server was not ready after 1s (last /readyz answer: `
+	if r.code != 1 || !strings.HasPrefix(last, want) {
+		t.Errorf("ckat lab create --wait 1s: exit %d, last line %q; want exit 1 and a line starting %q", r.code, last, want)
+	}
+	for _, shown := range []string{" ✗ Waiting for the API server", "pod kube-apiserver-controlplane: ", "the last lines of /var/log/pods/kube-system_kube-apiserver-controlplane_"} {
+		if !strings.Contains(r.stderr, shown) {
+			t.Errorf("stderr does not show %q:\n%s", shown, r.stderr)
+		}
+	}
+	if _, err := os.Lstat(c.labDir("slow")); !os.IsNotExist(err) {
+		t.Errorf("the failed lab's directory: %v, want it removed", err)
+	}
+	if left := processesMentioning(c.labDir("slow")); len(left) > 0 {
+		t.Errorf("processes of the failed lab are left: %v", left)
+	}
+}
+
+// processesMentioning returns the command lines of live processes that
+// mention s.
+func processesMentioning(s string) []string {
+	var found []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		if err == nil && strings.Contains(string(cmdline), s) {
+			found = append(found, strings.ReplaceAll(string(cmdline), "\x00", " "))
+		}
+	}
+	return found
+}
