@@ -23,9 +23,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// kubeAPIServerPath is bin/kube-apiserver from $CKAT_BIN_DIR, else the
-// repository's bin directory.
-func kubeAPIServerPath(t *testing.T) string {
+// binPath is bin/NAME from $CKAT_BIN_DIR, else the repository's bin directory.
+func binPath(t *testing.T, name string) string {
 	t.Helper()
 	dir := os.Getenv("CKAT_BIN_DIR")
 	if dir == "" {
@@ -33,7 +32,7 @@ func kubeAPIServerPath(t *testing.T) string {
 		require.NoError(t, err)
 		dir = filepath.Join(wd, "../../../bin")
 	}
-	path := filepath.Join(dir, "kube-apiserver")
+	path := filepath.Join(dir, name)
 	if _, err := os.Stat(path); err != nil {
 		t.Fatalf("%s is missing: run make build (or set CKAT_BIN_DIR)", path)
 	}
@@ -46,7 +45,7 @@ func kubeAPIServerPath(t *testing.T) string {
 // It returns the server's URL once /readyz answers.
 func startAPIServer(t *testing.T, root string) string {
 	t.Helper()
-	exe := kubeAPIServerPath(t)
+	exe := binPath(t, "kube-apiserver")
 	etcdURL := startEtcd(t, root)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

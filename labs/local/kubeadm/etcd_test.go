@@ -2,9 +2,15 @@ package kubeadm
 
 import (
 	"context"
+	"fmt"
 	"net"
+	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -111,4 +117,81 @@ func TestEtcdServesGeneratedCertificatesToClientCertificates(t *testing.T) {
 			require.Equal(t, "v", string(got.Kvs[0].Value))
 		})
 	}
+}
+
+// TestEtcdManifestCommandRunsRealEtcd runs etcd.yaml's command with ckat's
+// etcd (bin/ckat as argv[0] "etcd"): every flag kubeadm writes is one etcd
+// v3.7 takes, the probes' metrics endpoint answers, and clients reach etcd
+// on both client URLs. The node IP is 127.0.0.2 (on lo like a lab's node
+// IP), the ports are free ones and the paths are under the generated root.
+func TestEtcdManifestCommandRunsRealEtcd(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs etcd")
+	}
+	ckat := binPath(t, "ckat")
+	root := t.TempDir()
+	require.NoError(t, Generate(root, Config{NodeIP: "127.0.0.2"}))
+	pod := readPod(t, root, "etcd.yaml")
+
+	ports := map[string]string{}
+	for _, p := range []string{":2379", ":2380", ":2381"} {
+		u := freeURL(t, "http")
+		ports[p] = ":" + u.Port()
+	}
+	dataDir := filepath.Join(root, "var/lib/etcd")
+	var args []string
+	for _, arg := range pod.Spec.Containers[0].Command[1:] {
+		for from, to := range ports {
+			arg = strings.ReplaceAll(arg, from, to)
+		}
+		arg = strings.ReplaceAll(arg, "=/etc/kubernetes/", "="+root+"/etc/kubernetes/")
+		arg = strings.ReplaceAll(arg, "=/var/lib/etcd", "="+dataDir)
+		args = append(args, arg)
+	}
+	cmd := exec.Command(ckat, args...)
+	cmd.Args[0] = "etcd"
+	logPath := filepath.Join(t.TempDir(), "etcd.log")
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	defer logFile.Close()
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+
+	// The readiness probe: GET http://127.0.0.1:METRICS/readyz.
+	probe := pod.Spec.Containers[0].ReadinessProbe.HTTPGet
+	readyz := fmt.Sprintf("%s://%s%s%s", strings.ToLower(string(probe.Scheme)), probe.Host, ports[":2381"], probe.Path)
+	require.Eventually(t, func() bool {
+		resp, err := http.Get(readyz)
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	}, time.Minute, 200*time.Millisecond, "etcd's %s never answered 200; log:\n%s", readyz, readFile(logPath))
+
+	pki := filepath.Join(root, "etc/kubernetes/pki/etcd")
+	tlsConfig, err := transport.TLSInfo{
+		CertFile:      filepath.Join(pki, "healthcheck-client.crt"),
+		KeyFile:       filepath.Join(pki, "healthcheck-client.key"),
+		TrustedCAFile: filepath.Join(pki, "ca.crt"),
+	}.ClientConfig()
+	require.NoError(t, err)
+	for _, endpoint := range []string{"https://127.0.0.1" + ports[":2379"], "https://127.0.0.2" + ports[":2379"]} {
+		cli, err := clientv3.New(clientv3.Config{Endpoints: []string{endpoint}, TLS: tlsConfig, DialTimeout: 5 * time.Second})
+		require.NoError(t, err)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		status, err := cli.Status(ctx, endpoint)
+		cancel()
+		cli.Close()
+		require.NoError(t, err, endpoint)
+		require.NotZero(t, status.Header.MemberId, endpoint)
+	}
+	require.DirExists(t, filepath.Join(dataDir, "member"), "etcd writes to --data-dir")
+}
+
+func readFile(path string) string {
+	b, _ := os.ReadFile(path)
+	return tail(b, 3000)
 }
