@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -71,15 +70,6 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, where string) {
 		if err := n.Decode(v.Addr().Interface()); err != nil {
 			d.addf(n, "%s: %s", where, cleanYAMLError(err))
 		}
-		return
-	}
-	if v.Type() == durationType {
-		dur, err := time.ParseDuration(n.Value)
-		if n.Kind != yaml.ScalarNode || err != nil {
-			d.addf(n, "%s: expected a duration like 90s, got %s", where, describe(n))
-			return
-		}
-		v.Set(reflect.ValueOf(grader.Duration{Duration: dur}))
 		return
 	}
 	switch v.Kind() {

@@ -1,0 +1,92 @@
+package scenarios
+
+import (
+	"fmt"
+	"slices"
+)
+
+func (v *validator) validateStages() {
+	stages := map[string]bool{}
+	for i, st := range v.s.Stages {
+		w := fmt.Sprintf("stages[%d]", i)
+		if st.Name != "" {
+			if !itemNameRE.MatchString(st.Name) {
+				v.at(st.Pos, "%s: stage name %q: use lowercase letters, digits and '-'", w, st.Name)
+			}
+			if stages[st.Name] {
+				v.at(st.Pos, "%s: duplicate stage name %q", w, st.Name)
+			}
+			stages[st.Name] = true
+		}
+		checks := map[string]bool{}
+		for j, c := range st.Checks {
+			cw := fmt.Sprintf("%s.checks[%d]", w, j)
+			if c.Name != "" {
+				if checks[c.Name] {
+					v.at(c.Pos, "%s: duplicate check name %q in stage %q", cw, c.Name, st.Name)
+				}
+				checks[c.Name] = true
+			}
+			if msg := checkSpecProblem(c); msg != "" {
+				v.at(c.Pos, "%s: %s", cw, msg)
+			}
+		}
+		for j, c := range st.Checks {
+			for _, r := range c.Requires {
+				switch {
+				case r == c.Name:
+					v.at(c.Pos, "%s.checks[%d]: check %q requires itself", w, j, c.Name)
+				case !checks[r]:
+					v.at(c.Pos, "%s.checks[%d]: requires %q, which is not a check of stage %q", w, j, r, st.Name)
+				}
+			}
+		}
+		v.validateSteps(w+".next", st.Next)
+		if len(st.Next) > 0 && i == len(v.s.Stages)-1 {
+			v.at(st.Pos, "%s: the last stage has next steps, but no stage follows", w)
+		}
+	}
+	if v.s.Stages != nil && len(v.s.Stages) == 0 {
+		v.at(v.posOf("stages"), "stages: a scenario needs at least one stage")
+	}
+}
+
+func (v *validator) validateMistakes() {
+	names := map[string]bool{}
+	for i, m := range v.s.Mistakes {
+		w := fmt.Sprintf("mistakes[%d]", i)
+		if m.Name != "" {
+			if names[m.Name] {
+				v.at(m.Pos, "%s: duplicate mistake name %q", w, m.Name)
+			}
+			names[m.Name] = true
+		}
+		idx := v.s.StageIndex(m.Stage)
+		if m.Stage == "" {
+			idx = len(v.s.Stages) - 1
+		}
+		if idx < 0 {
+			v.at(m.Pos, "%s: stage %q does not exist", w, m.Stage)
+			continue
+		}
+		st := v.s.Stages[idx]
+		for _, f := range m.Fails {
+			if !slices.ContainsFunc(st.Checks, func(c Check) bool { return c.Name == f }) {
+				v.at(m.Pos, "%s: fails names check %q, which is not a check of stage %q", w, f, st.Name)
+			}
+		}
+		if m.Fails != nil && len(m.Fails) == 0 {
+			v.at(m.Pos, "%s: fails is empty: a mistake must fail at least one check", w)
+		}
+		for _, b := range sortedKeys(m.Before) {
+			if j := v.s.StageIndex(b); j < 0 || j >= idx {
+				v.at(m.Pos, "%s: before names stage %q, which is not a stage before %q", w, b, st.Name)
+			}
+		}
+	}
+}
+
+// StageIndex returns the index of the stage called name, or -1.
+func (s *Scenario) StageIndex(name string) int {
+	return slices.IndexFunc(s.Stages, func(st Stage) bool { return st.Name == name })
+}
