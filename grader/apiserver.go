@@ -71,5 +71,5 @@ func readyError(body []byte, err error) error {
 	if len(failed) > 0 {
 		return fmt.Errorf("readyz failed: %s", strings.Join(failed, "; "))
 	}
-	return err
+	return shortError(err)
 }

@@ -61,7 +61,8 @@ func (r ObjectRef) String() string {
 }
 
 // Run GETs every object by name: a LIST could be answered from the API
-// server's watch cache, stale after a restore.
+// server's watch cache, stale after a restore. When the API server does not
+// answer at all, it stops at the first object and says so once.
 func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	client, err := clientset(t.RESTConfig)
 	if err != nil {
@@ -69,10 +70,16 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	}
 	var ev []Evidence
 	var wrong, errs []string
+	unreachable := func(ref ObjectRef, err error) Result {
+		return Result{Status: StatusError, Evidence: ev,
+			Message: fmt.Sprintf("could not look: the API server at %s did not answer GET %s: %v", t.RESTConfig.Host, ref, shortError(err))}
+	}
 	for _, ref := range c.Present {
 		rows, problem, err := checkPresent(ctx, client, ref)
 		ev = append(ev, rows...)
 		switch {
+		case err != nil && !isAPIStatus(err):
+			return unreachable(ref, err)
 		case err != nil:
 			errs = append(errs, fmt.Sprintf("%s: %v", ref, err))
 		case problem != "":
@@ -81,17 +88,23 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	}
 	for _, ref := range c.Absent {
 		_, err := getObject(ctx, client, ref)
-		source := "API server: GET " + ref.String()
+		row := Evidence{Source: "API server: GET " + ref.String(), Field: "exists", Want: "no"}
 		switch {
 		case isNotFound(err, ref):
-			ev = append(ev, Evidence{Source: source, Field: "exists", Want: "no", Got: "no (404 NotFound)"})
+			row.Got = "no (404 NotFound)"
 		case err != nil:
-			ev = append(ev, Evidence{Source: source, Field: "exists", Want: "no", Got: "unknown: " + err.Error()})
+			row.Got = "unknown: " + shortError(err).Error()
+			ev = append(ev, row)
+			if !isAPIStatus(err) {
+				return unreachable(ref, err)
+			}
 			errs = append(errs, fmt.Sprintf("%s: %v", ref, err))
+			continue
 		default:
-			ev = append(ev, Evidence{Source: source, Field: "exists", Want: "no", Got: "yes"})
+			row.Got = "yes"
 			wrong = append(wrong, ref.String()+" exists, but it was made after the backup and must be gone")
 		}
+		ev = append(ev, row)
 	}
 	switch {
 	case len(wrong) > 0:
@@ -101,6 +114,21 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	}
 	return Result{Status: StatusPass, Evidence: ev,
 		Message: fmt.Sprintf("the API server serves the %d expected objects with their data and none of the %d that must be gone", len(c.Present), len(c.Absent))}
+}
+
+// isAPIStatus reports an error the API server answered with (a 5xx, a
+// 403), as opposed to no answer at all (refused, reset, timed out).
+func isAPIStatus(err error) bool {
+	var status apierrors.APIStatus
+	return errors.As(err, &status)
+}
+
+// shortError drops client-go's account of earlier retries.
+func shortError(err error) error {
+	if msg, _, cut := strings.Cut(err.Error(), " - error from a previous attempt"); cut {
+		return errors.New(msg)
+	}
+	return err
 }
 
 // checkPresent GETs ref and compares its data; it returns the evidence, a
@@ -113,7 +141,7 @@ func checkPresent(ctx context.Context, client kubernetes.Interface, ref ObjectRe
 			ref.String() + " is missing", nil
 	}
 	if err != nil {
-		return []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "unknown: " + err.Error()}}, "", err
+		return []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "unknown: " + shortError(err).Error()}}, "", err
 	}
 	ev := []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "yes"}}
 	var diffs []string

@@ -114,8 +114,12 @@ func TestObjectsCheck(t *testing.T) {
 			Evidence{Source: "API server: GET deployment ckat-objects/web", Field: "exists", Want: "no", Got: "yes"}},
 		{"refused connection is not absence", func(t *testing.T) *rest.Config { return refusedConfig(t) },
 			ObjectsCheck{Absent: []ObjectRef{refAfter}},
-			StatusError, "could not look: configmap ckat-objects/made-after-backup: ",
+			StatusError, " did not answer GET configmap ckat-objects/made-after-backup: ",
 			Evidence{Source: "API server: GET configmap ckat-objects/made-after-backup", Field: "exists", Want: "no"}},
+		{"refused connection, said once", func(t *testing.T) *rest.Config { return refusedConfig(t) },
+			ObjectsCheck{Present: []ObjectRef{refNamespace, refConfigMap}, Absent: []ObjectRef{refAfter}},
+			StatusError, "could not look: the API server at https://127.0.0.1:",
+			Evidence{Source: "API server: GET namespace ckat-objects", Field: "exists", Want: "yes"}},
 		{"5xx is not absence", func(t *testing.T) *rest.Config {
 			return answeringConfig(t, 503, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"etcdserver: leader changed","code":503}`)
 		}, ObjectsCheck{Absent: []ObjectRef{refAfter}},
@@ -144,6 +148,10 @@ func TestObjectsCheck(t *testing.T) {
 			}
 			if !found {
 				t.Errorf("evidence %+v lacks %+v", r.Evidence, tt.row)
+			}
+			if strings.Contains(tt.name, "said once") && (len(r.Evidence) != 1 || strings.Count(r.Message, "connection refused") != 1) {
+				t.Errorf("an unreachable API server is reported %d times in %q with %d evidence rows, want once",
+					strings.Count(r.Message, "connection refused"), r.Message, len(r.Evidence))
 			}
 		})
 	}
