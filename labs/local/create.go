@@ -3,9 +3,7 @@ package local
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/ckat/ckat/labs"
@@ -46,10 +44,11 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.
 	if err != nil {
 		return nil, err
 	}
-	dir, st, err := createDir(opts.Name, apiserver)
+	dir, st, unlock, err := createDir(opts.Name, apiserver)
 	if err != nil {
 		return nil, err
 	}
+	defer unlock()
 	defer func() {
 		if err != nil {
 			p.cleanUp(opts.Name, dir)
@@ -76,27 +75,32 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.
 }
 
 // createDir makes the lab directory and its first state, which reserves
-// a node IP no other local lab has.
-func createDir(name, apiserver string) (string, state, error) {
-	unlock, err := lockLabs()
+// a node IP no other local lab has. It returns with the lab locked.
+func createDir(name, apiserver string) (string, state, func(), error) {
+	unlockAll, err := lockLabs()
 	if err != nil {
-		return "", state{}, err
+		return "", state{}, nil, err
 	}
-	defer unlock()
+	defer unlockAll()
 	ip, err := freeNodeIP()
 	if err != nil {
-		return "", state{}, err
+		return "", state{}, nil, err
 	}
 	dir, err := labs.CreateDir(labs.Record{Name: name, Provider: ProviderName})
 	if err != nil {
-		return "", state{}, err
+		return "", state{}, nil, err
 	}
 	st := state{NodeIP: ip, KubeAPIServer: apiserver}
 	if err := writeState(dir, st); err != nil {
 		_ = labs.RemoveDir(name)
-		return "", state{}, err
+		return "", state{}, nil, err
 	}
-	return dir, st, nil
+	unlock, err := lockLab(dir)
+	if err != nil {
+		_ = labs.RemoveDir(name)
+		return "", state{}, nil, err
+	}
+	return dir, st, unlock, nil
 }
 
 // cleanUp stops the node of a lab whose creation failed and removes its
@@ -111,27 +115,6 @@ func (p *Provider) cleanUp(name, dir string) {
 	if err := labs.RemoveDir(name); err != nil {
 		p.logger.Warnf("cleaning up lab %q: %v", name, err)
 	}
-}
-
-// lockLabs takes an exclusive lock over the labs directory, so that two
-// creations do not pick the same node IP.
-func lockLabs() (unlock func(), err error) {
-	home, err := labs.Home()
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Join(home, "labs"), 0o755); err != nil {
-		return nil, fmt.Errorf("creating %s: %w", filepath.Join(home, "labs"), err)
-	}
-	f, err := os.OpenFile(filepath.Join(home, "labs", ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("locking the labs directory: %w", err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("locking the labs directory: %w", err)
-	}
-	return func() { f.Close() }, nil
 }
 
 // freeNodeIP returns 172.30.N.10 with the smallest N (1 to 254) that no

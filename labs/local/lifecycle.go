@@ -23,6 +23,11 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lockLab(l.dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st, err := readState(l.dir)
 	if err != nil {
 		return fmt.Errorf("lab %q: %w", name, err)
@@ -74,14 +79,24 @@ func (p *Provider) Stop(_ context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	unlock, err := lockLab(l.dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return p.stop(l)
+}
+
+// stop stops a locked lab's node and marks it stopped.
+func (p *Provider) stop(l *lab) error {
 	st, err := readState(l.dir)
 	if err != nil {
-		return fmt.Errorf("lab %q: %w", name, err)
+		return fmt.Errorf("lab %q: %w", l.name, err)
 	}
 	if st.running() {
-		p.logger.V(0).Infof("Stopping lab %q ...", name)
+		p.logger.V(0).Infof("Stopping lab %q ...", l.name)
 		if err := stopNode(st); err != nil {
-			return fmt.Errorf("stopping lab %q: %w", name, err)
+			return fmt.Errorf("stopping lab %q: %w", l.name, err)
 		}
 	}
 	if !st.Stopped {
@@ -96,14 +111,20 @@ func (p *Provider) Stop(_ context.Context, name string) error {
 // Delete stops a lab and removes its directory. It refuses a directory
 // ckat did not create (no lab.json) and a lab directory that is a symlink,
 // before stopping anything.
-func (p *Provider) Delete(ctx context.Context, name string) error {
+func (p *Provider) Delete(_ context.Context, name string) error {
 	if err := checkLabDir(name); err != nil {
 		return err
 	}
-	if _, err := p.open(name); err != nil {
+	l, err := p.open(name)
+	if err != nil {
 		return err
 	}
-	if err := p.Stop(ctx, name); err != nil {
+	unlock, err := lockLab(l.dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if err := p.stop(l); err != nil {
 		return err
 	}
 	if err := labs.RemoveDir(name); err != nil {

@@ -9,6 +9,7 @@ package local
 import (
 	"context"
 	"fmt"
+	"os"
 
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs"
@@ -80,6 +81,9 @@ func (p *Provider) open(name string) (*lab, error) {
 	dir, err := labs.Dir(name)
 	if err != nil {
 		return nil, err
+	}
+	if fi, err := os.Lstat(dir); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil, fmt.Errorf("lab %q: %s is a symlink, not a directory ckat created", name, dir)
 	}
 	return &lab{name: name, dir: dir, created: rec.Created}, nil
 }

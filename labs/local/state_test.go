@@ -83,10 +83,11 @@ func TestStateFileRoundTrip(t *testing.T) {
 func TestFreeNodeIP(t *testing.T) {
 	t.Setenv("CKAT_HOME", t.TempDir())
 	for i, name := range []string{"a", "b", "c"} {
-		dir, st, err := createDir(name, "/bin/true")
+		dir, st, unlock, err := createDir(name, "/bin/true")
 		if err != nil {
 			t.Fatal(err)
 		}
+		unlock()
 		want := []string{"172.30.1.10", "172.30.2.10", "172.30.3.10"}[i]
 		if st.NodeIP != want {
 			t.Errorf("lab %s got %s, want %s", name, st.NodeIP, want)
@@ -98,10 +99,10 @@ func TestFreeNodeIP(t *testing.T) {
 	if err := labs.RemoveDir("b"); err != nil {
 		t.Fatal(err)
 	}
-	if _, st, err := createDir("d", "/bin/true"); err != nil || st.NodeIP != "172.30.2.10" {
+	if _, st, _, err := createDir("d", "/bin/true"); err != nil || st.NodeIP != "172.30.2.10" {
 		t.Errorf("after deleting b, new lab got %s, %v; want b's 172.30.2.10", st.NodeIP, err)
 	}
-	if _, _, err := createDir("a", "/bin/true"); err == nil || !strings.Contains(err.Error(), `lab "a" already exists`) {
+	if _, _, _, err := createDir("a", "/bin/true"); err == nil || !strings.Contains(err.Error(), `lab "a" already exists`) {
 		t.Errorf("duplicate: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -72,7 +73,22 @@ func TestLabLifecycle(t *testing.T) {
 		if r := c.run("kubeconfig", "--lab", "life"); r.code != 1 || !strings.Contains(r.stderr, "is not running") {
 			t.Errorf("ckat kubeconfig of a stopped lab: exit %d, %q", r.code, r.stderr)
 		}
-		c.must("lab", "start", "life")
+		// Two starts at once: one starts the node, the other finds it running.
+		var wg sync.WaitGroup
+		starts := make([]result, 2)
+		for i := range starts {
+			wg.Add(1)
+			go func() { defer wg.Done(); starts[i] = c.run("lab", "start", "life") }()
+		}
+		wg.Wait()
+		for _, r := range starts {
+			if r.code != 0 {
+				t.Errorf("concurrent ckat lab start: exit %d: %s", r.code, r.stderr)
+			}
+		}
+		if nodes := processesMentioning("__node\x00" + c.labDir("life")); len(nodes) != 1 {
+			t.Errorf("after two concurrent starts the lab has %d nodes: %v", len(nodes), nodes)
+		}
 		keptObject("after stop and start")
 	})
 
