@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 }
 
 // ckatBinary is bin/ckat, which runs etcd as a static pod.
-func ckatBinary(t *testing.T) string {
+func ckatBinary(t testing.TB) string {
 	t.Helper()
 	dir := os.Getenv("CKAT_BIN_DIR")
 	if dir == "" {
@@ -47,7 +47,7 @@ func ckatBinary(t *testing.T) string {
 }
 
 // requireIntegration skips under -short and where mounts cannot be made.
-func requireIntegration(t *testing.T) {
+func requireIntegration(t testing.TB) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("integration test: runs real processes")
@@ -83,7 +83,7 @@ type testNode struct {
 }
 
 // startAgent runs the agent on a new test node until the test ends.
-func startAgent(t *testing.T) *testNode {
+func startAgent(t testing.TB) *testNode {
 	t.Helper()
 	n := newTestNode(t)
 	n.start(t)
@@ -91,7 +91,7 @@ func startAgent(t *testing.T) *testNode {
 }
 
 // newTestNode lays out a node's directories under a temporary root.
-func newTestNode(t *testing.T) *testNode {
+func newTestNode(t testing.TB) *testNode {
 	t.Helper()
 	root := t.TempDir()
 	n := &testNode{root: root, logs: &syncBuffer{}, cfg: Config{
@@ -108,7 +108,7 @@ func newTestNode(t *testing.T) *testNode {
 }
 
 // start runs the agent until the test ends.
-func (n *testNode) start(t *testing.T) {
+func (n *testNode) start(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -134,7 +134,7 @@ func (n *testNode) start(t *testing.T) {
 }
 
 // writeManifest writes a manifest into the manifest directory.
-func (n *testNode) writeManifest(t *testing.T, name, content string) {
+func (n *testNode) writeManifest(t testing.TB, name, content string) {
 	t.Helper()
 	tmp := filepath.Join(n.cfg.ManifestDir, "."+name+".tmp")
 	require.NoError(t, os.WriteFile(tmp, []byte(content), 0o644))
@@ -142,7 +142,7 @@ func (n *testNode) writeManifest(t *testing.T, name, content string) {
 }
 
 // status reads the status file.
-func (n *testNode) status(t *testing.T) map[string]PodStatus {
+func (n *testNode) status(t testing.TB) map[string]PodStatus {
 	t.Helper()
 	data, err := os.ReadFile(n.cfg.StatusFile)
 	if os.IsNotExist(err) {
@@ -159,7 +159,7 @@ func (n *testNode) status(t *testing.T) map[string]PodStatus {
 }
 
 // waitPod waits until the pod of manifest file satisfies cond.
-func (n *testNode) waitPod(t *testing.T, file string, timeout time.Duration, what string, cond func(PodStatus, bool) bool) PodStatus {
+func (n *testNode) waitPod(t testing.TB, file string, timeout time.Duration, what string, cond func(PodStatus, bool) bool) PodStatus {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
@@ -176,7 +176,7 @@ func (n *testNode) waitPod(t *testing.T, file string, timeout time.Duration, wha
 
 // waitReady waits for a running, ready pod other than the one with pid
 // notPID, and returns it.
-func (n *testNode) waitReady(t *testing.T, file string, notPID int) PodStatus {
+func (n *testNode) waitReady(t testing.TB, file string, notPID int) PodStatus {
 	t.Helper()
 	return n.waitPod(t, file, 60*time.Second, "ready", func(s PodStatus, ok bool) bool {
 		return ok && s.Ready && s.PID != 0 && s.PID != notPID
@@ -184,7 +184,7 @@ func (n *testNode) waitReady(t *testing.T, file string, notPID int) PodStatus {
 }
 
 // freePorts returns n TCP ports free on 127.0.0.1.
-func freePorts(t *testing.T, n int) []int {
+func freePorts(t testing.TB, n int) []int {
 	t.Helper()
 	var out []int
 	var ls []net.Listener
@@ -207,7 +207,7 @@ type etcdPod struct {
 	HostPath                          string // the etcd-data volume's hostPath
 }
 
-func newEtcdPod(t *testing.T, hostPath string) etcdPod {
+func newEtcdPod(t testing.TB, hostPath string) etcdPod {
 	p := freePorts(t, 3)
 	return etcdPod{ClientPort: p[0], PeerPort: p[1], MetricsPort: p[2], DataDir: "/var/lib/etcd", HostPath: hostPath}
 }
@@ -255,7 +255,7 @@ spec:
     name: etcd-data
 `))
 
-func (e etcdPod) manifest(t *testing.T) string {
+func (e etcdPod) manifest(t testing.TB) string {
 	var b bytes.Buffer
 	require.NoError(t, etcdManifest.Execute(&b, e))
 	return b.String()
