@@ -23,6 +23,8 @@ type agent struct {
 	pods    map[string]*podWorker // by manifest file
 	invalid map[string]manifest   // manifests that are not pods, by file
 	logged  map[string]string     // what was last logged per key, against repeats
+	// lastDone closes when the latest worker of a pod name has stopped.
+	lastDone map[string]<-chan struct{}
 
 	statusMu   sync.Mutex
 	lastStatus []byte
@@ -47,7 +49,8 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 		return err
 	}
 	a := &agent{cfg: cfg, log: logger, self: self,
-		pods: map[string]*podWorker{}, invalid: map[string]manifest{}, logged: map[string]string{}}
+		pods: map[string]*podWorker{}, invalid: map[string]manifest{}, logged: map[string]string{},
+		lastDone: map[string]<-chan struct{}{}}
 	a.statusChanged()
 	mirrorsDone := make(chan struct{})
 	go func() {
@@ -98,8 +101,13 @@ func (a *agent) syncManifests(ctx context.Context) {
 		seen[m.File] = true
 		w := a.pods[m.File]
 		if m.Err != nil {
-			if old, ok := a.invalid[m.File]; !ok || old.Hash != m.Hash {
-				a.log.Errorf("\"Could not process manifest file\" err=%q path=%q", m.Err.Error(), a.cfg.ManifestDir+"/"+m.File)
+			if old, ok := a.invalid[m.File]; !ok || old.Hash != m.Hash || old.Err.Error() != m.Err.Error() {
+				if m.Duplicate {
+					a.log.Warnf("\"Pod failed validation due to duplicate pod name, ignoring\" pod=\"%s/%s\" source=\"file\" path=%q",
+						m.Pod.Namespace, m.Pod.Name, a.cfg.ManifestDir+"/"+m.File)
+				} else {
+					a.log.Errorf("\"Could not process manifest file\" err=%q path=%q", m.Err.Error(), a.cfg.ManifestDir+"/"+m.File)
+				}
 				a.invalid[m.File] = m
 				changed = true
 			}
@@ -116,13 +124,23 @@ func (a *agent) syncManifests(ctx context.Context) {
 		if w != nil && w.hash == m.Hash {
 			continue
 		}
-		var after <-chan struct{}
 		if w != nil {
 			a.log.V(0).Infof("manifest %s changed: restarting %s", m.File, w.pod.Name)
 			w.stop()
-			after = w.done
 		}
-		a.pods[m.File] = a.startPod(ctx, m, after)
+		// A pod of the same name from another file (now shadowed by this
+		// one) stops too; the new pod starts once the last of its name has
+		// stopped, as it reuses the name's scratch and log paths.
+		key := m.Pod.Namespace + "/" + m.Pod.Name
+		for file, other := range a.pods {
+			if file != m.File && other.pod.Namespace+"/"+other.pod.Name == key {
+				other.stop()
+				delete(a.pods, file)
+			}
+		}
+		nw := a.startPod(ctx, m, a.lastDone[key])
+		a.pods[m.File] = nw
+		a.lastDone[key] = nw.done
 		changed = true
 	}
 	for file, w := range a.pods {

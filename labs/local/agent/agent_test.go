@@ -234,3 +234,29 @@ func TestMissingDirectoryWaitsWithFailedMount(t *testing.T) {
 	_, err := os.Stat(filepath.Join(data, "new"))
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
+
+func TestDuplicatePodNameFirstFileWins(t *testing.T) {
+	requireIntegration(t)
+	n := startAgent(t)
+	n.writeManifest(t, "etcd.yaml", shellPod("etcd", "echo from etcd.yaml; exec sleep 1000"))
+	first := n.waitReady(t, "etcd.yaml", 0)
+
+	// A copy left in the manifest directory under a name that sorts first
+	// shadows the real manifest, as with the kubelet.
+	n.writeManifest(t, "etcd-old.yaml", shellPod("etcd", "echo from etcd-old.yaml; exec sleep 1000"))
+	shadowed := n.waitPod(t, "etcd.yaml", 10*time.Second, "shadowed", func(s PodStatus, ok bool) bool { return s.Reason == reasonDuplicatePodName })
+	require.Equal(t, "etcd-controlplane", shadowed.Name)
+	require.Equal(t, "Failed", shadowed.Phase)
+	require.Contains(t, shadowed.Message, `duplicate pod name "etcd-controlplane", ignoring (etcd-old.yaml defines it first)`)
+	winner := n.waitReady(t, "etcd-old.yaml", first.PID)
+	require.Equal(t, "etcd-controlplane", winner.Name)
+	require.True(t, processGone(first.PID))
+	require.Contains(t, n.logs.String(), "Pod failed validation due to duplicate pod name, ignoring")
+
+	require.NoError(t, os.Remove(filepath.Join(n.cfg.ManifestDir, "etcd-old.yaml")))
+	back := n.waitReady(t, "etcd.yaml", winner.PID)
+	require.True(t, processGone(winner.PID))
+	logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_etcd-controlplane_*", "etcd", "0.log"))
+	require.Len(t, logs, 2, "one log directory per manifest content")
+	require.Equal(t, 0, back.Restarts)
+}

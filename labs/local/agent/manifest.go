@@ -32,6 +32,30 @@ type manifest struct {
 	Hash string // of the file's content
 	Pod  *corev1.Pod
 	Err  error
+	// Duplicate is set on a valid pod whose name an earlier file (in name
+	// order) already uses; the kubelet ignores it.
+	Duplicate bool
+}
+
+// markDuplicates flags every manifest whose pod has the name of a pod in
+// an earlier file, as the kubelet's duplicate check does: the first file
+// in name order wins, so etcd-old.yaml shadows etcd.yaml.
+func markDuplicates(list []manifest) {
+	seen := map[string]string{}
+	for i := range list {
+		m := &list[i]
+		if m.Err != nil {
+			continue
+		}
+		key := m.Pod.Namespace + "/" + m.Pod.Name
+		if first, ok := seen[key]; ok {
+			m.Duplicate = true
+			m.Err = fmt.Errorf("Error validating pod %s_%s(%s) from file due to duplicate pod name %q, ignoring (%s defines it first)",
+				m.Pod.Name, m.Pod.Namespace, m.Pod.UID, m.Pod.Name, first)
+			continue
+		}
+		seen[key] = m.File
+	}
 }
 
 // listManifests reads every file the kubelet would read in dir: regular
@@ -71,6 +95,7 @@ func listManifests(dir, nodeName string) ([]manifest, error) {
 		out = append(out, m)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
+	markDuplicates(out)
 	return out, nil
 }
 

@@ -21,6 +21,7 @@ const (
 	reasonCompleted         = "Completed"
 	reasonError             = "Error"
 	reasonInvalidManifest   = "InvalidManifest"
+	reasonDuplicatePodName  = "DuplicatePodName"
 )
 
 // maxGrace caps a pod's termination grace period.

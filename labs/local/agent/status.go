@@ -78,8 +78,11 @@ func (a *agent) statusChanged() {
 		list = append(list, w.status())
 	}
 	for _, m := range a.invalid {
-		list = append(list, PodStatus{Name: trimExt(m.File), Manifest: m.File, Phase: "Failed",
-			Reason: reasonInvalidManifest, Message: m.Err.Error()})
+		st := PodStatus{Name: trimExt(m.File), Manifest: m.File, Phase: "Failed", Reason: reasonInvalidManifest, Message: m.Err.Error()}
+		if m.Duplicate {
+			st.Name, st.Namespace, st.Reason = m.Pod.Name, m.Pod.Namespace, reasonDuplicatePodName
+		}
+		list = append(list, st)
 	}
 	a.mu.Unlock()
 	sort.Slice(list, func(i, j int) bool { return list[i].Manifest < list[j].Manifest })
