@@ -102,7 +102,7 @@ func TestAPIServerReadyCheck(t *testing.T) {
 			return answeringConfig(t, 500, "[+]ping ok\n[-]etcd failed: reason withheld\n[+]log ok\nreadyz check failed\n")
 		}, time.Second, StatusFail, "the API server did not become ready in 1s: readyz failed: etcd failed: reason withheld", "readyz failed: etcd failed: reason withheld"},
 		{"ready while polling", func(t *testing.T) *rest.Config { return lateForwarder(t, srv.config, 1500*time.Millisecond) },
-			20 * time.Second, StatusPass, "the API server is ready (after ", "ok"},
+			20 * time.Second, StatusPass, " of polling)", "ok"},
 		{"no config", func(*testing.T) *rest.Config { return nil }, time.Second, StatusError, "could not look: no REST config", ""},
 	}
 	for _, tt := range tests {
