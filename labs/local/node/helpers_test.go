@@ -57,11 +57,18 @@ func startNode(t testing.TB, labDir, ip string) *testNode {
 	}
 	n.node = New("controlplane", n.pid)
 	t.Cleanup(func() { n.kill(t) })
+	n.waitAgent(t)
+	return n
+}
+
+// waitAgent waits until the stand-in agent listens.
+func (n *testNode) waitAgent(t testing.TB) {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, err := n.node.Stat(context.Background(), agentReadyFile)
 		if err == nil {
-			return n
+			return
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("the stand-in agent is not ready: %v\nlog:\n%s", err, readLog(n.logFile))
@@ -101,11 +108,12 @@ func (n *testNode) kill(t testing.TB) {
 	}
 }
 
-// waitGone waits until pid no longer exists (Start's goroutine reaps it).
+// waitGone waits until pid no longer exists or is a zombie (Start's
+// goroutine reaps it if this process started it).
 func waitGone(pid int, timeout time.Duration) bool {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) {
+		if err := syscall.Kill(pid, 0); errors.Is(err, syscall.ESRCH) || procState(pid) == "Z" {
 			return true
 		}
 		time.Sleep(20 * time.Millisecond)

@@ -3,7 +3,9 @@ package node
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -120,6 +122,37 @@ func TestNodeStopsStubbornAgent(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if left := nsProcesses(ns); len(left) > 0 {
 		t.Errorf("processes left: %v", left)
+	}
+}
+
+// TestNodeOutlivesStarter starts a node from a process that then exits,
+// as `ckat lab create` does: the node keeps running and serving.
+func TestNodeOutlivesStarter(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a node in new namespaces")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	labDir := t.TempDir()
+	out, err := exec.Command(self, "__startnode", labDir, "172.30.19.10").Output()
+	if err != nil {
+		t.Fatalf("starting a node from another process: %v", err)
+	}
+	var pid int
+	var api string
+	if _, err := fmt.Sscan(string(out), &pid, &api); err != nil {
+		t.Fatalf("the starter printed %q: %v", out, err)
+	}
+	n := &testNode{labDir: labDir, pid: pid, api: api, logFile: filepath.Join(labDir, "node.log"), node: New("controlplane", pid)}
+	t.Cleanup(func() { n.kill(t) })
+	n.waitAgent(t)
+	if got := strings.TrimSpace(n.must(t, "hostname")); got != "controlplane" {
+		t.Errorf("hostname on the node = %q", got)
+	}
+	if got := greeting(t, api); got != "6443 controlplane" {
+		t.Errorf("API port answered %q", got)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -40,6 +41,8 @@ func TestMain(m *testing.M) {
 			os.Exit(probe(os.Args[2:]))
 		case "__ttyexec":
 			os.Exit(ttyExec(os.Args[2:]))
+		case "__startnode":
+			os.Exit(startAndLeave(os.Args[2:]))
 		}
 	}
 	os.Exit(m.Run())
@@ -177,5 +180,28 @@ func ttyExec(args []string) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	return 0
+}
+
+// startAndLeave starts a node for LABDIR with address IP, prints its PID
+// and exits, as `ckat lab create` does.
+func startAndLeave(args []string) int {
+	var lns [2]*net.TCPListener
+	for i := range lns {
+		ln, err := net.ListenTCP("tcp4", &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1)})
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		lns[i] = ln
+	}
+	self, _ := os.Executable()
+	pid, err := Start(Options{LabDir: args[0], NodeName: "controlplane", NodeIP: args[1], CkatPath: self,
+		APIListener: lns[0], EtcdListener: lns[1], LogFile: filepath.Join(args[0], "node.log")})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	fmt.Printf("%d %s\n", pid, lns[0].Addr())
 	return 0
 }
