@@ -21,6 +21,8 @@ func FuzzParseManifest(f *testing.F) {
 		}
 		f.Add(data)
 	}
+	// One node per fuzzing process: inputs run one at a time in each.
+	node := newHostDirNode(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		pod, err := ParseManifest(data)
 		if err != nil {
@@ -39,7 +41,6 @@ func FuzzParseManifest(f *testing.F) {
 		if len(pod.Spec.Containers) == 0 {
 			t.Fatal("accepted a pod without containers")
 		}
-		node := newHostDirNode(t)
 		node.writeNodeFile(t, DefaultEtcdManifest, data)
 		r := (&EtcdDataVolumeCheck{DataDir: restoredDataDir}).Run(context.Background(), Target{Node: node})
 		if r.Status != StatusPass && r.Status != StatusFail {
