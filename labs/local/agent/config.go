@@ -5,11 +5,20 @@
 // keeps a status file for the host, and publishes the Node object and the
 // mirror pods once the API server answers.
 //
+// Each container runs through `ckat __container` in a mount namespace of
+// its own, rooted in a scratch directory under Config.ContainerDir that
+// holds the node's /usr, /lib*, /bin, /sbin, /dev, /sys (read-only where a
+// container image would be), a fresh /proc, a copied minimal /etc and its
+// volumes: a path on no volume is lost when the container is replaced, as
+// on a real node. Containers share the node's network and PID namespaces
+// (every static pod here is hostNetwork).
+//
 // Liveness and startup probes are not run: a container is restarted only
 // when its process exits. Readiness is probed (see probe.go). Init
 // containers, ephemeral containers and volume types other than hostPath
-// and emptyDir are not supported; a manifest that uses them fails with a
-// clear reason.
+// and emptyDir are not supported; a manifest that uses them is reported
+// as InvalidManifest. Resource requests and limits, security contexts and
+// images are recorded, not enforced.
 package agent
 
 import (
