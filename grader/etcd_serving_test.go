@@ -59,6 +59,9 @@ spec:
 }
 
 func TestEtcdServingCheck(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the built ckat as etcdctl")
+	}
 	tests := []struct {
 		name    string
 		setup   func(t *testing.T, n *rootedNode, pki *etcdPKI) string // returns the endpoint

@@ -14,6 +14,9 @@ const debianEtcdctl = "/usr/bin/etcdctl"
 
 func requireDebianEtcdctl(t *testing.T) {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs a third-party etcdctl")
+	}
 	if _, err := os.Stat(debianEtcdctl); err != nil {
 		t.Fatalf("%s is missing: apt-get install etcd-client (CI's .ci/run installs it)", debianEtcdctl)
 	}
