@@ -70,8 +70,11 @@ func TestLabLifecycle(t *testing.T) {
 		if s := c.statuses()["life"]; s.State != labs.StateStopped {
 			t.Errorf("ckat labs says %s after stop, want stopped", s.State)
 		}
-		if r := c.run("kubeconfig", "--lab", "life"); r.code != 1 || !strings.Contains(r.stderr, "is not running") {
-			t.Errorf("ckat kubeconfig of a stopped lab: exit %d, %q", r.code, r.stderr)
+		const notRunning = `ckat: lab "life" is not running: start it with 'ckat lab start life'` + "\n"
+		for _, args := range [][]string{{"kubeconfig", "--lab", "life"}, {"exec", "--lab", "life", "--", "true"}} {
+			if r := c.run(args...); r.code != 1 || r.stderr != notRunning {
+				t.Errorf("ckat %v on a stopped lab: exit %d, %q; want exit 1, %q", args, r.code, r.stderr, notRunning)
+			}
 		}
 		// Two starts at once: one starts the node, the other finds it running.
 		var wg sync.WaitGroup
