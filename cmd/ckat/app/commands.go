@@ -12,6 +12,7 @@ import (
 	"github.com/ckat/ckat/cmd/ckat/app/kubeconfig"
 	"github.com/ckat/ckat/cmd/ckat/app/lab"
 	"github.com/ckat/ckat/cmd/ckat/app/labs"
+	"github.com/ckat/ckat/cmd/ckat/app/logs"
 	"github.com/ckat/ckat/cmd/ckat/app/next"
 	"github.com/ckat/ckat/cmd/ckat/app/reset"
 	"github.com/ckat/ckat/cmd/ckat/app/scenario"
@@ -42,6 +43,7 @@ func addCommands(root *cobra.Command, streams cli.Streams, logger *log.Logger) {
 		ssh.NewCommand(logger, streams),
 		exec.NewCommand(logger, streams),
 		kubeconfig.NewCommand(logger, streams),
+		logs.NewCommand(logger, streams),
 		scenarios.NewCommand(streams),
 		scenario.NewCommand(streams),
 		start.NewCommand(logger, streams),
