@@ -23,6 +23,8 @@ type agent struct {
 	pods    map[string]*podWorker // by manifest file
 	invalid map[string]manifest   // manifests that are not pods, by file
 	logged  map[string]string     // what was last logged per key, against repeats
+	// parsed caches manifests by file and content, for syncManifests only.
+	parsed map[string]manifest
 	// lastDone closes when the latest worker of a pod name has stopped.
 	lastDone map[string]<-chan struct{}
 
@@ -50,7 +52,7 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 	}
 	a := &agent{cfg: cfg, log: logger, self: self,
 		pods: map[string]*podWorker{}, invalid: map[string]manifest{}, logged: map[string]string{},
-		lastDone: map[string]<-chan struct{}{}}
+		lastDone: map[string]<-chan struct{}{}, parsed: map[string]manifest{}}
 	a.statusChanged()
 	mirrorsDone := make(chan struct{})
 	go func() {
@@ -88,7 +90,7 @@ func clearContainerDir(dir string) error {
 // syncManifests starts, restarts and stops pods to match the manifest
 // directory.
 func (a *agent) syncManifests(ctx context.Context) {
-	list, err := listManifests(a.cfg.ManifestDir, a.cfg.NodeName)
+	list, err := listManifests(a.cfg.ManifestDir, a.cfg.NodeName, a.parsed)
 	if err != nil {
 		a.logOnce("manifest-dir", "%v", err)
 		return

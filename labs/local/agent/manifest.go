@@ -60,8 +60,10 @@ func markDuplicates(list []manifest) {
 
 // listManifests reads every file the kubelet would read in dir: regular
 // files (or symlinks to them) not starting with '.' and ending in .yaml,
-// .yml or .json; subdirectories are ignored. A missing dir is empty.
-func listManifests(dir, nodeName string) ([]manifest, error) {
+// .yml or .json; subdirectories are ignored. A missing dir is empty. A
+// file whose content is unchanged since the last call with the same
+// cache is not parsed again.
+func listManifests(dir, nodeName string, cache map[string]manifest) ([]manifest, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -91,8 +93,18 @@ func listManifests(dir, nodeName string) ([]manifest, error) {
 		}
 		sum := md5.Sum(data)
 		m := manifest{File: name, Hash: hex.EncodeToString(sum[:])}
-		m.Pod, m.Err = parsePod(path, data, nodeName)
+		if c, ok := cache[name]; ok && c.Hash == m.Hash {
+			m = c
+		} else {
+			m.Pod, m.Err = parsePod(path, data, nodeName)
+		}
 		out = append(out, m)
+	}
+	if cache != nil {
+		clear(cache)
+		for _, m := range out {
+			cache[m.File] = m
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
 	markDuplicates(out)

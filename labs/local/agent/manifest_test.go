@@ -65,7 +65,7 @@ func TestListManifestsSkipsWhatKubeletSkips(t *testing.T) {
 	}
 	require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub.yaml"), 0o755))
 	require.NoError(t, os.Symlink(filepath.Join(dir, "etcd.yaml"), filepath.Join(dir, "link.yaml")))
-	list, err := listManifests(dir, "controlplane")
+	list, err := listManifests(dir, "controlplane", nil)
 	require.NoError(t, err)
 	var names []string
 	for _, m := range list {
