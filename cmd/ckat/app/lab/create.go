@@ -18,6 +18,7 @@ import (
 
 type createFlags struct {
 	Provider      string
+	Config        string
 	Wait          time.Duration
 	KubeAPIServer string
 }
@@ -33,6 +34,7 @@ func newCreateCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&flags.Provider, "provider", providers.Default, "the provider: "+providerList())
+	cmd.Flags().StringVar(&flags.Config, "config", "", "the kind cluster config a kind lab uses: single-control-plane (default), control-plane-and-two-workers or three-control-planes; the local provider ignores it")
 	cmd.Flags().DurationVar(&flags.Wait, "wait", local.DefaultWaitReady, "how long to wait for the API server to be ready")
 	cmd.Flags().StringVar(&flags.KubeAPIServer, "kube-apiserver", "", "the kube-apiserver executable the local provider runs (default: $"+local.KubeAPIServerEnv+", next to ckat, or on PATH)")
 	return cmd
@@ -47,7 +49,7 @@ func createLab(ctx context.Context, logger *log.Logger, name string, flags *crea
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	_, err = p.Create(ctx, labs.CreateOptions{Name: name, WaitReady: flags.Wait})
+	_, err = p.Create(ctx, labs.CreateOptions{Name: name, Config: flags.Config, WaitReady: flags.Wait})
 	return err
 }
 
