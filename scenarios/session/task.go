@@ -24,6 +24,10 @@ func (s *Session) WriteTask(w io.Writer) {
 	st := s.Stage()
 	fmt.Fprintf(w, "Scenario %s, lab %s: stage %d of %d (%s)\n\n", s.Source.Metadata.Name, s.Lab.Name(), s.StageNumber(), len(s.Rendered.Stages), st.Name)
 	for _, line := range strings.Split(strings.TrimRight(st.Task, "\n"), "\n") {
+		if line == "" {
+			fmt.Fprintln(w)
+			continue
+		}
 		fmt.Fprintf(w, "  %s\n", line)
 	}
 	fmt.Fprintln(w)
