@@ -92,6 +92,7 @@ var invalidCases = map[string][]string{
 		`6:3: metadata: unknown field "autor" (known: name, title, description)`,
 		`12:33: stages[0].checks[0].snapshotFile: unknown field "size" (known: path)`,
 		`14:3: stages[0]: unknown field "hint" (known: name, task, checks, hints, solution, next)`,
+		`15:3: stages[0]: duplicate field "task"`,
 	},
 	"invalid-wrong-types.yaml": {
 		`1:13: apiVersion is "ckat.dev/v2"; want "ckat.dev/v1alpha1"`,

@@ -6,6 +6,7 @@ package steps
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -211,18 +212,36 @@ func Run(ctx context.Context, node labs.Node, script string) error {
 }
 
 // exec runs args on the node and returns an error carrying the command's
-// output when it fails.
+// last lines of output when it fails.
 func exec(ctx context.Context, node labs.Node, args []string) error {
 	var out bytes.Buffer
 	err := node.Exec(ctx, labs.Command{Args: args, Stdout: &out, Stderr: &out})
-	if err != nil {
-		if msg := strings.TrimSpace(out.String()); msg != "" {
-			return fmt.Errorf("%w: %s", err, lastLines(msg, 5))
-		}
-		return err
+	if err == nil {
+		return nil
 	}
-	return nil
+	return &commandError{err: err, output: lastLines(strings.TrimSpace(out.String()), 5)}
 }
+
+// commandError is a node command that failed, said in one line: the
+// step that ran it already names it.
+type commandError struct {
+	err    error
+	output string
+}
+
+func (e *commandError) Error() string {
+	msg := e.err.Error()
+	var ee *labs.ExitError
+	if errors.As(e.err, &ee) {
+		msg = fmt.Sprintf("%s: exit status %d", ee.Args[0], ee.Code)
+	}
+	if e.output != "" {
+		msg += ": " + e.output
+	}
+	return msg
+}
+
+func (e *commandError) Unwrap() error { return e.err }
 
 func lastLines(s string, n int) string {
 	lines := strings.Split(s, "\n")
