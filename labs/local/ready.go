@@ -12,11 +12,13 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 	"github.com/ckat/ckat/labs/local/node"
 )
@@ -61,15 +63,20 @@ func waitReady(ctx context.Context, kubeconfig []byte, st state, wait time.Durat
 // summarizeReadyz makes a failed /readyz answer one line: the failed
 // checks when the server listed them, else the error itself.
 func summarizeReadyz(err error) string {
-	var failed []string
-	var se interface{ ErrBody() []byte }
-	msg := err.Error()
-	if errors.As(err, &se) {
-		msg = string(se.ErrBody())
+	body := err.Error()
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		// client-go keeps an unexpected answer's body as a cause.
+		if d := status.Status().Details; d != nil {
+			for _, c := range d.Causes {
+				body += "\n" + c.Message
+			}
+		}
 	}
-	for _, line := range strings.Split(msg, "\n") {
-		if strings.HasPrefix(line, "[-]") {
-			failed = append(failed, strings.Fields(strings.TrimPrefix(line, "[-]"))[0])
+	var failed []string
+	for _, line := range strings.Split(body, "\n") {
+		if f := strings.Fields(strings.TrimPrefix(line, "[-]")); strings.HasPrefix(line, "[-]") && len(f) > 0 {
+			failed = append(failed, f[0])
 		}
 	}
 	if len(failed) > 0 {
@@ -146,9 +153,7 @@ func (p *Provider) printDiagnostics(ctx context.Context, st state, nodeLog strin
 
 // latestLog returns the log of a container's newest run: N.log with the
 // highest N in dir.
-func latestLog(ctx context.Context, n interface {
-	ReadDir(context.Context, string) ([]os.DirEntry, error)
-}, dir string) (string, bool) {
+func latestLog(ctx context.Context, n labs.Node, dir string) (string, bool) {
 	entries, err := n.ReadDir(ctx, dir)
 	if err != nil {
 		return "", false
