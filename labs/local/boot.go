@@ -94,7 +94,9 @@ func (p *Provider) boot(ctx context.Context, step *steps, name, dir string, st s
 	step.start("Waiting for the API server")
 	if err := waitReady(ctx, admin, st, wait); err != nil {
 		step.end(false)
-		p.printDiagnostics(ctx, st, logFile)
+		if ctx.Err() == nil {
+			p.printDiagnostics(ctx, st, logFile)
+		}
 		return st, err
 	}
 	if first {

@@ -51,7 +51,7 @@ func waitReady(ctx context.Context, kubeconfig []byte, st state, wait time.Durat
 			return fmt.Errorf("the node exited while the API server was starting (last /readyz answer: %s)", last)
 		}
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return fmt.Errorf("interrupted while waiting for the API server: %w", ctx.Err())
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("the API server was not ready after %s (last /readyz answer: %s); the pods' logs above may say why", wait, last)
