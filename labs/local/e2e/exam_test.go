@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,6 +22,17 @@ import (
 func TestExamEtcdBackupRestore(t *testing.T) {
 	c := newCkat(t)
 	c.must("lab", "create", "exam", "--wait", "3m")
+	t.Cleanup(func() {
+		if t.Failed() {
+			for _, pod := range []string{"kube-apiserver-controlplane", "etcd-controlplane"} {
+				r := c.run("logs", "--lab", "exam", "--tail", "40", pod)
+				t.Logf("ckat logs %s (last 40 lines):\n%s%s", pod, r.stdout, r.stderr)
+			}
+			if data, err := os.ReadFile(filepath.Join(c.labDir("exam"), "run", "node.log")); err == nil {
+				t.Logf("the node's log:\n%s", data)
+			}
+		}
+	})
 	exec := func(args ...string) string {
 		return c.must(append([]string{"exec", "--lab", "exam", "--"}, args...)...)
 	}
@@ -68,12 +81,19 @@ func TestExamEtcdBackupRestore(t *testing.T) {
 	})
 	exec("mv", "/tmp/kube-apiserver.yaml", "/etc/kubernetes/manifests/")
 
+	// Wait for the new API server's /readyz, as a learner waits for
+	// kubectl to answer: until then an answer may come from the old API
+	// server shutting down, or from the new one before its RBAC caches
+	// are filled (403 for everyone but system:masters).
 	ctx := context.Background()
-	eventually(t, 3*time.Minute, "GET configmap before-backup from the host", func() error {
-		_, err := c.client("exam").CoreV1().ConfigMaps("default").Get(ctx, "before-backup", metav1.GetOptions{})
+	cs := c.client("exam")
+	eventually(t, 3*time.Minute, "the restarted API server's /readyz from the host", func() error {
+		_, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
 		return err
 	})
-	cs := c.client("exam")
+	if _, err := cs.CoreV1().ConfigMaps("default").Get(ctx, "before-backup", metav1.GetOptions{}); err != nil {
+		t.Errorf("configmap before-backup, made before the backup: %v", err)
+	}
 	if _, err := cs.CoreV1().Namespaces().Get(ctx, "team-a", metav1.GetOptions{}); err != nil {
 		t.Errorf("namespace team-a, made before the backup: %v", err)
 	}
