@@ -84,11 +84,20 @@ func (p *etcdPKI) writePEM(t testing.TB, name, typ string, der []byte) string {
 
 func (p *etcdPKI) clientConfig(t testing.TB) *tls.Config {
 	t.Helper()
-	pair, err := tls.LoadX509KeyPair(p.clientCert, p.clientKey)
+	cfg, err := p.tlsConfig()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cfg
+}
+
+// tlsConfig is clientConfig for code off the test's goroutine.
+func (p *etcdPKI) tlsConfig() (*tls.Config, error) {
+	pair, err := tls.LoadX509KeyPair(p.clientCert, p.clientKey)
+	if err != nil {
+		return nil, err
+	}
 	pool := x509.NewCertPool()
 	pool.AddCert(p.ca)
-	return &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: pool}
+	return &tls.Config{Certificates: []tls.Certificate{pair}, RootCAs: pool}, nil
 }

@@ -21,10 +21,13 @@ const (
 	etcdManifest        = "/etc/kubernetes/manifests/etcd.yaml"
 )
 
-// EtcdServingDirWait bounds how long the check waits for the data
-// directory's file to catch up with the revision etcd serves (etcd commits
-// its backend every 100ms).
-var EtcdServingDirWait = 5 * time.Second
+// DefaultEtcdServingTimeout is how long EtcdServingCheck polls by default:
+// the node restarts etcd when its manifest changes, and a restored etcd
+// takes a few seconds to answer.
+const DefaultEtcdServingTimeout = 30 * time.Second
+
+// etcdServingPollInterval is the pause between two looks.
+const etcdServingPollInterval = time.Second
 
 // Run checks that etcd answers at Endpoint over TLS with the certificates
 // its manifest names, using etcdctl on the node (endpoint health, endpoint
@@ -38,7 +41,35 @@ var EtcdServingDirWait = 5 * time.Second
 // and asks etcd for the key written at R at revision R; etcd serving
 // another directory does not have that record byte for byte (and a
 // directory nobody serves never reaches R).
+//
+// A failing look is repeated until Timeout passes, since etcd may be
+// restarting on a manifest just edited (etcd commits its backend every
+// 100ms, so the directory also catches up with what etcd serves); the
+// last look's verdict is the result.
 func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
+	timeout := c.Timeout.Duration
+	if timeout == 0 {
+		timeout = DefaultEtcdServingTimeout
+	}
+	start := time.Now()
+	deadline := start.Add(timeout)
+	for {
+		res := c.look(ctx, t)
+		if res.Status != StatusFail || time.Now().After(deadline) || ctx.Err() != nil {
+			if looked := time.Since(start); looked >= etcdServingPollInterval {
+				res.Message += fmt.Sprintf(" (after %s of polling)", looked.Round(100*time.Millisecond))
+			}
+			return res
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(min(etcdServingPollInterval, time.Until(deadline))):
+		}
+	}
+}
+
+// look checks once.
+func (c *EtcdServingCheck) look(ctx context.Context, t Target) Result {
 	var v verdict
 	endpoint := c.Endpoint
 	if endpoint == "" {
@@ -88,28 +119,20 @@ func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
 func (c *EtcdServingCheck) checkDataDir(ctx context.Context, t Target, ctl *etcdctl, rev int64, v *verdict) Result {
 	dbPath := path.Join(c.DataDir, "member/snap/db")
 	dbSrc := nodeSource(t, dbPath)
-	var rec *etcddata.Record
-	var dirRev int64
-	deadline := time.Now().Add(EtcdServingDirWait)
-	for {
-		db, st, r := openNodeDB(ctx, t, dbPath, &verdict{})
-		if r != nil {
-			if r.Status == StatusError {
-				return v.err("%s", r.Message)
-			}
-			v.ev = append(v.ev, r.Evidence...)
-			return v.fail("etcd serves, but %s is not a readable etcd data directory: %s", c.DataDir, r.Message)
+	db, st, r := openNodeDB(ctx, t, dbPath, &verdict{})
+	if r != nil {
+		if r.Status == StatusError {
+			return v.err("%s", r.Message)
 		}
-		dirRev = st.Revision
-		if dirRev >= rev {
-			rec, _ = newestRecordAtOrBelow(db, rev)
-		}
-		db.Close()
-		if dirRev >= rev || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(200 * time.Millisecond)
+		v.ev = append(v.ev, r.Evidence...)
+		return v.fail("etcd serves, but %s is not a readable etcd data directory: %s", c.DataDir, r.Message)
 	}
+	var rec *etcddata.Record
+	dirRev := st.Revision
+	if dirRev >= rev {
+		rec, _ = newestRecordAtOrBelow(db, rev)
+	}
+	db.Close()
 	v.add(dbSrc, "revision", fmt.Sprintf(">= %d (served)", rev), fmt.Sprint(dirRev))
 	if dirRev < rev {
 		return v.fail("etcd serves revision %d but %s holds revisions only up to %d: etcd is not serving %s (check --data-dir and the etcd-data volume in %s)",

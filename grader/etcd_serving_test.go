@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // ckatBinDir is where the tests find ckat: $CKAT_BIN_DIR, else <repo>/bin.
@@ -101,6 +103,37 @@ func TestEtcdServingCheck(t *testing.T) {
 			restoredLike.stop()
 			return startEtcd(t, n.path("/var/lib/etcd-other"), pki).endpoint
 		}, restoredDir, StatusFail, "etcd does not serve the data in /var/lib/etcd-from-backup"},
+		{"etcd restarts on the restored dir while the check looks", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			// The learner has just edited etcd.yaml: the original etcd
+			// still serves, at a revision the restored dir never had,
+			// until the node replaces it on the same port.
+			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+			orig.put(t, namespace("shop"))
+			n.mkdir(t, "/root")
+			orig.save(t, n.path("/root/snap.db"))
+			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 0)
+			orig.put(t, configMap("shop", "after-snapshot", map[string]string{"a": "b"}))
+			port, err := strconv.Atoi(orig.endpoint[strings.LastIndex(orig.endpoint, ":")+1:])
+			if err != nil {
+				t.Fatal(err)
+			}
+			started := make(chan error, 1)
+			go func() {
+				time.Sleep(1500 * time.Millisecond)
+				orig.stop()
+				te, err := startEtcdOn(n.path(restoredDir), pki, port, orig.peerPort)
+				if err == nil {
+					t.Cleanup(te.stop)
+				}
+				started <- err
+			}()
+			t.Cleanup(func() {
+				if err := <-started; err != nil {
+					t.Errorf("starting etcd on the restored dir: %v", err)
+				}
+			})
+			return orig.endpoint
+		}, restoredDir, StatusPass, "of polling)"},
 		{"etcd down", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
 			te := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
 			te.stop()
@@ -118,7 +151,18 @@ func TestEtcdServingCheck(t *testing.T) {
 			pki := newEtcdPKI(t)
 			etcdctlNode(t, n, pki, "/var/lib/etcd")
 			endpoint := tt.setup(t, n, pki)
-			res := (&EtcdServingCheck{Endpoint: endpoint, DataDir: tt.dataDir}).Run(context.Background(), Target{Node: n})
+			// A failing look is repeated until the timeout; a passing one
+			// returns at once.
+			timeout := 30 * time.Second
+			if tt.status == StatusFail {
+				timeout = 2 * time.Second
+			}
+			check := &EtcdServingCheck{Endpoint: endpoint, DataDir: tt.dataDir, Timeout: Duration{timeout}}
+			began := time.Now()
+			res := check.Run(context.Background(), Target{Node: n})
+			if tt.status == StatusFail && time.Since(began) < check.Timeout.Duration {
+				t.Errorf("a failing check returned after %s, before its timeout of %s", time.Since(began), check.Timeout)
+			}
 			if res.Status != tt.status || !strings.Contains(res.Message, tt.msg) {
 				t.Fatalf("got %s %q, want %s containing %q\nevidence: %+v", res.Status, res.Message, tt.status, tt.msg, res.Evidence)
 			}

@@ -3,6 +3,7 @@ package grader
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -31,6 +32,7 @@ type testEtcd struct {
 	client   *clientv3.Client
 	dataDir  string
 	endpoint string
+	peerPort int
 	tls      *tls.Config
 }
 
@@ -51,6 +53,18 @@ func startEtcd(t testing.TB, dataDir string, pki *etcdPKI) *testEtcd {
 	if dataDir == "" {
 		dataDir = filepath.Join(t.TempDir(), "etcd")
 	}
+	te, err := startEtcdOn(dataDir, pki, freePort(t), freePort(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(te.stop)
+	return te
+}
+
+// startEtcdOn starts etcd on dataDir serving clients on clientPort; it
+// does not fail the test, so that it can run off the test's goroutine.
+// The caller stops it.
+func startEtcdOn(dataDir string, pki *etcdPKI, clientPort, peerPort int) (*testEtcd, error) {
 	cfg := embed.NewConfig()
 	cfg.Name = "controlplane"
 	cfg.Dir = dataDir
@@ -63,35 +77,38 @@ func startEtcd(t testing.TB, dataDir string, pki *etcdPKI) *testEtcd {
 		cfg.ClientTLSInfo.TrustedCAFile = pki.caCert
 		cfg.ClientTLSInfo.ClientCertAuth = true
 	}
-	client := url.URL{Scheme: scheme, Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
-	peer := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", freePort(t))}
+	client := url.URL{Scheme: scheme, Host: fmt.Sprintf("127.0.0.1:%d", clientPort)}
+	peer := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", peerPort)}
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{client}, []url.URL{client}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{peer}, []url.URL{peer}
 	cfg.InitialCluster = cfg.Name + "=" + peer.String()
 	cfg.MaxRequestBytes = 4 << 20
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
-		t.Fatalf("starting etcd: %v", err)
+		return nil, fmt.Errorf("starting etcd: %w", err)
 	}
 	select {
 	case <-e.Server.ReadyNotify():
 	case <-time.After(30 * time.Second):
 		e.Close()
-		t.Fatal("etcd did not become ready in 30s")
+		return nil, errors.New("etcd did not become ready in 30s")
 	}
-	te := &testEtcd{e: e, dataDir: dataDir, endpoint: client.String()}
+	te := &testEtcd{e: e, dataDir: dataDir, endpoint: client.String(), peerPort: peerPort}
 	ccfg := clientv3.Config{Endpoints: []string{te.endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()}
 	if pki != nil {
-		te.tls = pki.clientConfig(t)
+		te.tls, err = pki.tlsConfig()
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
 		ccfg.TLS = te.tls
 	}
 	te.client, err = clientv3.New(ccfg)
 	if err != nil {
 		e.Close()
-		t.Fatal(err)
+		return nil, err
 	}
-	t.Cleanup(te.stop)
-	return te
+	return te, nil
 }
 
 func (te *testEtcd) stop() {

@@ -77,10 +77,12 @@ type ManifestArgCheck struct {
 // EtcdServingCheck: etcd answers health over TLS at Endpoint (default
 // https://127.0.0.1:2379) with the cluster's certificates, and when
 // DataDir is set the member serving is the one restored there (its
-// revision and contents are consistent with that directory).
+// revision and contents are consistent with that directory). It polls
+// for up to Timeout (default 30s): etcd restarts when its manifest changes.
 type EtcdServingCheck struct {
-	Endpoint string `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
-	DataDir  string `json:"dataDir,omitempty" yaml:"dataDir,omitempty"`
+	Endpoint string   `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
+	DataDir  string   `json:"dataDir,omitempty" yaml:"dataDir,omitempty"`
+	Timeout  Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
 }
 
 // APIServerReadyCheck: the API server's /readyz answers ok, polled for up

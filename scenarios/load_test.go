@@ -30,6 +30,9 @@ var invalidCases = map[string][]string{
 		`15:5: stages[0].checks[1]: check "relative": restoredDataDir.path is "etcd-new"; it must be an absolute path on the node`,
 		`17:5: stages[0].checks[2]: check "negative": points is -1; it must be 0 (meaning 1) or more`,
 	},
+	"invalid-check-order.yaml": {
+		`10:5: stages[0].checks[0]: objects check "objects-restored" comes before any apiServerReady check: checks run in order and an objects check does not wait for the API server, so put an apiServerReady check first`,
+	},
 	"invalid-check-types.yaml": {
 		`10:5: stages[0].checks[0]: check "none" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects`,
 		`11:5: stages[0].checks[1]: check "both" sets snapshotFile and manifestPresent: a check tests exactly one thing`,

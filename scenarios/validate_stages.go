@@ -31,6 +31,7 @@ func (v *validator) validateStages() {
 				v.at(c.Pos, "%s: %s", cw, msg)
 			}
 		}
+		v.validateCheckOrder(w, st)
 		for j, c := range st.Checks {
 			for _, r := range c.Requires {
 				switch {
@@ -48,6 +49,22 @@ func (v *validator) validateStages() {
 	}
 	if v.s.Stages != nil && len(v.s.Stages) == 0 {
 		v.at(v.posOf("stages"), "stages: a scenario needs at least one stage")
+	}
+}
+
+// validateCheckOrder wants an apiServerReady check before any objects
+// check of a stage: checks run in order, and an objects check does not
+// wait, so right after a correct restore it would find the API server
+// still starting and score nothing.
+func (v *validator) validateCheckOrder(w string, st Stage) {
+	ready := false
+	for j, c := range st.Checks {
+		switch {
+		case c.APIServerReady != nil:
+			ready = true
+		case c.Objects != nil && !ready:
+			v.at(c.Pos, "%s.checks[%d]: objects check %q comes before any apiServerReady check: checks run in order and an objects check does not wait for the API server, so put an apiServerReady check first", w, j, c.Name)
+		}
 	}
 }
 
