@@ -47,7 +47,8 @@ func Builtin() ([]*Scenario, error) {
 
 // List returns the built-in scenarios and, when dir is set, those in dir
 // (*.yaml, *.yml); a scenario in dir replaces a built-in one of the same
-// name. Any invalid file in dir is an error naming every problem.
+// name. Any invalid file in dir is an error naming every problem, and so
+// is a name that two files in dir both declare.
 func List(dir string) ([]*Scenario, error) {
 	all, err := Builtin()
 	if err != nil {
@@ -65,6 +66,7 @@ func List(dir string) ([]*Scenario, error) {
 		return nil, fmt.Errorf("reading scenario directory: %w", err)
 	}
 	var problems Problems
+	fromDir := map[string]*Scenario{}
 	for _, e := range entries {
 		ext := filepath.Ext(e.Name())
 		if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
@@ -79,6 +81,13 @@ func List(dir string) ([]*Scenario, error) {
 		if err != nil {
 			return nil, err
 		}
+		if first, ok := fromDir[s.Metadata.Name]; ok {
+			p := (&validator{doc: s.doc}).posOf("metadata", "name")
+			problems = append(problems, Problem{File: s.file, Line: p.Line, Column: p.Column,
+				Message: fmt.Sprintf("metadata.name: scenario %q is also declared in %s", s.Metadata.Name, first.file)})
+			continue
+		}
+		fromDir[s.Metadata.Name] = s
 		byName[s.Metadata.Name] = s
 	}
 	if len(problems) > 0 {

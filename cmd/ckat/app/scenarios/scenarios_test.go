@@ -45,6 +45,12 @@ func TestListWithScenarioDir(t *testing.T) {
 	_, err = run(t, "--scenario-dir", dir)
 	require.ErrorContains(t, err, filepath.Join(dir, "broken.yaml")+`:1:1: missing required field "apiVersion"`)
 
+	// Two files declaring one name: the second is named, with the first.
+	require.NoError(t, os.Remove(filepath.Join(dir, "broken.yaml")))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "same.yaml"), []byte(own), 0o644))
+	_, err = run(t, "--scenario-dir", dir)
+	require.ErrorContains(t, err, filepath.Join(dir, "same.yaml")+`:3:18: metadata.name: scenario "my-own" is also declared in `+filepath.Join(dir, "own.yaml"))
+
 	_, err = run(t, "--scenario-dir", filepath.Join(dir, "missing"))
 	require.ErrorContains(t, err, "reading scenario directory")
 }
