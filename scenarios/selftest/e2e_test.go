@@ -3,6 +3,7 @@ package selftest_test
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -58,7 +59,9 @@ func TestSelftestBuiltinScenarios(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	began := time.Now()
 	runErr := cmd.Run()
-	t.Logf("ckat selftest of %d scenarios took %s", len(all), time.Since(began).Round(time.Second))
+	took := time.Since(began).Round(time.Second)
+	t.Logf("ckat selftest of %d scenarios took %s", len(all), took)
+	saveReport(t, out.Bytes(), fmt.Sprintf("ckat selftest --provider local: %d built-in scenarios in %s, exit %v\n%s", len(all), took, runErr, errOut.String()))
 
 	var rep junit
 	require.NoError(t, xml.Unmarshal(out.Bytes(), &rep), "selftest's JUnit output:\n%s\nstderr:\n%s", out.String(), errOut.String())
@@ -77,4 +80,23 @@ func TestSelftestBuiltinScenarios(t *testing.T) {
 	}
 	require.Zero(t, rep.Fails)
 	require.NoError(t, runErr, "stderr:\n%s", errOut.String())
+}
+
+// saveReport keeps selftest's JUnit report and its log in $CKAT_REPORT_DIR
+// when that is set, so that CI can publish them and print the time.
+func saveReport(t *testing.T, junitXML []byte, log string) {
+	dir := os.Getenv("CKAT_REPORT_DIR")
+	if dir == "" {
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Errorf("report dir: %v", err)
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, "selftest-junit.xml"), junitXML, 0o644); err != nil {
+		t.Errorf("saving the JUnit report: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "selftest.log"), []byte(log), 0o644); err != nil {
+		t.Errorf("saving the log: %v", err)
+	}
 }
