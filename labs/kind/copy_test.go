@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,13 +115,74 @@ func TestExtractTarRefusesEscapes(t *testing.T) {
 		{"outside top", []entry{{name: "./other", typ: tar.TypeReg, body: "x"}}, `is not under "data"`},
 		{"through a symlink", []entry{
 			{name: "./data", typ: tar.TypeDir},
-			{name: "./data/l", typ: tar.TypeSymlink, link: "/tmp"},
+			{name: "./data/sub", typ: tar.TypeDir},
+			{name: "./data/l", typ: tar.TypeSymlink, link: "sub"},
 			{name: "./data/l/evil", typ: tar.TypeReg, body: "x"},
 		}, `lies under the symlink "data/l"`},
+		{"name with ../", []entry{
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/sub/../../../evil", typ: tar.TypeReg, body: "x"},
+		}, `archive entry "./data/sub/../../../evil" leaves the copy`},
 		{"hard link out", []entry{
 			{name: "./data", typ: tar.TypeDir},
 			{name: "./data/h", typ: tar.TypeLink, link: "../../etc/passwd"},
 		}, "leaves the copy"},
+		{"symlink absolute", []entry{
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/x/y", typ: tar.TypeSymlink, link: "/etc/passwd"},
+		}, `archive entry "./data/x/y": symlink to "/etc/passwd" leaves the copied directory`},
+		{"symlink ../../ out", []entry{
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/l", typ: tar.TypeSymlink, link: "../../evil"},
+		}, `archive entry "./data/l": symlink to "../../evil" leaves the copied directory`},
+		{"symlink to dest itself", []entry{
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/sub/l", typ: tar.TypeSymlink, link: "../.."},
+		}, `symlink to "../.." leaves the copied directory`},
+		{"symlink out through a later symlink", []entry{
+			// "x/up/../.." reads as data, but x/up is "..", so the host
+			// resolves it to dest's parent.
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/x", typ: tar.TypeDir},
+			{name: "./data/a", typ: tar.TypeSymlink, link: "x/up/../.."},
+			{name: "./data/x/up", typ: tar.TypeSymlink, link: ".."},
+		}, `archive entry "./data/a": symlink to "x/up/../.." leaves the copied directory`},
+		{"symlink out through an earlier symlink", []entry{
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/x", typ: tar.TypeDir},
+			{name: "./data/x/up", typ: tar.TypeSymlink, link: ".."},
+			{name: "./data/a", typ: tar.TypeSymlink, link: "x/up/../../evil"},
+		}, `archive entry "./data/a": symlink to "x/up/../../evil" leaves the copied directory`},
+		{"symlink to an absolute symlink", []entry{
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/b", typ: tar.TypeSymlink, link: "a"},
+			{name: "./data/a", typ: tar.TypeSymlink, link: "/etc"},
+		}, `archive entry "./data/a": symlink to "/etc" leaves the copied directory`},
+		{"symlink loop", []entry{
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/a", typ: tar.TypeSymlink, link: "b"},
+			{name: "./data/b", typ: tar.TypeSymlink, link: "a"},
+		}, "too many levels of symbolic links"},
+		{"hard link to a symlink", []entry{
+			// data/sub/s is fine where it is; a hard link to it is the
+			// same "../.." one directory up, which leaves dest.
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/sub", typ: tar.TypeDir},
+			{name: "./data/sub/s", typ: tar.TypeSymlink, link: ".."},
+			{name: "./data/h", typ: tar.TypeLink, link: "./data/sub/s"},
+		}, `archive entry "./data/h" is a hard link to the symlink "./data/sub/s"`},
+		{"hard link through a symlink", []entry{
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/sub", typ: tar.TypeDir},
+			{name: "./data/l", typ: tar.TypeSymlink, link: "sub"},
+			{name: "./data/h", typ: tar.TypeLink, link: "./data/l/f"},
+		}, `lies under the symlink "data/l"`},
+		{"directory over a symlink", []entry{
+			{name: "./data", typ: tar.TypeDir},
+			{name: "./data/sub", typ: tar.TypeDir},
+			{name: "./data/l", typ: tar.TypeSymlink, link: "sub"},
+			{name: "./data/l", typ: tar.TypeDir},
+		}, `archive entry "./data/l" would replace the symlink "data/l"`},
 		{"empty", nil, "the archive was empty"},
 	}
 	for _, tt := range tests {
@@ -136,8 +199,138 @@ func TestExtractTarRefusesEscapes(t *testing.T) {
 			if _, err := os.Stat(filepath.Join(parent, "evil")); err == nil {
 				t.Error("a file was written outside the copy")
 			}
+			// No symlink left in the copy leads out of it.
+			inside, _ := filepath.EvalSymlinks(filepath.Join(dest, "data"))
+			_ = filepath.WalkDir(dest, func(p string, d fs.DirEntry, err error) error {
+				if err != nil || d.Type()&fs.ModeSymlink == 0 {
+					return nil
+				}
+				target, _ := os.Readlink(p)
+				real, err := filepath.EvalSymlinks(p)
+				if filepath.IsAbs(target) || err == nil && real != inside && !strings.HasPrefix(real, inside+string(filepath.Separator)) {
+					t.Errorf("symlink %s to %q left, leading to %s", p, target, real)
+				}
+				return nil
+			})
 		})
 	}
+}
+
+func TestExtractTarSymlinksInside(t *testing.T) {
+	dest := t.TempDir()
+	err := extractTar(bytes.NewReader(archive(t,
+		entry{name: "./data", typ: tar.TypeDir},
+		entry{name: "./data/sub", typ: tar.TypeDir},
+		entry{name: "./data/up", typ: tar.TypeSymlink, link: "sub/back"}, // before sub/back exists
+		entry{name: "./data/sub/f", typ: tar.TypeReg, body: "hello"},
+		entry{name: "./data/l", typ: tar.TypeSymlink, link: "sub/f"},
+		entry{name: "./data/sub/back", typ: tar.TypeSymlink, link: "../l"},
+		entry{name: "./data/sub/self", typ: tar.TypeSymlink, link: "./../sub/."},
+		entry{name: "./data/round", typ: tar.TypeSymlink, link: "../data/sub/f"},
+		entry{name: "./data/dangling", typ: tar.TypeSymlink, link: "missing/file"},
+	)), dest, "data")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, target := range map[string]string{
+		"up": "sub/back", "l": "sub/f", "sub/back": "../l", "sub/self": "./../sub/.",
+		"round": "../data/sub/f", "dangling": "missing/file",
+	} {
+		if got, err := os.Readlink(filepath.Join(dest, "data", name)); err != nil || got != target {
+			t.Errorf("symlink %s to %q, %v; want %q", name, got, err, target)
+		}
+	}
+	for _, name := range []string{"l", "up", "sub/back", "sub/self/f", "round"} {
+		if b, err := os.ReadFile(filepath.Join(dest, "data", name)); err != nil || string(b) != "hello" {
+			t.Errorf("reading through %s: %q, %v", name, b, err)
+		}
+	}
+}
+
+func TestHostPathRefusesSymlinkOut(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "learner")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "notes"), bytes.Repeat([]byte("n"), 100000), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(dir, "passwd")); err != nil {
+		t.Fatal(err)
+	}
+	n := &Node{name: "n", runner: &hostRunner{}}
+	_, _, err := n.HostPath(context.Background(), dir)
+	want := `archive entry "./learner/passwd": symlink to "/etc/passwd" leaves the copied directory`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("HostPath: %v, want %q", err, want)
+	}
+}
+
+// TestHostPathReportsTarsError: when tar on the node fails before the
+// archive is whole, the error is tar's, not what the cut archive looks
+// like.
+func TestHostPathReportsTarsError(t *testing.T) {
+	full := archive(t,
+		entry{name: "./member", typ: tar.TypeDir},
+		entry{name: "./member/db", typ: tar.TypeReg, body: strings.Repeat("b", 4000)},
+	)
+	tests := []struct {
+		name, stdout, stderr string
+		code                 int
+	}{
+		{"nothing written", "", "tar: ./member: Cannot open: Permission denied\ntar: Exiting with failure status due to previous errors\n", 2},
+		{"end blocks only", string(make([]byte, 10240)), "tar: ./member: Cannot stat: No such file or directory\ntar: Exiting with failure status due to previous errors\n", 2},
+		{"cut short", string(full[:1500]), "tar: ./member/db: Read error at byte 0, while reading 4000 bytes: Input/output error\n", 2},
+		{"cut short, exit 1", string(full[:1500]), "tar: ./member/db: file changed as we read it\n", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &scriptedRunner{t: t, script: map[string]reply{
+				"readlink -e -v -- /var/lib/etcd/member": {stdout: "/var/lib/etcd/member\n"},
+				"tar -C /var/lib/etcd/ -cf - ./member":   {stdout: tt.stdout, stderr: tt.stderr, code: tt.code},
+			}}
+			n := &Node{name: "ckat-x-control-plane", runner: r}
+			_, _, err := n.HostPath(context.Background(), "/var/lib/etcd/member")
+			var ee *labs.ExitError
+			if err == nil || !errors.As(err, &ee) || ee.Code != tt.code {
+				t.Fatalf("HostPath: %v, want tar's exit status %d", err, tt.code)
+			}
+			want := "copying /var/lib/etcd/member off node ckat-x-control-plane: " + strings.SplitN(tt.stderr, "\n", 2)[0]
+			if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "archive") {
+				t.Errorf("HostPath: %v\nwant %q", err, want)
+			}
+		})
+	}
+}
+
+// TestHostPathVanished runs the real tar on a path gone after readlink saw
+// it: GNU tar writes an archive of end blocks only and exits 2.
+func TestHostPathVanished(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "member")
+	if err := os.Mkdir(p, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	n := &Node{name: "n", runner: removeBeforeTar{&hostRunner{}, p}}
+	_, _, err := n.HostPath(context.Background(), p)
+	if err == nil || !strings.Contains(err.Error(), "tar: ./member: Cannot stat: No such file or directory") || !strings.Contains(err.Error(), "exit status 2") {
+		t.Errorf("HostPath: %v, want tar's own error", err)
+	}
+}
+
+// removeBeforeTar removes a path just before running tar.
+type removeBeforeTar struct {
+	*hostRunner
+	path string
+}
+
+func (r removeBeforeTar) run(ctx context.Context, cmd labs.Command) error {
+	if cmd.Args[0] == "tar" {
+		if err := os.Remove(r.path); err != nil {
+			return err
+		}
+	}
+	return r.hostRunner.run(ctx, cmd)
 }
 
 func TestExtractTarHardLinkInside(t *testing.T) {

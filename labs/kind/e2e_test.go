@@ -182,7 +182,7 @@ func TestKindSelftest(t *testing.T) {
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out
-	t.Cleanup(func() { deleteClusters(t, ClusterPrefix+"selftest-") })
+	t.Cleanup(func() { deleteClusters(t, ClusterName(selftestLabPrefix)) })
 	began := time.Now()
 	err := cmd.Run()
 	t.Logf("ckat selftest --provider kind took %s:\n%s", time.Since(began).Round(time.Second), out.String())
