@@ -23,6 +23,10 @@ type agent struct {
 	pods    map[string]*podWorker // by manifest file
 	invalid map[string]manifest   // manifests that are not pods, by file
 	logged  map[string]string     // what was last logged per key, against repeats
+	// skipped is what was last logged for each directory entry that is
+	// not a manifest (a subdirectory, a FIFO, a dangling symlink), for
+	// syncManifests only.
+	skipped map[string]string
 	// parsed caches manifests by file and content, for syncManifests only.
 	parsed map[string]manifest
 	// lastDone closes when the latest worker of a pod name has stopped.
@@ -51,7 +55,7 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 		return err
 	}
 	a := &agent{cfg: cfg, log: logger, self: self,
-		pods: map[string]*podWorker{}, invalid: map[string]manifest{}, logged: map[string]string{},
+		pods: map[string]*podWorker{}, invalid: map[string]manifest{}, logged: map[string]string{}, skipped: map[string]string{},
 		lastDone: map[string]<-chan struct{}{}, parsed: map[string]manifest{}}
 	a.statusChanged()
 	mirrorsDone := make(chan struct{})
@@ -90,12 +94,13 @@ func clearContainerDir(dir string) error {
 // syncManifests starts, restarts and stops pods to match the manifest
 // directory.
 func (a *agent) syncManifests(ctx context.Context) {
-	list, err := listManifests(a.cfg.ManifestDir, a.cfg.NodeName, a.parsed)
+	list, skipped, err := listManifests(a.cfg.ManifestDir, a.cfg.NodeName, a.parsed)
 	if err != nil {
 		a.logOnce("manifest-dir", "%v", err)
 		return
 	}
 	a.forget("manifest-dir")
+	a.logSkipped(skipped)
 	seen := map[string]bool{}
 	changed := false
 	a.mu.Lock()
@@ -163,6 +168,21 @@ func (a *agent) syncManifests(ctx context.Context) {
 	if changed {
 		a.statusChanged()
 	}
+}
+
+// logSkipped logs, as errors the way the kubelet does, the directory
+// entries listManifests passed over; each once until its message changes
+// or it goes away and comes back. The kubelet repeats them on every read
+// of the directory.
+func (a *agent) logSkipped(skipped []skippedEntry) {
+	now := make(map[string]string, len(skipped))
+	for _, s := range skipped {
+		now[s.File] = s.Msg
+		if a.skipped[s.File] != s.Msg {
+			a.log.Errorf("%s", s.Msg)
+		}
+	}
+	a.skipped = now
 }
 
 // stopAll stops every pod and waits for them.

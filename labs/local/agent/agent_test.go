@@ -242,7 +242,7 @@ func TestDuplicatePodNameFirstFileWins(t *testing.T) {
 	first := n.waitReady(t, "etcd.yaml", 0)
 
 	// A copy left in the manifest directory under a name that sorts first
-	// shadows the real manifest, as with the kubelet.
+	// shadows the real manifest: the agent's rule (see markDuplicates).
 	n.writeManifest(t, "etcd-old.yaml", shellPod("etcd", "echo from etcd-old.yaml; exec sleep 1000"))
 	shadowed := n.waitPod(t, "etcd.yaml", 10*time.Second, "shadowed", func(s PodStatus, ok bool) bool { return s.Reason == reasonDuplicatePodName })
 	require.Equal(t, "etcd-controlplane", shadowed.Name)
@@ -259,4 +259,32 @@ func TestDuplicatePodNameFirstFileWins(t *testing.T) {
 	logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_etcd-controlplane_*", "etcd", "0.log"))
 	require.Len(t, logs, 2, "one log directory per manifest content")
 	require.Equal(t, 0, back.Restarts)
+}
+
+func TestBackupCopyREADMEAndSubdirectory(t *testing.T) {
+	requireIntegration(t)
+	n := startAgent(t)
+	n.writeManifest(t, "etcd.yaml", shellPod("etcd", "echo from etcd.yaml; exec sleep 1000"))
+	first := n.waitReady(t, "etcd.yaml", 0)
+
+	// What a learner leaves behind with `cp etcd.yaml etcd.yaml.bak` and
+	// `mkdir backup`: the copy is read, as the kubelet reads it, and as it
+	// sorts after etcd.yaml it is the duplicate; the directory is skipped.
+	n.writeManifest(t, "etcd.yaml.bak", shellPod("etcd", "echo from etcd.yaml.bak; exec sleep 1000"))
+	n.writeManifest(t, "README", "Backups are in /root.\n")
+	require.NoError(t, os.Mkdir(filepath.Join(n.cfg.ManifestDir, "backup"), 0o755))
+	dup := n.waitPod(t, "etcd.yaml.bak", 10*time.Second, "a duplicate", func(s PodStatus, ok bool) bool { return s.Reason == reasonDuplicatePodName })
+	require.Equal(t, "etcd-controlplane", dup.Name)
+	require.Contains(t, dup.Message, "(etcd.yaml defines it first)")
+	readme := n.waitPod(t, "README", 10*time.Second, "invalid", func(s PodStatus, ok bool) bool { return s.Reason == reasonInvalidManifest })
+	require.Contains(t, readme.Message, "couldn't parse as pod")
+	require.Eventually(t, func() bool {
+		return strings.Contains(n.logs.String(), `"Provided manifest path is a directory, not recursing into manifest path" path="`+filepath.Join(n.cfg.ManifestDir, "backup")+`"`)
+	}, 10*time.Second, 100*time.Millisecond)
+	time.Sleep(3 * pollInterval)
+	require.Equal(t, 1, strings.Count(n.logs.String(), "not recursing into manifest path"), "logged once")
+	s := n.status(t)
+	require.Len(t, s, 3)
+	require.Equal(t, first.PID, s["etcd.yaml"].PID, "etcd.yaml keeps running")
+	require.NotContains(t, s, "backup")
 }

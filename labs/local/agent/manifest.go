@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -29,17 +30,24 @@ const (
 // is not one.
 type manifest struct {
 	File string // base name, e.g. etcd.yaml
-	Hash string // of the file's content
+	Hash string // of the file's content; empty if it could not be read
 	Pod  *corev1.Pod
 	Err  error
 	// Duplicate is set on a valid pod whose name an earlier file (in name
-	// order) already uses; the kubelet ignores it.
+	// order) already uses; the agent does not run it (see markDuplicates).
 	Duplicate bool
 }
 
 // markDuplicates flags every manifest whose pod has the name of a pod in
-// an earlier file, as the kubelet's duplicate check does: the first file
-// in name order wins, so etcd-old.yaml shadows etcd.yaml.
+// an earlier file: the first file in name order wins, so etcd-old.yaml
+// shadows etcd.yaml and etcd.yaml shadows etcd.yaml.bak. The shadowed file
+// is reported with the message of the kubelet's duplicate check
+// (pkg/kubelet/config/config.go, filterInvalidPods). That is this agent's
+// rule, chosen to be predictable; the kubelet v1.37 is not: its file
+// source keeps one pod per name in a store keyed by namespace/name, so each
+// full re-read of the directory lets the last file in name order replace
+// the others without a message (etcd.yaml.bak over etcd.yaml), and a
+// change to a file makes that file's pod current until the next re-read.
 func markDuplicates(list []manifest) {
 	seen := map[string]string{}
 	for i := range list {
@@ -58,57 +66,112 @@ func markDuplicates(list []manifest) {
 	}
 }
 
-// listManifests reads every file the kubelet would read in dir: regular
-// files (or symlinks to them) not starting with '.' and ending in .yaml,
-// .yml or .json; subdirectories are ignored. A missing dir is empty. A
-// file whose content is unchanged since the last call with the same
-// cache is not parsed again.
-func listManifests(dir, nodeName string, cache map[string]manifest) ([]manifest, error) {
+// maxManifestSize is the most the kubelet reads of a manifest
+// (maxConfigLength in pkg/kubelet/config/common.go); a file this long or
+// longer is not a pod.
+const maxManifestSize = 10 << 20
+
+// errManifestTooLong is the error the kubelet logs for a file of
+// maxManifestSize bytes or more (k8s.io/utils/io.ErrLimitReached).
+var errManifestTooLong = errors.New("the read limit is reached")
+
+// skippedEntry is an entry of the manifest directory that the kubelet
+// passes over with an error in its log, and that is therefore neither a
+// pod nor an invalid manifest: a subdirectory, something that is not a
+// regular file (a FIFO, socket or device), or a name it cannot stat (a
+// dangling symlink).
+type skippedEntry struct {
+	File string // base name
+	Msg  string // the kubelet's log line for it
+}
+
+// listManifests reads dir as the kubelet's file source does
+// (pkg/kubelet/config/file.go, extractFromDir, which globs dir/[^.]*):
+// every entry whose name does not start with '.' is a candidate, whatever
+// its name ends in, so etcd.yaml.bak and README are read as manifests too.
+// Entries are taken in name order and followed through symlinks. A
+// regular file is listed: as a pod, or with Err set when it is not one
+// (it does not parse, is not a valid pod, cannot be read, or is 10 MiB or
+// longer); then markDuplicates flags pods whose name an earlier file
+// uses. A directory (not recursed into), any other non-regular file and a
+// dangling symlink are not listed but returned in skipped, with what the
+// kubelet logs for them. Dotfiles (editor swap files, .etcd.yaml.tmp) are
+// neither. A file that goes away between listing and reading is left out.
+// A missing dir is empty. A file whose content is unchanged since the last
+// call with the same cache is not parsed again.
+func listManifests(dir, nodeName string, cache map[string]manifest) (list []manifest, skipped []skippedEntry, err error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading manifest directory: %w", err)
+		return nil, nil, fmt.Errorf("reading manifest directory: %w", err)
 	}
-	var out []manifest
 	for _, e := range entries {
 		name := e.Name()
 		if strings.HasPrefix(name, ".") {
 			continue
 		}
-		switch filepath.Ext(name) {
-		case ".yaml", ".yml", ".json":
-		default:
-			continue
-		}
 		path := filepath.Join(dir, name)
 		st, err := os.Stat(path)
-		if err != nil || !st.Mode().IsRegular() {
+		switch {
+		case err != nil:
+			skipped = append(skipped, skippedEntry{name, fmt.Sprintf("\"Could not get metadata\" err=%q path=%q", err.Error(), path)})
+			continue
+		case st.IsDir():
+			skipped = append(skipped, skippedEntry{name, fmt.Sprintf("\"Provided manifest path is a directory, not recursing into manifest path\" path=%q", path)})
+			continue
+		case !st.Mode().IsRegular():
+			skipped = append(skipped, skippedEntry{name, fmt.Sprintf("\"Manifest path is not a directory or file\" path=%q mode=%q", path, st.Mode().String())})
 			continue
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
+		data, err := readManifest(path)
+		if errors.Is(err, os.ErrNotExist) {
 			continue // went away between listing and reading
 		}
+		m := manifest{File: name}
+		if err != nil {
+			// No content hash: the next good read is parsed afresh.
+			m.Err = err
+			list = append(list, m)
+			continue
+		}
 		sum := md5.Sum(data)
-		m := manifest{File: name, Hash: hex.EncodeToString(sum[:])}
+		m.Hash = hex.EncodeToString(sum[:])
 		if c, ok := cache[name]; ok && c.Hash == m.Hash {
 			m = c
 		} else {
 			m.Pod, m.Err = parsePod(path, data, nodeName)
 		}
-		out = append(out, m)
+		list = append(list, m)
 	}
 	if cache != nil {
 		clear(cache)
-		for _, m := range out {
+		for _, m := range list {
 			cache[m.File] = m
 		}
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].File < out[j].File })
-	markDuplicates(out)
-	return out, nil
+	sort.Slice(list, func(i, j int) bool { return list[i].File < list[j].File })
+	markDuplicates(list)
+	return list, skipped, nil
+}
+
+// readManifest reads at most maxManifestSize bytes of path, as the kubelet
+// does, and fails with errManifestTooLong when the file has that many.
+func readManifest(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxManifestSize))
+	if err != nil {
+		return data, err
+	}
+	if len(data) >= maxManifestSize {
+		return data, errManifestTooLong
+	}
+	return data, nil
 }
 
 // parsePod decodes a static pod manifest as the kubelet does and applies

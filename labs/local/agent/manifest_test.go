@@ -1,9 +1,11 @@
 package agent
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -56,20 +58,201 @@ func TestParsePodInvalid(t *testing.T) {
 	}
 }
 
+// TestListManifestsSkipsWhatKubeletSkips checks that the agent reads the
+// files the kubelet's file source reads (pkg/kubelet/config/file.go,
+// extractFromDir): every name not starting with '.', whatever it ends in,
+// in name order; directories and other non-regular files are passed over
+// with the kubelet's log line. Of two files defining one pod name the
+// first in name order runs (the agent's rule, see markDuplicates).
 func TestListManifestsSkipsWhatKubeletSkips(t *testing.T) {
+	etcd, err := os.ReadFile("testdata/valid-etcd.yaml")
+	require.NoError(t, err)
+	write := func(t *testing.T, path string, data []byte) {
+		t.Helper()
+		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+		require.NoError(t, os.WriteFile(path, data, 0o644))
+	}
+	// want is one listed manifest: a pod that runs, a duplicate of an
+	// earlier file, or an invalid file.
+	type want struct {
+		file   string
+		pod    string // the static pod's name, when it runs
+		dupOf  string // the file that defines the pod first
+		errHas string // part of the error, when the file is not a pod
+	}
+	tests := []struct {
+		name    string
+		setup   func(t *testing.T, dir string)
+		want    []want
+		skipped map[string]string // file: part of the kubelet's log line
+	}{
+		{
+			name: "a .bak copy is a duplicate and the first in sort order wins",
+			setup: func(t *testing.T, dir string) {
+				write(t, filepath.Join(dir, "etcd.yaml"), etcd)
+				write(t, filepath.Join(dir, "etcd.yaml.bak"), etcd)
+			},
+			want: []want{{file: "etcd.yaml", pod: "etcd-controlplane"}, {file: "etcd.yaml.bak", dupOf: "etcd.yaml"}},
+		},
+		{
+			name: "a copy whose name sorts first shadows the manifest",
+			setup: func(t *testing.T, dir string) {
+				write(t, filepath.Join(dir, "etcd.yaml"), etcd)
+				write(t, filepath.Join(dir, "etcd-old.yaml"), etcd)
+			},
+			want: []want{{file: "etcd-old.yaml", pod: "etcd-controlplane"}, {file: "etcd.yaml", dupOf: "etcd-old.yaml"}},
+		},
+		{
+			name: "a second kube-apiserver manifest under any name",
+			setup: func(t *testing.T, dir string) {
+				for _, name := range []string{"kube-apiserver.yaml", "kube-apiserver.yaml.orig", "kube-apiserver.yaml~"} {
+					write(t, filepath.Join(dir, name), []byte(shellPod("kube-apiserver", "exec sleep 1000")))
+				}
+			},
+			want: []want{
+				{file: "kube-apiserver.yaml", pod: "kube-apiserver-controlplane"},
+				{file: "kube-apiserver.yaml.orig", dupOf: "kube-apiserver.yaml"},
+				{file: "kube-apiserver.yaml~", dupOf: "kube-apiserver.yaml"},
+			},
+		},
+		{
+			name: "every extension or none is read",
+			setup: func(t *testing.T, dir string) {
+				for _, name := range []string{"a.yml", "b.json", "c.txt", "d"} {
+					write(t, filepath.Join(dir, name), []byte(shellPod(name[:1], "exec sleep 1000")))
+				}
+			},
+			want: []want{
+				{file: "a.yml", pod: "a-controlplane"}, {file: "b.json", pod: "b-controlplane"},
+				{file: "c.txt", pod: "c-controlplane"}, {file: "d", pod: "d-controlplane"},
+			},
+		},
+		{
+			name: "a dotfile is ignored",
+			setup: func(t *testing.T, dir string) {
+				write(t, filepath.Join(dir, ".etcd.yaml.swp"), etcd)
+				write(t, filepath.Join(dir, ".etcd-old.yaml"), etcd)
+				write(t, filepath.Join(dir, "etcd.yaml"), etcd)
+			},
+			want: []want{{file: "etcd.yaml", pod: "etcd-controlplane"}},
+		},
+		{
+			name: "a file without extension that is not a pod is invalid",
+			setup: func(t *testing.T, dir string) {
+				write(t, filepath.Join(dir, "README"), []byte("Backups of these manifests are in /root/manifests.\n"))
+				write(t, filepath.Join(dir, "4913"), nil) // vim's probe file, empty
+				write(t, filepath.Join(dir, "etcd.yaml"), etcd)
+			},
+			want: []want{
+				{file: "4913", errHas: "couldn't parse as pod"},
+				{file: "README", errHas: "couldn't parse as pod"},
+				{file: "etcd.yaml", pod: "etcd-controlplane"},
+			},
+		},
+		{
+			name: "a subdirectory is ignored",
+			setup: func(t *testing.T, dir string) {
+				write(t, filepath.Join(dir, "backup", "etcd.yaml"), etcd)
+				require.NoError(t, os.Mkdir(filepath.Join(dir, "old.yaml"), 0o755))
+				write(t, filepath.Join(dir, "etcd.yaml"), etcd)
+			},
+			want: []want{{file: "etcd.yaml", pod: "etcd-controlplane"}},
+			skipped: map[string]string{
+				"backup":   "Provided manifest path is a directory, not recursing into manifest path",
+				"old.yaml": "Provided manifest path is a directory, not recursing into manifest path",
+			},
+		},
+		{
+			name: "a symlink is followed",
+			setup: func(t *testing.T, dir string) {
+				outside := t.TempDir()
+				write(t, filepath.Join(outside, "etcd.yaml"), etcd)
+				require.NoError(t, os.Symlink(filepath.Join(outside, "etcd.yaml"), filepath.Join(dir, "etcd.yaml")))
+				require.NoError(t, os.Symlink(outside, filepath.Join(dir, "dirlink")))
+				require.NoError(t, os.Symlink(filepath.Join(outside, "gone.yaml"), filepath.Join(dir, "dangling.yaml")))
+			},
+			want: []want{{file: "etcd.yaml", pod: "etcd-controlplane"}},
+			skipped: map[string]string{
+				"dangling.yaml": `"Could not get metadata" err="stat `,
+				"dirlink":       "Provided manifest path is a directory",
+			},
+		},
+		{
+			name: "a FIFO is not read",
+			setup: func(t *testing.T, dir string) {
+				require.NoError(t, syscall.Mkfifo(filepath.Join(dir, "etcd.yaml"), 0o644))
+			},
+			skipped: map[string]string{"etcd.yaml": `"Manifest path is not a directory or file"`},
+		},
+		{
+			name: "a file of 10 MiB is not a pod",
+			setup: func(t *testing.T, dir string) {
+				big := append(append([]byte{}, etcd...), bytes.Repeat([]byte("\n"), maxManifestSize-len(etcd))...)
+				write(t, filepath.Join(dir, "etcd.yaml"), big)
+				write(t, filepath.Join(dir, "fits.yaml"), big[:maxManifestSize-1])
+			},
+			want: []want{{file: "etcd.yaml", errHas: "the read limit is reached"}, {file: "fits.yaml", pod: "etcd-controlplane"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tt.setup(t, dir)
+			list, skipped, err := listManifests(dir, "controlplane", nil)
+			require.NoError(t, err)
+			require.Len(t, list, len(tt.want), "listed: %v", list)
+			for i, w := range tt.want {
+				m := list[i]
+				require.Equal(t, w.file, m.File)
+				switch {
+				case w.pod != "":
+					require.NoError(t, m.Err, m.File)
+					require.False(t, m.Duplicate, m.File)
+					require.Equal(t, w.pod, m.Pod.Name)
+				case w.dupOf != "":
+					require.True(t, m.Duplicate, m.File)
+					require.ErrorContains(t, m.Err, "due to duplicate pod name")
+					require.ErrorContains(t, m.Err, "("+w.dupOf+" defines it first)")
+				default:
+					require.False(t, m.Duplicate, m.File)
+					require.ErrorContains(t, m.Err, w.errHas)
+				}
+			}
+			require.Len(t, skipped, len(tt.skipped), "skipped: %v", skipped)
+			for _, s := range skipped {
+				require.Contains(t, tt.skipped, s.File)
+				require.Contains(t, s.Msg, tt.skipped[s.File])
+				require.Contains(t, s.Msg, `path="`+filepath.Join(dir, s.File)+`"`)
+			}
+		})
+	}
+}
+
+func TestListManifestsMissingDir(t *testing.T) {
+	list, skipped, err := listManifests(filepath.Join(t.TempDir(), "manifests"), "controlplane", nil)
+	require.NoError(t, err)
+	require.Empty(t, list)
+	require.Empty(t, skipped)
+}
+
+// TestListManifestsCacheAfterReadError checks that a file that could not
+// be read is parsed again once it can.
+func TestListManifestsCacheAfterReadError(t *testing.T) {
 	dir := t.TempDir()
-	pod, err := os.ReadFile("testdata/valid-etcd.yaml")
+	etcd, err := os.ReadFile("testdata/valid-etcd.yaml")
 	require.NoError(t, err)
-	for _, name := range []string{"etcd.yaml", "b.yml", "c.json", ".hidden.yaml", "etcd.yaml.bak", "notes.txt", "etcd.yaml~"} {
-		require.NoError(t, os.WriteFile(filepath.Join(dir, name), pod, 0o644))
-	}
-	require.NoError(t, os.MkdirAll(filepath.Join(dir, "sub.yaml"), 0o755))
-	require.NoError(t, os.Symlink(filepath.Join(dir, "etcd.yaml"), filepath.Join(dir, "link.yaml")))
-	list, err := listManifests(dir, "controlplane", nil)
+	path := filepath.Join(dir, "etcd.yaml")
+	require.NoError(t, os.WriteFile(path, append(etcd, bytes.Repeat([]byte("\n"), maxManifestSize)...), 0o644))
+	cache := map[string]manifest{}
+	list, _, err := listManifests(dir, "controlplane", cache)
 	require.NoError(t, err)
-	var names []string
-	for _, m := range list {
-		names = append(names, m.File)
-	}
-	require.Equal(t, []string{"b.yml", "c.json", "etcd.yaml", "link.yaml"}, names)
+	require.Len(t, list, 1)
+	require.ErrorIs(t, list[0].Err, errManifestTooLong)
+
+	require.NoError(t, os.Truncate(path, int64(len(etcd))))
+	list, _, err = listManifests(dir, "controlplane", cache)
+	require.NoError(t, err)
+	require.Len(t, list, 1)
+	require.NoError(t, list[0].Err)
+	require.Equal(t, "etcd-controlplane", list[0].Pod.Name)
 }
