@@ -32,6 +32,10 @@ type ManifestError struct {
 	Line int
 	// Msg says what is wrong, without the path or line.
 	Msg string
+	// KubeletRunsIt is set for what only a strict reading refuses (an
+	// unknown field, a duplicate key): the kubelet ignores unknown fields
+	// and keeps the last of duplicate keys, so the pod may still run.
+	KubeletRunsIt bool
 }
 
 func (e *ManifestError) Error() string {
@@ -186,7 +190,7 @@ func yamlError(data []byte, err error) error {
 		msg = msg[:m[0]] + msg[m[1]:]
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
-	return &ManifestError{Line: line, Msg: "invalid YAML: " + msg}
+	return &ManifestError{Line: line, Msg: "invalid YAML: " + msg, KubeletRunsIt: strings.Contains(msg, "already defined")}
 }
 
 var unknownFieldRE = regexp.MustCompile(`unknown field "([^"]+)"`)
@@ -201,7 +205,7 @@ func jsonError(root *yamlv3.Node, err error) error {
 			Msg: fmt.Sprintf("%s: %s where %s belongs", field, describeJSONValue(te.Value), describeType(te.Type.String()))}
 	}
 	if m := unknownFieldRE.FindStringSubmatch(err.Error()); m != nil {
-		return &ManifestError{Line: findKeyLine(root, m[1]), Msg: fmt.Sprintf("unknown field %q", m[1])}
+		return &ManifestError{Line: findKeyLine(root, m[1]), Msg: fmt.Sprintf("unknown field %q", m[1]), KubeletRunsIt: true}
 	}
 	return &ManifestError{Msg: strings.TrimPrefix(err.Error(), "json: ")}
 }
@@ -350,6 +354,10 @@ func seqItem(n *yamlv3.Node, i int) *yamlv3.Node {
 func manifestReadResult(path, what string, err error) Result {
 	var me *ManifestError
 	switch {
+	case errors.As(err, &me) && me.KubeletRunsIt:
+		return Result{Status: StatusFail,
+			Message:  fmt.Sprintf("%s is not a clean Pod manifest: %v (the kubelet ignores unknown fields and keeps the last of duplicate keys, so what runs may not be what the file seems to say: fix it)", what, err),
+			Evidence: []Evidence{{Source: path, Field: "manifest", Want: "a valid Pod manifest", Got: me.Msg}}}
 	case errors.As(err, &me):
 		return Result{Status: StatusFail,
 			Message:  fmt.Sprintf("%s does not parse as a Pod, so the kubelet will not run it: %v", what, err),

@@ -92,6 +92,12 @@ func TestEtcdDataVolumeCheckUnreadableManifest(t *testing.T) {
 		{"broken", func(n hostDirNode) {
 			n.writeNodeFile(t, DefaultEtcdManifest, []byte("apiVersion: v1\nkind: Pod\nspec:\n\tcontainers: []\n"))
 		}, StatusFail, "etcd's manifest does not parse as a Pod, so the kubelet will not run it: /etc/kubernetes/manifests/etcd.yaml: line 4: invalid YAML: a tab"},
+		{"unknown field", func(n hostDirNode) {
+			n.writeNodeFile(t, DefaultEtcdManifest, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - {name: etcd, image: etcd}\n  hostpath: {}\n"))
+		}, StatusFail, `etcd's manifest is not a clean Pod manifest: /etc/kubernetes/manifests/etcd.yaml: line 7: unknown field "hostpath" (the kubelet ignores unknown fields`},
+		{"duplicate key", func(n hostDirNode) {
+			n.writeNodeFile(t, DefaultEtcdManifest, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - {name: etcd, image: etcd}\n  containers: []\n"))
+		}, StatusFail, `etcd's manifest is not a clean Pod manifest: /etc/kubernetes/manifests/etcd.yaml: line 7: invalid YAML: mapping key "containers" already defined at line 5 (the kubelet`},
 		{"unreadable", func(n hostDirNode) {
 			n.writeNodeFile(t, DefaultEtcdManifest, []byte("kind: Pod\n"))
 		}, StatusError, "could not read /etc/kubernetes/manifests/etcd.yaml: open /etc/kubernetes/manifests/etcd.yaml: permission denied"},
