@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/kind/pkg/cluster"
 
 	"github.com/ckat/ckat/kindconfigs"
@@ -65,8 +66,9 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (labs.La
 		wait = defaultWaitReady
 	}
 	p.logger.V(0).Infof("Creating kind cluster %s from %s (%s, %s)", rec.Cluster, configName, image, e.Binary)
+	labelNodes(cfg, opts.Name)
 	err = kp.Create(rec.Cluster,
-		cluster.CreateWithRawConfig(raw),
+		cluster.CreateWithV1Alpha4Config(cfg),
 		cluster.CreateWithWaitForReady(wait),
 		cluster.CreateWithKubeconfigPath(filepath.Join(dir, "kubeconfig")),
 		cluster.CreateWithDisplayUsage(false),
@@ -121,6 +123,21 @@ func (p *Provider) preflight(ctx context.Context, name, image string) error {
 
 func cannotCreate(name string, err error) error {
 	return fmt.Errorf("cannot create kind lab %q: %w (see 'ckat doctor --provider kind')", name, err)
+}
+
+// LabLabel is the Kubernetes label ckat puts on every node of a lab's kind
+// cluster, with the lab's name as its value: `kubectl get nodes -l` finds
+// them. Ownership itself rests on the marker file, which only ckat writes.
+const LabLabel = "ckat.dev/lab"
+
+// labelNodes labels every node of cfg with LabLabel=lab.
+func labelNodes(cfg *v1alpha4.Cluster, lab string) {
+	for i := range cfg.Nodes {
+		if cfg.Nodes[i].Labels == nil {
+			cfg.Nodes[i].Labels = map[string]string{}
+		}
+		cfg.Nodes[i].Labels[LabLabel] = lab
+	}
 }
 
 // writeMarker writes ckat's marker on the node.
