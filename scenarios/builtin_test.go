@@ -33,35 +33,27 @@ func TestBuiltinScenariosLoadAndRender(t *testing.T) {
 			for _, m := range r.Mistakes {
 				require.False(t, strings.Contains(m.Script, "{{"))
 			}
+			requireTaskPathParams(t, params, r)
 		})
 	}
 }
 
-// TestBuiltinParamsNameTheTaskPaths: `ckat task -o json` is what scripts
-// read, so every built-in scenario names its paths the same way: the
-// snapshot a stage asks the learner to save is params.backupPath, the
-// snapshot a restore uses is params.snapshotPath, and the new data
-// directory is params.restoreDir.
-func TestBuiltinParamsNameTheTaskPaths(t *testing.T) {
-	all, err := Builtin()
-	require.NoError(t, err)
-	for _, s := range all {
-		t.Run(s.Metadata.Name, func(t *testing.T) {
-			params, err := s.GenerateParams(7)
-			require.NoError(t, err)
-			r, err := s.Render(params, LabFacts{Name: "lab1", Node: "controlplane", Provider: "local"})
-			require.NoError(t, err)
-			for _, st := range r.Stages {
-				for _, c := range st.Checks {
-					switch {
-					case c.SnapshotFile != nil:
-						require.Equal(t, params["backupPath"], c.SnapshotFile.Path, "stage %s, check %s", st.Name, c.Name)
-					case c.RestoredDataDir != nil:
-						require.Equal(t, params["restoreDir"], c.RestoredDataDir.Path, "stage %s, check %s", st.Name, c.Name)
-						require.Equal(t, params["snapshotPath"], c.RestoredDataDir.Snapshot, "stage %s, check %s", st.Name, c.Name)
-					}
-				}
+// requireTaskPathParams: `ckat task -o json` is what scripts read, so
+// every built-in scenario names its paths the same way: the snapshot a
+// stage asks the learner to save is params.backupPath, the snapshot a
+// restore uses is params.snapshotPath, and the new data directory is
+// params.restoreDir.
+func requireTaskPathParams(t *testing.T, params map[string]string, r *Scenario) {
+	t.Helper()
+	for _, st := range r.Stages {
+		for _, c := range st.Checks {
+			switch {
+			case c.SnapshotFile != nil:
+				require.Equal(t, params["backupPath"], c.SnapshotFile.Path, "stage %s, check %s", st.Name, c.Name)
+			case c.RestoredDataDir != nil:
+				require.Equal(t, params["restoreDir"], c.RestoredDataDir.Path, "stage %s, check %s", st.Name, c.Name)
+				require.Equal(t, params["snapshotPath"], c.RestoredDataDir.Snapshot, "stage %s, check %s", st.Name, c.Name)
 			}
-		})
+		}
 	}
 }
