@@ -15,6 +15,17 @@ func TestBadInput(t *testing.T) {
 	c := newCkat(t)
 	const notFound = `ckat: lab not found: no lab called "nosuch" (see 'ckat labs')`
 	const buildHint = "build it with 'make kube-apiserver' in ckat's source tree (it writes bin/kube-apiserver next to bin/ckat), or point --kube-apiserver or CKAT_KUBE_APISERVER at one"
+	// An instructor's scenario with three problems: start names each
+	// with its line and column, and makes no lab.
+	sdir := t.TempDir()
+	bad := filepath.Join(sdir, "mine.yaml")
+	if err := os.WriteFile(bad, []byte("apiVersion: ckat.dev/v1alpha1\nkind: Scenario\nmetadata: {name: mine, title: Mine}\n"+
+		"stages:\n- name: s\n  task: t\n  checks:\n  - {name: c, nosuch: {}}\n  solution: \"true\"\n  extra: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	badScenario := "ckat: " + bad + `:8:5: stages[0].checks[0]: check "c" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects` + "\n" +
+		bad + `:8:15: stages[0].checks[0]: unknown field "nosuch" (known: name, points, hint, snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects, requires)` + "\n" +
+		bad + `:10:3: stages[0]: unknown field "extra" (known: name, task, checks, hints, solution, next)`
 	tests := []struct {
 		name   string
 		env    []string
@@ -22,6 +33,9 @@ func TestBadInput(t *testing.T) {
 		code   int
 		stderr string
 	}{
+		{"start an invalid scenario", nil, []string{"start", "mine", "--scenario-dir", sdir}, 1, badScenario},
+		{"start an unknown scenario", nil, []string{"start", "nosuch"}, 1,
+			`ckat: scenario not found: no scenario called "nosuch" (there are: apiserver-etcd-certfile, apiserver-etcd-peer-port, etcd-backup, etcd-backup-restore, etcd-restore)`},
 		{"start unknown lab", nil, []string{"lab", "start", "nosuch"}, 1, notFound},
 		{"stop unknown lab", nil, []string{"lab", "stop", "nosuch"}, 1, notFound},
 		{"delete unknown lab", nil, []string{"delete", "--lab", "nosuch"}, 1, notFound},
