@@ -61,7 +61,11 @@ func TestSelftestBuiltinScenarios(t *testing.T) {
 	runErr := cmd.Run()
 	took := time.Since(began).Round(time.Second)
 	t.Logf("ckat selftest of %d scenarios took %s", len(all), took)
-	saveReport(t, out.Bytes(), fmt.Sprintf("ckat selftest --provider local: %d built-in scenarios in %s, exit %v\n%s", len(all), took, runErr, errOut.String()))
+	outcome := "passed"
+	if runErr != nil {
+		outcome = "failed: " + runErr.Error()
+	}
+	saveReport(t, out.Bytes(), fmt.Sprintf("ckat selftest --provider local: %d built-in scenarios in %s, %s\n%s", len(all), took, outcome, errOut.String()))
 
 	var rep junit
 	require.NoError(t, xml.Unmarshal(out.Bytes(), &rep), "selftest's JUnit output:\n%s\nstderr:\n%s", out.String(), errOut.String())
