@@ -51,6 +51,7 @@ func TestRestoredDataDirCheck(t *testing.T) {
 			restore(t, n.path(snapPath), n.path(restoredDir), 0)
 			te := startEtcd(t, n.path(restoredDir), nil)
 			te.put(t, configMap("shop", "new", map[string]string{"a": "b"}))
+			te.e.Server.Backend().ForceCommit() // as etcd does within 100ms
 		}, restoredDir, StatusPass, "with newer writes up to revision 4", "a copy (a running etcd holds the file's lock)"},
 		{"restored with --bump-revision and compacted, then written to", func(t *testing.T, n *rootedNode, orig *testEtcd) {
 			orig.stop()

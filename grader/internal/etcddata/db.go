@@ -53,8 +53,8 @@ func AsProblem(err error) (*Problem, bool) {
 	return p, ok
 }
 
-// LockTimeout is how long Open waits for bbolt's shared lock before it
-// reads a copy of the file instead.
+// LockTimeout bounds bbolt's own wait for its shared lock, taken after
+// Open has found the file unlocked (a writer may take it in between).
 var LockTimeout = 500 * time.Millisecond
 
 // DB is a bbolt database opened read-only after its structure was checked.
@@ -82,8 +82,8 @@ func (d *DB) Close() {
 // bbolt never reads outside the file.
 //
 // A running etcd holds an exclusive flock on its member/snap/db, and bbolt's
-// read-only open asks for a shared one, so it would wait forever. Open waits
-// LockTimeout, then copies the file and reads the copy; a copy taken while
+// read-only open asks for a shared one, so it would wait forever. Open
+// finds the file locked, copies it and reads the copy; a copy taken while
 // etcd commits can be torn, so a copy that fails validation is taken again
 // a few times before the failure is reported.
 func Open(path string, dbLen int64) (*DB, error) {
@@ -159,22 +159,19 @@ func openValidated(path string, dbLen int64) (db *DB, err error) {
 	return openBolt(path)
 }
 
-// lockShared takes a shared flock on f, waiting up to LockTimeout; it
-// returns bbolt's ErrTimeout when another process holds an exclusive one.
+// lockShared takes a shared flock on f without waiting; it returns
+// bbolt's ErrTimeout when another process holds an exclusive one. The
+// holder is a writer (a running etcd holds its lock for as long as it
+// runs), so waiting would only delay reading a copy.
 func lockShared(f *os.File) error {
-	deadline := time.Now().Add(LockTimeout)
-	for {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, unix.EWOULDBLOCK) {
-			return fmt.Errorf("locking %s: %w", f.Name(), err)
-		}
-		if time.Now().After(deadline) {
-			return berrors.ErrTimeout
-		}
-		time.Sleep(50 * time.Millisecond)
+	err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, unix.EWOULDBLOCK):
+		return berrors.ErrTimeout
+	default:
+		return fmt.Errorf("locking %s: %w", f.Name(), err)
 	}
 }
 
