@@ -86,12 +86,7 @@ func TestEtcdServingCheck(t *testing.T) {
 			return te.endpoint
 		}, restoredDir, StatusPass, "etcd serves the data in /var/lib/etcd-from-backup"},
 		{"serves the original, not the restored dir", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
-			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
-			orig.put(t, namespace("shop"))
-			n.mkdir(t, "/root")
-			orig.save(t, n.path("/root/snap.db"))
-			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 0)
-			orig.put(t, configMap("shop", "after-snapshot", map[string]string{"a": "b"}))
+			orig := originalAfterRestore(t, n, pki)
 			return orig.endpoint
 		}, restoredDir, StatusFail, "etcd is not serving /var/lib/etcd-from-backup"},
 		{"serves another dir at the same revision", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
@@ -107,12 +102,7 @@ func TestEtcdServingCheck(t *testing.T) {
 			// The learner has just edited etcd.yaml: the original etcd
 			// still serves, at a revision the restored dir never had,
 			// until the node replaces it on the same port.
-			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
-			orig.put(t, namespace("shop"))
-			n.mkdir(t, "/root")
-			orig.save(t, n.path("/root/snap.db"))
-			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 0)
-			orig.put(t, configMap("shop", "after-snapshot", map[string]string{"a": "b"}))
+			orig := originalAfterRestore(t, n, pki)
 			port, err := strconv.Atoi(orig.endpoint[strings.LastIndex(orig.endpoint, ":")+1:])
 			if err != nil {
 				t.Fatal(err)
@@ -171,4 +161,18 @@ func TestEtcdServingCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+// originalAfterRestore starts etcd on /var/lib/etcd, snapshots it,
+// restores the snapshot into restoredDir and writes once more to the
+// original, which goes on serving at a revision the restored dir never had.
+func originalAfterRestore(t *testing.T, n *rootedNode, pki *etcdPKI) *testEtcd {
+	t.Helper()
+	orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+	orig.put(t, namespace("shop"))
+	n.mkdir(t, "/root")
+	orig.save(t, n.path("/root/snap.db"))
+	restore(t, n.path("/root/snap.db"), n.path(restoredDir), 0)
+	orig.put(t, configMap("shop", "after-snapshot", map[string]string{"a": "b"}))
+	return orig
 }
