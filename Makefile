@@ -27,9 +27,15 @@ kube-apiserver: $(BIN)/kube-apiserver
 $(BIN)/kube-apiserver: tools/kube-apiserver/go.mod tools/kube-apiserver/go.sum tools/kube-apiserver/main.go Makefile
 	cd tools/kube-apiserver && $(GO) build $(GOFLAGS_BUILD) -ldflags '-s -w $(KUBE_LDFLAGS)' -o $(BIN)/kube-apiserver .
 
-## lab: build, then start a practice lab on the local provider
+## lab: build, then start a practice lab on the local provider and print its
+## task; run again, it starts the same lab if stopped and prints the task again
+LAB_SCENARIO ?= etcd-backup-restore
 lab: build
-	$(BIN)/ckat start etcd-backup-restore
+	@if $(BIN)/ckat task --lab $(LAB_SCENARIO) >/dev/null 2>&1; then \
+		$(BIN)/ckat lab start $(LAB_SCENARIO) && echo && $(BIN)/ckat task --lab $(LAB_SCENARIO); \
+	else \
+		$(BIN)/ckat start $(LAB_SCENARIO); \
+	fi
 
 ## test: every test, integration tests included (they use bin/)
 test: build
