@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"time"
 )
@@ -12,16 +13,26 @@ import (
 // restored cluster's API server can take about a minute to be ready.
 const DefaultReadyTimeout = 90 * time.Second
 
+// DefaultAPIServerManifest is where kubeadm writes the API server's
+// static pod manifest.
+const DefaultAPIServerManifest = "/etc/kubernetes/manifests/kube-apiserver.yaml"
+
 // readyPollInterval is the pause between two /readyz requests.
 const readyPollInterval = 500 * time.Millisecond
 
 // Run polls /readyz until it answers ok or Timeout passes. An API server
 // that never becomes ready is a fail (that is the learner's cluster), with
-// the last answer or error as evidence.
+// the last answer or error as evidence. One that does not answer while its
+// static pod manifest is missing from the node fails at once: nothing
+// will start it.
 func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 	timeout := c.Timeout.Duration
 	if timeout == 0 {
 		timeout = DefaultReadyTimeout
+	}
+	manifest := c.Manifest
+	if manifest == "" {
+		manifest = DefaultAPIServerManifest
 	}
 	client, err := clientset(t.RESTConfig)
 	if err != nil {
@@ -49,6 +60,9 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 		if !(errors.Is(err, context.DeadlineExceeded) && last != nil) {
 			last = readyError(body, err)
 		}
+		if r, missing := manifestMissing(ctx, t, manifest, source, last); missing {
+			return r
+		}
 		if time.Until(deadline) <= 0 {
 			break
 		}
@@ -75,4 +89,22 @@ func readyError(body []byte, err error) error {
 		return fmt.Errorf("readyz failed: %s", strings.Join(failed, "; "))
 	}
 	return shortError(err)
+}
+
+// manifestMissing reports whether the API server's manifest is absent
+// from the node, and the failed result that says so. A node it cannot
+// look at counts as the manifest being there: the polling goes on.
+func manifestMissing(ctx context.Context, t Target, manifest, source string, last error) (Result, bool) {
+	if t.Node == nil {
+		return Result{}, false
+	}
+	if _, err := t.Node.Stat(ctx, manifest); !errors.Is(err, fs.ErrNotExist) {
+		return Result{}, false
+	}
+	return Result{Status: StatusFail,
+		Message: fmt.Sprintf("the API server does not answer, and nothing will start it: its static pod manifest %s is not on the node (%v)", manifest, last),
+		Evidence: []Evidence{
+			{Source: "node: " + manifest, Field: "file", Want: "present", Got: "missing"},
+			{Source: source, Field: "status", Want: "ok", Got: last.Error()},
+		}}, true
 }

@@ -96,7 +96,7 @@ func TestAPIServerReadyCheck(t *testing.T) {
 		got     string
 	}{
 		{"ready", func(*testing.T) *rest.Config { return srv.config }, 0, StatusPass, "the API server is ready", "ok"},
-		{"refused until the deadline", func(t *testing.T) *rest.Config { return refusedConfig(t) }, 2 * time.Second, StatusFail,
+		{"refused until the deadline, manifest in place", func(t *testing.T) *rest.Config { return refusedConfig(t) }, 2 * time.Second, StatusFail,
 			"the API server did not become ready in 2s: ", "connection refused"},
 		{"not ready", func(t *testing.T) *rest.Config {
 			return answeringConfig(t, 500, "[+]ping ok\n[-]etcd failed: reason withheld\n[+]log ok\nreadyz check failed\n")
@@ -104,22 +104,41 @@ func TestAPIServerReadyCheck(t *testing.T) {
 		{"ready while polling", func(t *testing.T) *rest.Config { return lateForwarder(t, srv.config, 1500*time.Millisecond) },
 			20 * time.Second, StatusPass, " of polling)", "ok"},
 		{"no config", func(*testing.T) *rest.Config { return nil }, time.Second, StatusError, "could not look: no REST config", ""},
+		// The learner left kube-apiserver.yaml out of the manifests
+		// directory: no point in waiting.
+		{"refused, manifest moved out", func(t *testing.T) *rest.Config { return refusedConfig(t) }, 20 * time.Second, StatusFail,
+			"nothing will start it: its static pod manifest /etc/kubernetes/manifests/kube-apiserver.yaml is not on the node (", "missing"},
+		// A manifest put back a moment ago: the check waits for the API
+		// server it starts.
+		{"manifest moved out, API server answers", func(*testing.T) *rest.Config { return srv.config }, 0, StatusPass, "the API server is ready", "ok"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			check := &APIServerReadyCheck{Timeout: Duration{tt.timeout}}
+			node := newHostDirNode(t)
+			if !strings.Contains(tt.name, "moved out") {
+				node.writeNodeFile(t, DefaultAPIServerManifest, []byte("kind: Pod\n"))
+			}
 			start := time.Now()
-			r := check.Run(context.Background(), Target{RESTConfig: tt.config(t)})
+			r := check.Run(context.Background(), Target{RESTConfig: tt.config(t), Node: node})
 			if r.Status != tt.status || !strings.Contains(r.Message, tt.message) {
 				t.Fatalf("Run = %s %q, want %s containing %q", r.Status, r.Message, tt.status, tt.message)
 			}
-			if tt.got != "" && (len(r.Evidence) != 1 || !strings.Contains(r.Evidence[0].Got, tt.got)) {
+			if tt.got != "" && (len(r.Evidence) == 0 || !strings.Contains(r.Evidence[0].Got, tt.got)) {
 				t.Errorf("evidence = %+v, want got containing %q", r.Evidence, tt.got)
 			}
 			if tt.name == "ready while polling" && time.Since(start) < 1500*time.Millisecond {
 				t.Errorf("passed after %s, before the API server was reachable", time.Since(start))
 			}
-			if tt.status == StatusFail && time.Since(start) < tt.timeout {
+			switch {
+			case strings.Contains(tt.name, "moved out") && tt.status == StatusFail:
+				if time.Since(start) >= tt.timeout {
+					t.Errorf("failed after %s: it polled for the whole timeout though nothing would start the API server", time.Since(start))
+				}
+				if len(r.Evidence) != 2 || r.Evidence[1].Want != "ok" || !strings.Contains(r.Evidence[1].Got, "connection refused") {
+					t.Errorf("evidence = %+v, want the manifest row then the /readyz answer", r.Evidence)
+				}
+			case tt.status == StatusFail && time.Since(start) < tt.timeout:
 				t.Errorf("failed after %s, before the %s timeout", time.Since(start), tt.timeout)
 			}
 		})

@@ -205,6 +205,7 @@ func (s CheckSpec) Validate() error {
 	case *EtcdServingCheck:
 		nodePath("dataDir", c.DataDir, false)
 	case *APIServerReadyCheck:
+		nodePath("manifest", c.Manifest, false)
 		if c.Timeout.Duration < 0 {
 			errs = append(errs, fmt.Errorf("%s.timeout is %s; it must not be negative", name, c.Timeout))
 		}

@@ -81,6 +81,8 @@ func TestValidateChecks(t *testing.T) {
 			"checks[0] (two): snapshotFile and objects are all set; a check has exactly one"},
 		{"relative path", []CheckSpec{{Name: "rel", SnapshotFile: &SnapshotFileCheck{Path: "backup.db"}}},
 			`checks[0] (rel): snapshotFile.path is "backup.db"; it must be an absolute path on the node`},
+		{"relative API server manifest", []CheckSpec{{Name: "ready", APIServerReady: &APIServerReadyCheck{Manifest: "kube-apiserver.yaml"}}},
+			`checks[0] (ready): apiServerReady.manifest is "kube-apiserver.yaml"; it must be an absolute path on the node`},
 		{"arg without flag and want", []CheckSpec{{Name: "arg", ManifestArg: &ManifestArgCheck{Path: "/etc/kubernetes/manifests/etcd.yaml"}}},
 			"checks[0] (arg): manifestArg.flag is required; manifestArg.want is required"},
 		{"etcd volume without data dir", []CheckSpec{{Name: "vol", EtcdDataVolume: &EtcdDataVolumeCheck{}}}, "checks[0] (vol): etcdDataVolume.dataDir is required"},

@@ -89,6 +89,11 @@ type EtcdServingCheck struct {
 // to Timeout (default 90s) since a restored cluster takes a while.
 type APIServerReadyCheck struct {
 	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+	// Manifest is the API server's static pod manifest on the node
+	// (default /etc/kubernetes/manifests/kube-apiserver.yaml). While the
+	// API server does not answer and this file is not there, nothing will
+	// start it, so the check fails at once instead of polling on.
+	Manifest string `json:"manifest,omitempty" yaml:"manifest,omitempty"`
 }
 
 // ObjectsCheck: every object in Present is served by the API server with
