@@ -33,6 +33,10 @@ func TestBuiltinScenariosLoadAndRender(t *testing.T) {
 			for _, m := range r.Mistakes {
 				require.False(t, strings.Contains(m.Script, "{{"))
 			}
+			for _, a := range r.Alternatives {
+				require.NotContains(t, a.Script, "{{", "alternative %s", a.Name)
+				require.NotEmpty(t, a.Description, "alternative %s: 'ckat scenario show' prints it", a.Name)
+			}
 			requireTaskPathParams(t, params, r)
 		})
 	}

@@ -59,6 +59,9 @@ var invalidCases = map[string][]string{
 		`23:3: mistakes[0]: fails names check "missing", which is not a check of stage "second"`,
 		`26:3: mistakes[1]: stage "third" does not exist`,
 		`30:3: mistakes[2]: before names stage "second", which is not a stage before "first"`,
+		`38:3: alternatives[1]: duplicate alternative name "twice"`,
+		`40:3: alternatives[2]: stage "third" does not exist`,
+		`43:3: alternatives[3]: before names stage "second", which is not a stage before "first"`,
 	},
 	"invalid-params.yaml": {
 		`4:9: metadata.name "Bad_Name" cannot name a lab: use 1 to 32 lowercase letters, digits and '-'`,

@@ -30,9 +30,12 @@ type Scenario struct {
 	Setup      []Step   `yaml:"setup,omitempty"`
 	// Cleanup lists the node paths a learner may create while working
 	// (snapshots, restored data directories); `ckat reset` removes them.
-	Cleanup  []string  `yaml:"cleanup,omitempty"`
-	Stages   []Stage   `yaml:"stages" ckat:"required"`
-	Mistakes []Mistake `yaml:"mistakes,omitempty"`
+	Cleanup []string `yaml:"cleanup,omitempty"`
+	Stages  []Stage  `yaml:"stages" ckat:"required"`
+	// Alternatives are other correct solutions; each must score full
+	// marks as the reference solution does.
+	Alternatives []Alternative `yaml:"alternatives,omitempty"`
+	Mistakes     []Mistake     `yaml:"mistakes,omitempty"`
 
 	doc    *yaml.Node // the parsed file, rendered per lab
 	source []byte     // the file's bytes, saved with a lab
@@ -180,6 +183,22 @@ type Check struct {
 	// one to count: a point for "the API server is back" means nothing
 	// until etcd runs on the restored data.
 	Requires []string `yaml:"requires,omitempty"`
+}
+
+// Alternative is another correct way to do a stage: selftest runs it in
+// place of the stage's reference solution and expects full marks at the
+// first grade, so the grader accepts every right answer, not just one.
+type Alternative struct {
+	Pos         `yaml:"-"`
+	Name        string `yaml:"name" ckat:"required"`
+	Description string `yaml:"description,omitempty"`
+	// Stage is the stage graded after Script runs; default the last.
+	Stage string `yaml:"stage,omitempty"`
+	// Script replaces the stage's reference solution.
+	Script string `yaml:"script" ckat:"required"`
+	// Before replaces the reference solutions of earlier stages, by
+	// stage name; earlier stages not listed run their reference solution.
+	Before map[string]string `yaml:"before,omitempty"`
 }
 
 // Mistake is a known wrong solution: selftest runs it and expects exactly

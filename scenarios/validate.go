@@ -92,6 +92,7 @@ func (v *validator) validate() {
 		}
 	}
 	v.validateStages()
+	v.validateAlternatives()
 	v.validateMistakes()
 	if len(v.problems) == 0 {
 		v.validateRendered()

@@ -72,18 +72,8 @@ func (v *validator) validateMistakes() {
 	names := map[string]bool{}
 	for i, m := range v.s.Mistakes {
 		w := fmt.Sprintf("mistakes[%d]", i)
-		if m.Name != "" {
-			if names[m.Name] {
-				v.at(m.Pos, "%s: duplicate mistake name %q", w, m.Name)
-			}
-			names[m.Name] = true
-		}
-		idx := v.s.StageIndex(m.Stage)
-		if m.Stage == "" {
-			idx = len(v.s.Stages) - 1
-		}
+		idx := v.validateRun(m.Pos, w, "mistake", m.Name, m.Stage, m.Before, names)
 		if idx < 0 {
-			v.at(m.Pos, "%s: stage %q does not exist", w, m.Stage)
 			continue
 		}
 		st := v.s.Stages[idx]
@@ -93,14 +83,42 @@ func (v *validator) validateMistakes() {
 			}
 		}
 		if m.Fails != nil && len(m.Fails) == 0 {
-			v.at(m.Pos, "%s: fails is empty: a mistake must fail at least one check", w)
-		}
-		for _, b := range sortedKeys(m.Before) {
-			if j := v.s.StageIndex(b); j < 0 || j >= idx {
-				v.at(m.Pos, "%s: before names stage %q, which is not a stage before %q", w, b, st.Name)
-			}
+			v.at(m.Pos, "%s: fails is empty: a mistake must fail at least one check (a solution that fails none belongs in alternatives)", w)
 		}
 	}
+}
+
+func (v *validator) validateAlternatives() {
+	names := map[string]bool{}
+	for i, a := range v.s.Alternatives {
+		v.validateRun(a.Pos, fmt.Sprintf("alternatives[%d]", i), "alternative", a.Name, a.Stage, a.Before, names)
+	}
+}
+
+// validateRun checks what a mistake and an alternative share: a unique
+// name, the stage it is graded in, and before naming earlier stages. It
+// returns the stage's index, or -1 when there is no such stage.
+func (v *validator) validateRun(pos Pos, where, what, name, stage string, before map[string]string, names map[string]bool) int {
+	if name != "" {
+		if names[name] {
+			v.at(pos, "%s: duplicate %s name %q", where, what, name)
+		}
+		names[name] = true
+	}
+	idx := v.s.StageIndex(stage)
+	if stage == "" {
+		idx = len(v.s.Stages) - 1
+	}
+	if idx < 0 {
+		v.at(pos, "%s: stage %q does not exist", where, stage)
+		return -1
+	}
+	for _, b := range sortedKeys(before) {
+		if j := v.s.StageIndex(b); j < 0 || j >= idx {
+			v.at(pos, "%s: before names stage %q, which is not a stage before %q", where, b, v.s.Stages[idx].Name)
+		}
+	}
+	return idx
 }
 
 // StageIndex returns the index of the stage called name, or -1.

@@ -1,6 +1,7 @@
 // Package selftest proves a scenario grades what it claims: on a fresh
-// lab the learner's checks score nothing, the reference solution scores
-// full marks, and each known mistake fails exactly the checks it lists.
+// lab the learner's checks score nothing, the reference solution and each
+// alternative solution score full marks, and each known mistake fails
+// exactly the checks it lists.
 package selftest
 
 import (
@@ -103,6 +104,9 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Result, err
 
 	r.fresh(ctx)
 	r.reference(ctx)
+	for _, a := range s.Rendered.Alternatives {
+		r.alternative(ctx, a)
+	}
 	for _, m := range s.Rendered.Mistakes {
 		r.mistake(ctx, m)
 	}
@@ -169,33 +173,37 @@ func (r *runner) reference(ctx context.Context) {
 	}
 }
 
+// alternative: after a reset, the reference solutions of earlier stages
+// (or the alternative's replacements), then the alternative; like the
+// reference solution, it scores full marks at the first grade.
+func (r *runner) alternative(ctx context.Context, a scenarios.Alternative) {
+	began := time.Now()
+	name := "alternative " + a.Name + " scores full marks"
+	stage, err := r.prepare(ctx, a.Stage, a.Before)
+	if err == nil {
+		if err = steps.Run(ctx, r.s.Lab.Node(), a.Script); err != nil {
+			err = fmt.Errorf("the alternative solution failed: %w", err)
+		}
+	}
+	if err == nil {
+		var rep grader.Report
+		rep, err = r.s.GradeStage(ctx, stage, 0, func(grader.Report) bool { return true })
+		if err == nil && !rep.Passed {
+			err = fmt.Errorf("graded right after the alternative solution, it scores %d/%d: %s", rep.Score, rep.MaxScore, describeFailures(rep))
+		}
+	}
+	r.add(name, err, began)
+}
+
 // mistake: after a reset, the reference solutions of earlier stages (or
 // the mistake's replacements), then the mistake; exactly its checks fail.
 func (r *runner) mistake(ctx context.Context, m scenarios.Mistake) {
 	began := time.Now()
 	name := "mistake " + m.Name
-	if err := r.s.Reset(ctx); err != nil {
-		r.add(name, fmt.Errorf("resetting the lab: %w", err), began)
+	stage, err := r.prepare(ctx, m.Stage, m.Before)
+	if err != nil {
+		r.add(name, err, began)
 		return
-	}
-	stage := m.Stage
-	if stage == "" {
-		stage = r.s.Rendered.Stages[len(r.s.Rendered.Stages)-1].Name
-	}
-	idx := r.s.Rendered.StageIndex(stage)
-	for _, st := range r.s.Rendered.Stages[:idx] {
-		script, ok := m.Before[st.Name]
-		if !ok {
-			script = st.Solution
-		}
-		if err := steps.Run(ctx, r.s.Lab.Node(), script); err != nil {
-			r.add(name, fmt.Errorf("stage %s before the mistake: %w", st.Name, err), began)
-			return
-		}
-		if err := r.s.Next(ctx); err != nil {
-			r.add(name, err, began)
-			return
-		}
 	}
 	if err := steps.Run(ctx, r.s.Lab.Node(), m.Script); err != nil {
 		var ee *labs.ExitError
@@ -216,6 +224,32 @@ func (r *runner) mistake(ctx context.Context, m scenarios.Mistake) {
 		}
 	}
 	r.add(name+" fails "+strings.Join(m.Fails, ", "), err, began)
+}
+
+// prepare resets the lab and brings it to stage (default the last): each
+// earlier stage's reference solution, or its replacement in before, then
+// `ckat next`. It returns the stage's name.
+func (r *runner) prepare(ctx context.Context, stage string, before map[string]string) (string, error) {
+	if err := r.s.Reset(ctx); err != nil {
+		return "", fmt.Errorf("resetting the lab: %w", err)
+	}
+	if stage == "" {
+		stage = r.s.Rendered.Stages[len(r.s.Rendered.Stages)-1].Name
+	}
+	idx := r.s.Rendered.StageIndex(stage)
+	for _, st := range r.s.Rendered.Stages[:idx] {
+		script, ok := before[st.Name]
+		if !ok {
+			script = st.Solution
+		}
+		if err := steps.Run(ctx, r.s.Lab.Node(), script); err != nil {
+			return "", fmt.Errorf("stage %s, run first: %w", st.Name, err)
+		}
+		if err := r.s.Next(ctx); err != nil {
+			return "", err
+		}
+	}
+	return stage, nil
 }
 
 func passing(rep grader.Report) []string {

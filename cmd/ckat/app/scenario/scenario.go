@@ -90,6 +90,12 @@ func show(w io.Writer, s *scenarios.Scenario) error {
 		}
 		fmt.Fprintln(w)
 	}
+	if len(s.Alternatives) > 0 {
+		fmt.Fprintln(w, "\nOther correct solutions (checked by 'ckat selftest'):")
+		for _, a := range s.Alternatives {
+			fmt.Fprintf(w, "  %-28s %s\n", a.Name, a.Description)
+		}
+	}
 	if len(s.Mistakes) > 0 {
 		fmt.Fprintln(w, "\nKnown mistakes (checked by 'ckat selftest'):")
 		for _, m := range s.Mistakes {

@@ -38,6 +38,7 @@ func TestShow(t *testing.T) {
 		"Stage 1/1: restore\n",
 		"  check etcd-data-volume       etcdDataVolume    2 point(s)\n",
 		"(counts once objects-restored pass)",
+		"Other correct solutions (checked by 'ckat selftest'):\n  every-path-repointed         --data-dir, the mountPath and the hostPath all changed",
 		"  only-data-dir-changed        fails etcd-data-volume, etcd-serving",
 		"Guide: labs/guides/etcd-restore.md\n",
 	} {

@@ -35,9 +35,11 @@ func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 		Use:   "selftest [SCENARIO...]",
 		Short: "Check that scenarios grade what they claim, each on a fresh lab",
 		Long: `For each scenario (all of them by default), on a fresh lab named
-st-SCENARIO (a leftover lab of that name is deleted first): right after setup no check passes; the reference solution
-scores full marks, stage after stage; and after a reset, each known mistake
-fails exactly the checks it lists. Exits non-zero on any failure.`,
+st-SCENARIO (a leftover lab of that name is deleted first): right after setup
+no check passes; the reference solution scores full marks, stage after stage;
+after a reset, each other correct solution scores full marks too; and after a
+reset, each known mistake fails exactly the checks it lists. Exits non-zero on
+any failure.`,
 		RunE: func(_ *cobra.Command, args []string) error {
 			return runE(logger, streams, flags, args)
 		},
