@@ -107,7 +107,11 @@ func detailText(c grader.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%d/%d)\n", c.Message, c.Points, c.MaxPoints)
 	for _, e := range c.Evidence {
-		fmt.Fprintf(&b, "%s: %s\n  want: %s\n  got:  %s\n", e.Source, e.Field, e.Want, e.Got)
+		fmt.Fprintf(&b, "%s: %s\n", e.Source, e.Field)
+		if e.Want != "" {
+			fmt.Fprintf(&b, "  want: %s\n", e.Want)
+		}
+		fmt.Fprintf(&b, "  got:  %s\n", e.Got)
 	}
 	if c.Hint != "" {
 		fmt.Fprintf(&b, "hint: %s\n", c.Hint)

@@ -53,7 +53,9 @@ func Text(w io.Writer, rep grader.Report, color bool) error {
 		}
 		for _, e := range c.Evidence {
 			p.line(fmt.Sprintf("    %s: %s", clean(e.Source), clean(e.Field)))
-			p.line("      want: " + clean(e.Want))
+			if e.Want != "" {
+				p.line("      want: " + clean(e.Want))
+			}
 			p.line("      got:  " + p.paint(col, clean(e.Got)))
 		}
 		if c.Hint != "" {

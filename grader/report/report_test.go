@@ -15,8 +15,8 @@ import (
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
-// sampleReport is a graded lab with a pass, a fail with evidence and hint,
-// and an error.
+// sampleReport is a graded lab with a pass, a fail with evidence (one row
+// an observation, with no want) and hint, and an error.
 func sampleReport() grader.Report {
 	rep := grader.Report{Scenario: "etcd-backup-restore", Lab: "lab1"}
 	rep.Add(grader.Result{Name: "snapshot-saved", Stage: "restore", Status: grader.StatusPass, Points: 2, MaxPoints: 2,
@@ -27,6 +27,7 @@ func sampleReport() grader.Report {
 		Evidence: []grader.Evidence{
 			{Source: "/etc/kubernetes/manifests/etcd.yaml", Field: "spec.containers[etcd] --data-dir", Want: "a path under a hostPath volumeMount", Got: "/var/lib/etcd-from-backup"},
 			{Source: "/etc/kubernetes/manifests/etcd.yaml", Field: "host path of etcd's data", Want: "/var/lib/etcd-from-backup", Got: "none: the container's own filesystem"},
+			{Source: "/etc/kubernetes/manifests/etcd.yaml", Field: "volume etcd-data hostPath", Got: "/var/lib/etcd"}, // an observation: no want
 		},
 		Hint: "Point the etcd-data volume's hostPath at the restored directory; --data-dir can stay /var/lib/etcd."})
 	rep.Add(grader.Result{Name: "objects-restored", Stage: "restore", Status: grader.StatusError, Points: 0, MaxPoints: 1,
