@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"strings"
 	"time"
 )
@@ -22,9 +21,9 @@ const readyPollInterval = 500 * time.Millisecond
 
 // Run polls /readyz until it answers ok or Timeout passes. An API server
 // that never becomes ready is a fail (that is the learner's cluster), with
-// the last answer or error as evidence. One that does not answer while its
-// static pod manifest is missing from the node fails at once: nothing
-// will start it.
+// the last answer or error as evidence. One that is not ready while its
+// static pod manifest, or etcd's, is missing from the node or does not
+// parse fails at once: nothing will start it.
 func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 	timeout := c.Timeout.Duration
 	if timeout == 0 {
@@ -60,7 +59,7 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 		if !(errors.Is(err, context.DeadlineExceeded) && last != nil) {
 			last = readyError(body, err)
 		}
-		if r, missing := manifestMissing(ctx, t, manifest, source, last); missing {
+		if r, never := wontBecomeReady(ctx, t, manifest, source, last); never {
 			return r
 		}
 		if time.Until(deadline) <= 0 {
@@ -91,20 +90,22 @@ func readyError(body []byte, err error) error {
 	return shortError(err)
 }
 
-// manifestMissing reports whether the API server's manifest is absent
-// from the node, and the failed result that says so. A node it cannot
-// look at counts as the manifest being there: the polling goes on.
-func manifestMissing(ctx context.Context, t Target, manifest, source string, last error) (Result, bool) {
-	if t.Node == nil {
-		return Result{}, false
+// wontBecomeReady reports whether the API server cannot become ready
+// however long the check waits, and the failed result that says so: its
+// own manifest is gone or broken, or etcd's is (an API server is never
+// ready without its etcd). A node it cannot look at counts as both pods
+// being able to run: the polling goes on.
+func wontBecomeReady(ctx context.Context, t Target, manifest, source string, last error) (Result, bool) {
+	readyz := Evidence{Source: source, Field: "status", Want: "ok", Got: last.Error()}
+	if w := staticPodWontRun(ctx, t, manifest); w != nil {
+		return Result{Status: StatusFail,
+			Message:  fmt.Sprintf("the API server is not ready (%v), and nothing will start it: %s", last, w.Reason),
+			Evidence: []Evidence{w.Evidence, readyz}}, true
 	}
-	if _, err := t.Node.Stat(ctx, manifest); !errors.Is(err, fs.ErrNotExist) {
-		return Result{}, false
+	if w := staticPodWontRun(ctx, t, etcdManifest); w != nil {
+		return Result{Status: StatusFail,
+			Message:  fmt.Sprintf("the API server is not ready (%v), and cannot be: it needs etcd, and nothing will start etcd: %s", last, w.Reason),
+			Evidence: []Evidence{w.Evidence, readyz}}, true
 	}
-	return Result{Status: StatusFail,
-		Message: fmt.Sprintf("the API server does not answer, and nothing will start it: its static pod manifest %s is not on the node (%v)", manifest, last),
-		Evidence: []Evidence{
-			{Source: "node: " + manifest, Field: "file", Want: "present", Got: "missing"},
-			{Source: source, Field: "status", Want: "ok", Got: last.Error()},
-		}}, true
+	return Result{}, false
 }

@@ -85,61 +85,104 @@ func lateForwarder(t testing.TB, target *rest.Config, delay time.Duration) *rest
 	return cfg
 }
 
+// kubeadm's two control-plane manifests, valid, as testdata files.
+var controlPlaneManifests = map[string]string{
+	DefaultAPIServerManifest: "valid-kube-apiserver.yaml",
+	etcdManifest:             "valid-etcd-kubeadm.yaml",
+}
+
+// withManifest is controlPlaneManifests with path's file replaced by
+// file from testdata/manifests/parse ("" removes it from the node).
+func withManifest(path, file string) map[string]string {
+	m := map[string]string{}
+	for p, f := range controlPlaneManifests {
+		m[p] = f
+	}
+	m[path] = file
+	return m
+}
+
 func TestAPIServerReadyCheck(t *testing.T) {
 	srv := apiServerForTest(t)
+	refused := func(t *testing.T) *rest.Config { return refusedConfig(t) }
+	etcdFailed := func(t *testing.T) *rest.Config {
+		return answeringConfig(t, 500, "[+]ping ok\n[-]etcd failed: reason withheld\n[+]log ok\nreadyz check failed\n")
+	}
 	tests := []struct {
-		name    string
-		config  func(t *testing.T) *rest.Config
-		timeout time.Duration
-		status  Status
-		message string
-		got     string
+		name      string
+		config    func(t *testing.T) *rest.Config
+		manifests map[string]string // node path -> testdata/manifests/parse file; nil: both valid
+		timeout   time.Duration
+		status    Status
+		message   string
+		got       string // in the last evidence row
+		atOnce    bool   // fails without polling to the timeout
 	}{
-		{"ready", func(*testing.T) *rest.Config { return srv.config }, 0, StatusPass, "the API server is ready", "ok"},
-		{"refused until the deadline, manifest in place", func(t *testing.T) *rest.Config { return refusedConfig(t) }, 2 * time.Second, StatusFail,
-			"the API server did not become ready in 2s: ", "connection refused"},
-		{"not ready", func(t *testing.T) *rest.Config {
-			return answeringConfig(t, 500, "[+]ping ok\n[-]etcd failed: reason withheld\n[+]log ok\nreadyz check failed\n")
-		}, time.Second, StatusFail, "the API server did not become ready in 1s: readyz failed: etcd failed: reason withheld", "readyz failed: etcd failed: reason withheld"},
-		{"ready while polling", func(t *testing.T) *rest.Config { return lateForwarder(t, srv.config, 1500*time.Millisecond) },
-			20 * time.Second, StatusPass, " of polling)", "ok"},
-		{"no config", func(*testing.T) *rest.Config { return nil }, time.Second, StatusError, "could not look: no REST config", ""},
+		{"ready", func(*testing.T) *rest.Config { return srv.config }, nil, 0, StatusPass, "the API server is ready", "ok", false},
+		{"refused until the deadline, manifests in place", refused, nil, 2 * time.Second, StatusFail,
+			"the API server did not become ready in 2s: ", "connection refused", false},
+		{"not ready", etcdFailed, nil, time.Second, StatusFail,
+			"the API server did not become ready in 1s: readyz failed: etcd failed: reason withheld", "readyz failed: etcd failed: reason withheld", false},
+		{"ready while polling", func(t *testing.T) *rest.Config { return lateForwarder(t, srv.config, 1500*time.Millisecond) }, nil,
+			20 * time.Second, StatusPass, " of polling)", "ok", false},
+		{"no config", func(*testing.T) *rest.Config { return nil }, nil, time.Second, StatusError, "could not look: no REST config", "", false},
 		// The learner left kube-apiserver.yaml out of the manifests
 		// directory: no point in waiting.
-		{"refused, manifest moved out", func(t *testing.T) *rest.Config { return refusedConfig(t) }, 20 * time.Second, StatusFail,
-			"nothing will start it: its static pod manifest /etc/kubernetes/manifests/kube-apiserver.yaml is not on the node (", "missing"},
+		{"refused, its manifest moved out", refused, withManifest(DefaultAPIServerManifest, ""), 20 * time.Second, StatusFail,
+			"nothing will start it: its static pod manifest /etc/kubernetes/manifests/kube-apiserver.yaml is not on the node", "connection refused", true},
 		// A manifest put back a moment ago: the check waits for the API
 		// server it starts.
-		{"manifest moved out, API server answers", func(*testing.T) *rest.Config { return srv.config }, 0, StatusPass, "the API server is ready", "ok"},
+		{"its manifest moved out, API server answers", func(*testing.T) *rest.Config { return srv.config },
+			withManifest(DefaultAPIServerManifest, ""), 0, StatusPass, "the API server is ready", "ok", false},
+		{"refused, its manifest has a tab", refused, withManifest(DefaultAPIServerManifest, "invalid-tab.yaml"), 20 * time.Second, StatusFail,
+			"nothing will start it: its static pod manifest does not parse as a Pod: /etc/kubernetes/manifests/kube-apiserver.yaml: line ", "connection refused", true},
+		// The hostPath edit broke etcd.yaml: the kubelet stops etcd, and
+		// the API server answers but is never ready.
+		{"etcd failed, etcd's manifest has a tab", etcdFailed, withManifest(etcdManifest, "invalid-tab.yaml"), 20 * time.Second, StatusFail,
+			"and cannot be: it needs etcd, and nothing will start etcd: its static pod manifest does not parse as a Pod: /etc/kubernetes/manifests/etcd.yaml: line ",
+			"readyz failed: etcd failed", true},
+		{"refused, etcd's manifest moved out", refused, withManifest(etcdManifest, ""), 20 * time.Second, StatusFail,
+			"nothing will start etcd: its static pod manifest /etc/kubernetes/manifests/etcd.yaml is not on the node", "connection refused", true},
+		// An unknown field only a strict reading refuses: the kubelet runs
+		// the pod, so the check waits.
+		{"refused, etcd's manifest has an unknown field", refused, withManifest(etcdManifest, "invalid-unknown-field.yaml"), 2 * time.Second, StatusFail,
+			"the API server did not become ready in 2s: ", "connection refused", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			check := &APIServerReadyCheck{Timeout: Duration{tt.timeout}}
 			node := newHostDirNode(t)
-			if !strings.Contains(tt.name, "moved out") {
-				node.writeNodeFile(t, DefaultAPIServerManifest, []byte("kind: Pod\n"))
+			manifests := tt.manifests
+			if manifests == nil {
+				manifests = controlPlaneManifests
+			}
+			for path, file := range manifests {
+				if file != "" {
+					node.writeNodeFile(t, path, readTestdata(t, "manifests/parse/"+file))
+				}
 			}
 			start := time.Now()
 			r := check.Run(context.Background(), Target{RESTConfig: tt.config(t), Node: node})
+			took := time.Since(start)
 			if r.Status != tt.status || !strings.Contains(r.Message, tt.message) {
 				t.Fatalf("Run = %s %q, want %s containing %q", r.Status, r.Message, tt.status, tt.message)
 			}
-			if tt.got != "" && (len(r.Evidence) == 0 || !strings.Contains(r.Evidence[0].Got, tt.got)) {
-				t.Errorf("evidence = %+v, want got containing %q", r.Evidence, tt.got)
+			if tt.got != "" && (len(r.Evidence) == 0 || !strings.Contains(r.Evidence[len(r.Evidence)-1].Got, tt.got)) {
+				t.Errorf("evidence = %+v, want the last row's got containing %q", r.Evidence, tt.got)
 			}
-			if tt.name == "ready while polling" && time.Since(start) < 1500*time.Millisecond {
-				t.Errorf("passed after %s, before the API server was reachable", time.Since(start))
+			if tt.name == "ready while polling" && took < 1500*time.Millisecond {
+				t.Errorf("passed after %s, before the API server was reachable", took)
 			}
 			switch {
-			case strings.Contains(tt.name, "moved out") && tt.status == StatusFail:
-				if time.Since(start) >= tt.timeout {
-					t.Errorf("failed after %s: it polled for the whole timeout though nothing would start the API server", time.Since(start))
+			case tt.atOnce:
+				if took >= tt.timeout {
+					t.Errorf("failed after %s: it polled for the whole timeout though nothing would make the API server ready", took)
 				}
-				if len(r.Evidence) != 2 || r.Evidence[1].Want != "ok" || !strings.Contains(r.Evidence[1].Got, "connection refused") {
+				if len(r.Evidence) != 2 || r.Evidence[0].Want == "ok" || r.Evidence[1].Want != "ok" {
 					t.Errorf("evidence = %+v, want the manifest row then the /readyz answer", r.Evidence)
 				}
-			case tt.status == StatusFail && time.Since(start) < tt.timeout:
-				t.Errorf("failed after %s, before the %s timeout", time.Since(start), tt.timeout)
+			case tt.status == StatusFail && took < tt.timeout:
+				t.Errorf("failed after %s, before the %s timeout", took, tt.timeout)
 			}
 		})
 	}

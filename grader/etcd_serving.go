@@ -51,7 +51,9 @@ const etcdServingQuietPolling = time.Second
 // A failing look is repeated until Timeout passes, since etcd may be
 // restarting on a manifest just edited (etcd commits its backend every
 // 100ms, so the directory also catches up with what etcd serves); the
-// last look's verdict is the result.
+// last look's verdict is the result. An etcd that does not answer while
+// its manifest is missing or does not parse fails at once: nothing will
+// start it.
 func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
 	timeout := c.Timeout.Duration
 	if timeout == 0 {
@@ -60,7 +62,14 @@ func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
 	start := time.Now()
 	deadline := start.Add(timeout)
 	for looks := 1; ; looks++ {
-		res := c.look(ctx, t)
+		res, down := c.look(ctx, t)
+		if down {
+			if w := staticPodWontRun(ctx, t, etcdManifest); w != nil {
+				res.Message += ", and nothing will start it: " + w.Reason
+				res.Evidence = append([]Evidence{w.Evidence}, res.Evidence...)
+				return res
+			}
+		}
 		if res.Status != StatusFail || time.Now().After(deadline) || ctx.Err() != nil {
 			if looked := time.Since(start); looks > 1 && looked >= etcdServingQuietPolling {
 				res.Message += fmt.Sprintf(" (after %s of polling)", looked.Round(100*time.Millisecond))
@@ -74,8 +83,9 @@ func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
 	}
 }
 
-// look checks once.
-func (c *EtcdServingCheck) look(ctx context.Context, t Target) Result {
+// look checks once. down is set when etcd did not answer or said it is
+// unhealthy, as opposed to answering wrong.
+func (c *EtcdServingCheck) look(ctx context.Context, t Target) (res Result, down bool) {
 	var v verdict
 	endpoint := c.Endpoint
 	if endpoint == "" {
@@ -86,7 +96,7 @@ func (c *EtcdServingCheck) look(ctx context.Context, t Target) Result {
 
 	out, r := ctl.run(ctx, &v, "endpoint", "health", "-w", "json")
 	if r != nil {
-		return *r
+		return *r, r.Status == StatusFail
 	}
 	v.add(src, "endpoint health", "healthy", firstLine(out))
 	var health []struct {
@@ -94,11 +104,11 @@ func (c *EtcdServingCheck) look(ctx context.Context, t Target) Result {
 		Error  string `json:"error"`
 	}
 	if err := json.Unmarshal([]byte(out), &health); err != nil || len(health) == 0 || !health[0].Health {
-		return v.fail("etcd at %s is not healthy: %s", endpoint, firstLine(out))
+		return v.fail("etcd at %s is not healthy: %s", endpoint, firstLine(out)), true
 	}
 	out, r = ctl.run(ctx, &v, "endpoint", "status", "-w", "json")
 	if r != nil {
-		return *r
+		return *r, r.Status == StatusFail
 	}
 	var status []struct {
 		Status struct {
@@ -110,15 +120,15 @@ func (c *EtcdServingCheck) look(ctx context.Context, t Target) Result {
 		} `json:"Status"`
 	}
 	if err := json.Unmarshal([]byte(out), &status); err != nil || len(status) == 0 {
-		return v.err("cannot read etcdctl endpoint status output: %s", firstLine(out))
+		return v.err("cannot read etcdctl endpoint status output: %s", firstLine(out)), false
 	}
 	st := status[0].Status
 	v.add(src, "version", "", st.Version)
 	v.add(src, "revision", "", fmt.Sprint(st.Header.Revision))
 	if c.DataDir == "" {
-		return v.pass("etcd %s answers at %s at revision %d", st.Version, endpoint, st.Header.Revision)
+		return v.pass("etcd %s answers at %s at revision %d", st.Version, endpoint, st.Header.Revision), false
 	}
-	return c.checkDataDir(ctx, t, ctl, st.Header.Revision, &v)
+	return c.checkDataDir(ctx, t, ctl, st.Header.Revision, &v), false
 }
 
 // checkDataDir checks that the record etcd serves at rev is in DataDir.
@@ -230,7 +240,7 @@ func (e *etcdctl) run(ctx context.Context, v *verdict, args ...string) (string, 
 	argv := append([]string{"etcdctl", "--endpoints=" + e.endpoint, "--dial-timeout=3s", "--command-timeout=5s"}, e.tlsFlags...)
 	argv = append(argv, args...)
 	var stdout, stderr bytes.Buffer
-	err := e.t.Node.Exec(ctx, labs.Command{Args: argv, Stdout: &stdout, Stderr: &stderr, Env: []string{"ETCDCTL_API=3"}})
+	err := e.t.Node.Exec(ctx, labs.Command{Args: argv, Stdout: &stdout, Stderr: &stderr})
 	if err == nil {
 		return stdout.String(), nil
 	}
@@ -242,7 +252,7 @@ func (e *etcdctl) run(ctx context.Context, v *verdict, args ...string) (string, 
 		r := v.err("cannot run etcdctl on node %s: %v", e.t.Node.Name(), err)
 		return "", &r
 	}
-	msg := firstLine(strings.TrimSpace(stderr.String() + "\n" + stdout.String()))
+	msg := etcdctlFailure(stdout.String(), stderr.String())
 	v.add(src, cmd, "answers", msg)
 	if errors.Is(err, fs.ErrPermission) {
 		r := v.err("cannot run etcdctl on node %s: %v", e.t.Node.Name(), err)

@@ -128,7 +128,23 @@ func TestEtcdServingCheck(t *testing.T) {
 			te := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
 			te.stop()
 			return te.endpoint
-		}, "", StatusFail, "etcd is not answering at https://127.0.0.1:"},
+		}, "", StatusFail, ": connect: connection refused"},
+		// The learner's hostPath edit broke etcd.yaml, or etcd.yaml was
+		// moved out: the kubelet has stopped etcd and will not start it.
+		{"etcd down, its manifest has a tab", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			te := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+			te.stop()
+			n.write(t, etcdManifest, readTestdata(t, "manifests/parse/invalid-tab.yaml"))
+			return te.endpoint
+		}, "", StatusFail, ", and nothing will start it: its static pod manifest does not parse as a Pod: /etc/kubernetes/manifests/etcd.yaml: line "},
+		{"etcd down, its manifest moved out", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			te := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+			te.stop()
+			if err := os.Remove(n.path(etcdManifest)); err != nil {
+				t.Fatal(err)
+			}
+			return te.endpoint
+		}, "", StatusFail, ", and nothing will start it: its static pod manifest /etc/kubernetes/manifests/etcd.yaml is not on the node"},
 		{"etcdctl missing on the node", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
 			te := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
 			os.Remove(filepath.Join(n.pathDir, "etcdctl"))
@@ -141,17 +157,22 @@ func TestEtcdServingCheck(t *testing.T) {
 			pki := newEtcdPKI(t)
 			etcdctlNode(t, n, pki, "/var/lib/etcd")
 			endpoint := tt.setup(t, n, pki)
-			// A failing look is repeated until the timeout; a passing one
-			// returns at once.
+			// A failing look is repeated until the timeout, unless nothing
+			// will start etcd; a passing one returns at once.
+			atOnce := strings.Contains(tt.msg, "nothing will start it")
 			timeout := 30 * time.Second
-			if tt.status == StatusFail {
+			if tt.status == StatusFail && !atOnce {
 				timeout = 2 * time.Second
 			}
 			check := &EtcdServingCheck{Endpoint: endpoint, DataDir: tt.dataDir, Timeout: Duration{timeout}}
 			began := time.Now()
 			res := check.Run(context.Background(), Target{Node: n})
-			if tt.status == StatusFail && time.Since(began) < check.Timeout.Duration {
-				t.Errorf("a failing check returned after %s, before its timeout of %s", time.Since(began), check.Timeout)
+			took := time.Since(began)
+			switch {
+			case atOnce && took >= check.Timeout.Duration:
+				t.Errorf("the check polled for its whole timeout of %s though nothing would start etcd", check.Timeout)
+			case tt.status == StatusFail && !atOnce && took < check.Timeout.Duration:
+				t.Errorf("a failing check returned after %s, before its timeout of %s", took, check.Timeout)
 			}
 			if res.Status != tt.status || !strings.Contains(res.Message, tt.msg) {
 				t.Fatalf("got %s %q, want %s containing %q\nevidence: %+v", res.Status, res.Message, tt.status, tt.msg, res.Evidence)

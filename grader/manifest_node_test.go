@@ -63,3 +63,13 @@ type deniedNode struct{ hostDirNode }
 func (n deniedNode) ReadFile(_ context.Context, p string) ([]byte, error) {
 	return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrPermission}
 }
+
+// readTestdata returns the file at testdata/name.
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}

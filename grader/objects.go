@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -62,11 +63,16 @@ func (r ObjectRef) String() string {
 
 // Run GETs every object by name: a LIST could be answered from the API
 // server's watch cache, stale after a restore. When the API server does not
-// answer at all, it stops at the first object and says so once.
+// answer at all, or times out, it stops at the first object and says so
+// once; when its /readyz says it cannot reach etcd it GETs nothing (each
+// GET would wait a minute for etcd).
 func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	client, err := clientset(t.RESTConfig)
 	if err != nil {
 		return Result{Status: StatusError, Message: "could not look: " + err.Error()}
+	}
+	if r, down := etcdUnreachable(ctx, client, t.RESTConfig.Host); down {
+		return r
 	}
 	var ev []Evidence
 	var wrong, errs []string
@@ -78,7 +84,7 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 		rows, problem, err := checkPresent(ctx, client, ref)
 		ev = append(ev, rows...)
 		switch {
-		case err != nil && !isAPIStatus(err):
+		case err != nil && (!isAPIStatus(err) || isTimeout(err)):
 			return unreachable(ref, err)
 		case err != nil:
 			errs = append(errs, fmt.Sprintf("%s: %v", ref, err))
@@ -95,7 +101,7 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 		case err != nil:
 			row.Got = "unknown: " + shortError(err).Error()
 			ev = append(ev, row)
-			if !isAPIStatus(err) {
+			if !isAPIStatus(err) || isTimeout(err) {
 				return unreachable(ref, err)
 			}
 			errs = append(errs, fmt.Sprintf("%s: %v", ref, err))
@@ -114,6 +120,32 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	}
 	return Result{Status: StatusPass, Evidence: ev,
 		Message: fmt.Sprintf("the API server serves the %d expected objects with their data and none of the %d that must be gone", len(c.Present), len(c.Absent))}
+}
+
+// etcdUnreachable asks /readyz whether the API server reaches etcd, and
+// returns the "could not look" result when it answers that it does not.
+// Any other answer, or none, lets the GETs go ahead and speak for
+// themselves.
+func etcdUnreachable(ctx context.Context, client kubernetes.Interface, host string) (Result, bool) {
+	reqCtx, cancel := context.WithTimeout(ctx, readyzProbeTimeout)
+	defer cancel()
+	body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").Param("verbose", "true").DoRaw(reqCtx)
+	if err == nil || !strings.Contains(string(body), "[-]etcd") {
+		return Result{}, false
+	}
+	why := readyError(body, err)
+	return Result{Status: StatusError,
+		Message:  fmt.Sprintf("could not look: the API server at %s answers but cannot reach etcd (%v), so it serves no objects", host, why),
+		Evidence: []Evidence{{Source: "API server: GET " + host + "/readyz", Field: "status", Want: "ok", Got: why.Error()}}}, true
+}
+
+// readyzProbeTimeout bounds the one /readyz request ObjectsCheck makes.
+const readyzProbeTimeout = 10 * time.Second
+
+// isTimeout reports an API server that gave up waiting (504, or a
+// timeout status): the next request would wait as long.
+func isTimeout(err error) bool {
+	return apierrors.IsTimeout(err) || apierrors.IsServerTimeout(err)
 }
 
 // isAPIStatus reports an error the API server answered with (a 5xx, a

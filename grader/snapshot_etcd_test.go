@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,7 +54,13 @@ func startEtcd(t testing.TB, dataDir string, pki *etcdPKI) *testEtcd {
 	if dataDir == "" {
 		dataDir = filepath.Join(t.TempDir(), "etcd")
 	}
+	// A port found free may be taken before etcd binds it (by another
+	// test's outgoing connection, from the same ephemeral range): draw
+	// new ones then.
 	te, err := startEtcdOn(dataDir, pki, freePort(t), freePort(t))
+	for try := 1; err != nil && strings.Contains(err.Error(), "address already in use") && try < 5; try++ {
+		te, err = startEtcdOn(dataDir, pki, freePort(t), freePort(t))
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
