@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"k8s.io/client-go/kubernetes"
 )
 
 // DefaultReadyTimeout is how long APIServerReadyCheck polls by default: a
@@ -43,7 +45,7 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 	var last error
 	for {
 		reqCtx, cancel := context.WithDeadline(ctx, deadline)
-		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").Param("verbose", "true").DoRaw(reqCtx)
+		body, err := getReadyz(reqCtx, client)
 		cancel()
 		if err == nil {
 			msg := "the API server is ready"
@@ -73,6 +75,12 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 	return Result{Status: StatusFail,
 		Message:  fmt.Sprintf("the API server did not become ready in %s: %v", Duration{timeout}, last),
 		Evidence: []Evidence{{Source: source, Field: "status", Want: "ok", Got: last.Error()}}}
+}
+
+// getReadyz GETs /readyz?verbose: each readiness check on its own line,
+// "[-]" before those that failed.
+func getReadyz(ctx context.Context, client kubernetes.Interface) ([]byte, error) {
+	return client.Discovery().RESTClient().Get().AbsPath("/readyz").Param("verbose", "true").DoRaw(ctx)
 }
 
 // readyError summarises a failed /readyz: the checks it lists as failed,

@@ -129,7 +129,7 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 func etcdUnreachable(ctx context.Context, client kubernetes.Interface, host string) (Result, bool) {
 	reqCtx, cancel := context.WithTimeout(ctx, readyzProbeTimeout)
 	defer cancel()
-	body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").Param("verbose", "true").DoRaw(reqCtx)
+	body, err := getReadyz(reqCtx, client)
 	if err == nil || !strings.Contains(string(body), "[-]etcd") {
 		return Result{}, false
 	}
