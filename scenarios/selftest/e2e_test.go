@@ -78,8 +78,9 @@ func TestSelftestBuiltinScenarios(t *testing.T) {
 				t.Errorf("%s: %s: %s", s.Metadata.Name, c.Name, c.Failure.Message)
 			}
 		}
-		// started, fresh, one solution per stage, next between stages, one per mistake
-		want := 2 + 2*len(s.Stages) - 1 + len(s.Mistakes)
+		// started, fresh, one solution per stage, next between stages,
+		// one per alternative, one per mistake
+		want := 2 + 2*len(s.Stages) - 1 + len(s.Alternatives) + len(s.Mistakes)
 		require.Len(t, suite.Cases, want, "cases of %s", s.Metadata.Name)
 	}
 	require.Zero(t, rep.Fails)
