@@ -14,6 +14,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/ckat/ckat/grader/internal/etcddata"
 )
 
 // objectKinds are the kinds an ObjectRef may name, and whether they are
@@ -252,7 +254,7 @@ func compareData(source string, ref ObjectRef, got map[string]string) ([]Evidenc
 	}
 	var ev []Evidence
 	var diffs []string
-	for _, k := range sortedKeys(ref.Data) {
+	for _, k := range etcddata.SortedKeys(ref.Data) {
 		want := ref.Data[k]
 		v, ok := got[k]
 		row := Evidence{Source: source, Field: "data." + k, Want: show(want), Got: "(missing)"}
@@ -267,7 +269,7 @@ func compareData(source string, ref ObjectRef, got map[string]string) ([]Evidenc
 			diffs = append(diffs, fmt.Sprintf("data.%s = %s, want %s", k, show(v), show(want)))
 		}
 	}
-	for _, k := range sortedKeys(got) {
+	for _, k := range etcddata.SortedKeys(got) {
 		if _, ok := ref.Data[k]; !ok {
 			ev = append(ev, Evidence{Source: source, Field: "data." + k, Want: "(absent)", Got: show(got[k])})
 			diffs = append(diffs, fmt.Sprintf("extra key data.%s", k))
@@ -281,15 +283,6 @@ func compareData(source string, ref ObjectRef, got map[string]string) ([]Evidenc
 func maskSecretValue(v string) string {
 	sum := sha256.Sum256([]byte(v))
 	return fmt.Sprintf("(secret, %d bytes, sha256 %s…)", len(v), hex.EncodeToString(sum[:])[:8])
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // isNotFound reports a real 404 for ref: the API server's own NotFound

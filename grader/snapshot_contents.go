@@ -125,7 +125,7 @@ func compareObject(src string, r ObjectRef, obj *etcddata.Object, v *verdict) []
 	}
 	show := func(s string) string { return s }
 	if r.Kind == "Secret" {
-		show = maskAllButTwo
+		show = maskSecretValue
 	}
 	var diff []string
 	for _, k := range etcddata.SortedKeys(r.Data) {
@@ -149,13 +149,4 @@ func compareObject(src string, r ObjectRef, obj *etcddata.Object, v *verdict) []
 		out = append(out, fmt.Sprintf("%s has different data for %s", refName(r), strings.Join(diff, ", ")))
 	}
 	return out
-}
-
-// maskAllButTwo shows a secret value's first two characters only.
-func maskAllButTwo(s string) string {
-	r := []rune(s)
-	if len(r) <= 2 {
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:2]) + strings.Repeat("*", len(r)-2)
 }

@@ -52,12 +52,12 @@ func TestSnapshotContentsCheck(t *testing.T) {
 		msg      string
 		evidence string // a Got or Want that must appear in the evidence
 	}{
-		{"backup point", before, present, absent, StatusPass, "holds the 4 expected objects and none of the 1 created later", "s3**********"},
+		{"backup point", before, present, absent, StatusPass, "holds the 4 expected objects and none of the 1 created later", maskSecretValue("s3cr3t-value")},
 		{"taken after the incident", after, present, absent, StatusFail,
 			"this snapshot was taken after the incident: it holds Secret shop/late created after the backup point", "red"},
 		{"changed data", after, present, nil, StatusFail, "ConfigMap shop/settings has different data for mode", "blue"},
 		{"secret differs", before, withData(present, 2, map[string]string{"password": "other-value"}), nil, StatusFail,
-			"Secret shop/db has different data for password", "ot*********"},
+			"Secret shop/db has different data for password", maskSecretValue("other-value")},
 		{"extra key", before, withData(present, 1, map[string]string{"mode": "blue"}), nil, StatusFail,
 			"ConfigMap shop/settings has different data for retries", "(absent)"},
 		{"deleted before the snapshot", before, []ObjectRef{{Kind: "ConfigMap", Namespace: "shop", Name: "gone"}}, nil, StatusFail,
