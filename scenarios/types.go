@@ -185,10 +185,9 @@ type Check struct {
 	Requires []string `yaml:"requires,omitempty"`
 }
 
-// Alternative is another correct way to do a stage: selftest runs it in
-// place of the stage's reference solution and expects full marks at the
-// first grade, so the grader accepts every right answer, not just one.
-type Alternative struct {
+// Attempt is what an alternative and a mistake share: a named script that
+// selftest runs in place of a stage's reference solution before grading.
+type Attempt struct {
 	Pos         `yaml:"-"`
 	Name        string `yaml:"name" ckat:"required"`
 	Description string `yaml:"description,omitempty"`
@@ -201,19 +200,17 @@ type Alternative struct {
 	Before map[string]string `yaml:"before,omitempty"`
 }
 
+// Alternative is another correct way to do a stage: selftest runs it in
+// place of the stage's reference solution and expects full marks at the
+// first grade, so the grader accepts every right answer, not just one.
+type Alternative struct {
+	Attempt `yaml:",inline"`
+}
+
 // Mistake is a known wrong solution: selftest runs it and expects exactly
 // the checks in Fails not to pass.
 type Mistake struct {
-	Pos         `yaml:"-"`
-	Name        string `yaml:"name" ckat:"required"`
-	Description string `yaml:"description,omitempty"`
-	// Stage is the stage graded after Script runs; default the last.
-	Stage string `yaml:"stage,omitempty"`
-	// Script replaces the stage's reference solution.
-	Script string `yaml:"script" ckat:"required"`
-	// Before replaces the reference solutions of earlier stages, by
-	// stage name; earlier stages not listed run their reference solution.
-	Before map[string]string `yaml:"before,omitempty"`
+	Attempt `yaml:",inline"`
 	// Fails names the checks that must not pass.
 	Fails []string `yaml:"fails" ckat:"required"`
 }

@@ -72,7 +72,7 @@ func (v *validator) validateMistakes() {
 	names := map[string]bool{}
 	for i, m := range v.s.Mistakes {
 		w := fmt.Sprintf("mistakes[%d]", i)
-		idx := v.validateRun(m.Pos, w, "mistake", m.Name, m.Stage, m.Before, names)
+		idx := v.validateAttempt(w, "mistake", m.Attempt, names)
 		if idx < 0 {
 			continue
 		}
@@ -91,14 +91,15 @@ func (v *validator) validateMistakes() {
 func (v *validator) validateAlternatives() {
 	names := map[string]bool{}
 	for i, a := range v.s.Alternatives {
-		v.validateRun(a.Pos, fmt.Sprintf("alternatives[%d]", i), "alternative", a.Name, a.Stage, a.Before, names)
+		v.validateAttempt(fmt.Sprintf("alternatives[%d]", i), "alternative", a.Attempt, names)
 	}
 }
 
-// validateRun checks what a mistake and an alternative share: a unique
+// validateAttempt checks what a mistake and an alternative share: a unique
 // name, the stage it is graded in, and before naming earlier stages. It
 // returns the stage's index, or -1 when there is no such stage.
-func (v *validator) validateRun(pos Pos, where, what, name, stage string, before map[string]string, names map[string]bool) int {
+func (v *validator) validateAttempt(where, what string, a Attempt, names map[string]bool) int {
+	pos, name, stage, before := a.Pos, a.Name, a.Stage, a.Before
 	if name != "" {
 		if names[name] {
 			v.at(pos, "%s: duplicate %s name %q", where, what, name)
