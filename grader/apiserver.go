@@ -21,6 +21,12 @@ const DefaultAPIServerManifest = "/etc/kubernetes/manifests/kube-apiserver.yaml"
 // readyPollInterval is the pause between two /readyz requests.
 const readyPollInterval = 500 * time.Millisecond
 
+// manifestLookInterval is how often a failing api-server-ready reads the
+// static pod manifests to see whether anything will start the pods: at
+// the first failed request, then no more often than this (on kind each
+// read is a command run in the node's container).
+const manifestLookInterval = 3 * time.Second
+
 // Run polls /readyz until it answers ok or Timeout passes. An API server
 // that never becomes ready is a fail (that is the learner's cluster), with
 // the last answer or error as evidence. One that is not ready while its
@@ -43,6 +49,7 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 	deadline := time.Now().Add(timeout)
 	start := time.Now()
 	var last error
+	var lookedAt time.Time
 	for {
 		reqCtx, cancel := context.WithDeadline(ctx, deadline)
 		body, err := getReadyz(reqCtx, client)
@@ -61,8 +68,11 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 		if !(errors.Is(err, context.DeadlineExceeded) && last != nil) {
 			last = readyError(body, err)
 		}
-		if r, never := wontBecomeReady(ctx, t, manifest, source, last); never {
-			return r
+		if time.Since(lookedAt) >= manifestLookInterval {
+			lookedAt = time.Now()
+			if r, never := wontBecomeReady(ctx, t, manifest, source, last); never {
+				return r
+			}
 		}
 		if time.Until(deadline) <= 0 {
 			break

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -185,6 +186,30 @@ func TestAPIServerReadyCheck(t *testing.T) {
 				t.Errorf("failed after %s, before the %s timeout", took, tt.timeout)
 			}
 		})
+	}
+}
+
+// TestAPIServerReadyCheckManifestMovedOutWhilePolling: the manifests are
+// in place when the check starts, then the learner moves kube-apiserver.yaml
+// out (the first half of "stop the API server"). The check notices within
+// a few seconds instead of polling to its timeout.
+func TestAPIServerReadyCheckManifestMovedOutWhilePolling(t *testing.T) {
+	node := newHostDirNode(t)
+	for path, file := range controlPlaneManifests {
+		node.writeNodeFile(t, path, readTestdata(t, "manifests/parse/"+file))
+	}
+	moved := time.AfterFunc(time.Second, func() { _ = os.Remove(node.host(DefaultAPIServerManifest)) })
+	defer moved.Stop()
+	timeout := 30 * time.Second
+	start := time.Now()
+	r := (&APIServerReadyCheck{Timeout: Duration{timeout}}).Run(context.Background(), Target{RESTConfig: refusedConfig(t), Node: node})
+	took := time.Since(start)
+	want := "nothing will start it: its static pod manifest /etc/kubernetes/manifests/kube-apiserver.yaml is not on the node"
+	if r.Status != StatusFail || !strings.Contains(r.Message, want) {
+		t.Fatalf("Run = %s %q, want a fail containing %q", r.Status, r.Message, want)
+	}
+	if took < time.Second || took >= timeout {
+		t.Errorf("failed after %s: want after the manifest moved out (1s) and well before the %s timeout", took, timeout)
 	}
 }
 
