@@ -83,7 +83,4 @@ func (s *Scenario) Source() []byte { return s.source }
 func (s *Scenario) File() string { return s.file }
 
 // posOfCleanup is where cleanup entry i is written.
-func (s *Scenario) posOfCleanup(i int) Pos {
-	v := &validator{doc: s.doc}
-	return v.posOf("cleanup", i)
-}
+func (s *Scenario) posOfCleanup(i int) Pos { return posIn(s.doc, "cleanup", i) }

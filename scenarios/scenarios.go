@@ -82,7 +82,7 @@ func List(dir string) ([]*Scenario, error) {
 			return nil, err
 		}
 		if first, ok := fromDir[s.Metadata.Name]; ok {
-			p := (&validator{doc: s.doc}).posOf("metadata", "name")
+			p := posIn(s.doc, "metadata", "name")
 			problems = append(problems, Problem{File: s.file, Line: p.Line, Column: p.Column,
 				Message: fmt.Sprintf("metadata.name: scenario %q is also declared in %s", s.Metadata.Name, first.file)})
 			continue

@@ -27,10 +27,13 @@ type validator struct {
 	doc *yaml.Node
 }
 
-// posOf finds the value at path (mapping keys and list indexes) in the
-// document; where it is missing, the nearest parent's position.
-func (v *validator) posOf(path ...any) Pos {
-	n := v.doc
+// posOf is posIn of the document being validated.
+func (v *validator) posOf(path ...any) Pos { return posIn(v.doc, path...) }
+
+// posIn finds the value at path (mapping keys and list indexes) in doc;
+// where it is missing, the nearest parent's position.
+func posIn(doc *yaml.Node, path ...any) Pos {
+	n := doc
 	for n.Kind == yaml.DocumentNode && len(n.Content) == 1 {
 		n = n.Content[0]
 	}
