@@ -2,7 +2,7 @@
 
 package grader
 
-// structDocs are the Go doc comments of the struct types below and their fields,
+// structDocs are the Go doc comments of struct types and their fields,
 // by type name and then by field name ("" for the type).
 var structDocs = map[string]map[string]string{
 	"APIServerReadyCheck": {
