@@ -22,37 +22,35 @@ import (
 // namespaced.
 var objectKinds = map[string]bool{"Namespace": false, "ConfigMap": true, "Secret": true, "Deployment": true}
 
-// validateRefs checks object references for Validate.
-func validateRefs(check string, present, absent []ObjectRef) []error {
-	var errs []error
-	if check == "objects" && len(present)+len(absent) == 0 {
-		errs = append(errs, errors.New("objects needs at least one object in present or absent"))
-	}
+// validateRefs adds what is wrong with a check's object references to p,
+// sorted.
+func validateRefs(p *fieldProblems, present, absent []ObjectRef) {
+	start := len(p.errs)
 	for list, refs := range map[string][]ObjectRef{"present": present, "absent": absent} {
 		for i, ref := range refs {
-			field := fmt.Sprintf("%s.%s[%d]", check, list, i)
+			field := fmt.Sprintf("%s[%d]", list, i)
 			namespaced, known := objectKinds[ref.Kind]
 			switch {
 			case !known:
-				errs = append(errs, fmt.Errorf("%s.kind is %q; want Namespace, ConfigMap, Secret or Deployment", field, ref.Kind))
+				p.addf(field+".kind", "is %q; want Namespace, ConfigMap, Secret or Deployment", ref.Kind)
 				continue
 			case ref.Name == "":
-				errs = append(errs, fmt.Errorf("%s.name is required", field))
+				p.addf(field+".name", "is required")
 			case namespaced && ref.Namespace == "":
-				errs = append(errs, fmt.Errorf("%s.namespace is required for a %s", field, ref.Kind))
+				p.addf(field+".namespace", "is required for a %s", ref.Kind)
 			case !namespaced && ref.Namespace != "":
-				errs = append(errs, fmt.Errorf("%s.namespace must be empty for a Namespace", field))
+				p.addf(field+".namespace", "must be empty for a Namespace")
 			}
 			if len(ref.Data) > 0 && ref.Kind != "ConfigMap" && ref.Kind != "Secret" {
-				errs = append(errs, fmt.Errorf("%s.data is for a ConfigMap or Secret, not a %s", field, ref.Kind))
+				p.addf(field+".data", "is for a ConfigMap or Secret, not a %s", ref.Kind)
 			}
 			if ref.Image != "" && ref.Kind != "Deployment" {
-				errs = append(errs, fmt.Errorf("%s.image is for a Deployment, not a %s", field, ref.Kind))
+				p.addf(field+".image", "is for a Deployment, not a %s", ref.Kind)
 			}
 		}
 	}
+	errs := p.errs[start:]
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
-	return errs
 }
 
 // String names the object as kubectl would: "configmap default/app-config".

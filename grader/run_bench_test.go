@@ -60,8 +60,10 @@ func gradedLab(tb testing.TB) (Target, []CheckSpec) {
 		{Name: "api-ready", APIServerReady: &APIServerReadyCheck{}},
 		{Name: "objects-restored", Objects: &ObjectsCheck{Present: objects, Absent: []ObjectRef{refAfter}}},
 	}
-	if err := ValidateChecks(specs); err != nil {
-		tb.Fatal(err)
+	for _, spec := range specs {
+		if err := spec.Validate(); err != nil {
+			tb.Fatalf("%s: %v", spec.Name, err)
+		}
 	}
 	return Target{Lab: "bench", Node: node, RESTConfig: srv.config}, specs
 }

@@ -63,47 +63,59 @@ func TestRunCancelled(t *testing.T) {
 	}
 }
 
-func TestValidateChecks(t *testing.T) {
-	ok := func(name string) CheckSpec {
-		return CheckSpec{Name: name, ManifestPresent: &ManifestPresentCheck{Path: apiServerManifest}}
-	}
+// TestCheckSpecValidate covers what a scenario's lint and Run report
+// for a check whose fields are wrong; scenarios add the check's place.
+func TestCheckSpecValidate(t *testing.T) {
 	tests := []struct {
-		name  string
-		specs []CheckSpec
-		want  string // "" when valid
+		name string
+		spec CheckSpec
+		want string // "" when valid
 	}{
-		{"valid", []CheckSpec{ok("a"), {Name: "b", APIServerReady: &APIServerReadyCheck{}}, {Name: "c", EtcdServing: &EtcdServingCheck{}}}, ""},
-		{"restore dir without path", []CheckSpec{ok("a"), ok("b"), {Name: "restore-dir", RestoredDataDir: &RestoredDataDirCheck{Snapshot: "/opt/s.db"}}},
-			"checks[2] (restore-dir): restoredDataDir.path is required"},
-		{"no name", []CheckSpec{{ManifestPresent: &ManifestPresentCheck{Path: "/x"}}}, "checks[0] (): name is required"},
-		{"no check", []CheckSpec{{Name: "empty"}}, "checks[0] (empty): no check set: give exactly one of snapshotFile"},
-		{"two checks", []CheckSpec{{Name: "two", SnapshotFile: &SnapshotFileCheck{Path: "/a"}, Objects: &ObjectsCheck{}}},
-			"checks[0] (two): snapshotFile and objects are all set; a check has exactly one"},
-		{"relative path", []CheckSpec{{Name: "rel", SnapshotFile: &SnapshotFileCheck{Path: "backup.db"}}},
-			`checks[0] (rel): snapshotFile.path is "backup.db"; it must be an absolute path on the node`},
-		{"relative API server manifest", []CheckSpec{{Name: "ready", APIServerReady: &APIServerReadyCheck{Manifest: "kube-apiserver.yaml"}}},
-			`checks[0] (ready): apiServerReady.manifest is "kube-apiserver.yaml"; it must be an absolute path on the node`},
-		{"arg without flag and want", []CheckSpec{{Name: "arg", ManifestArg: &ManifestArgCheck{Path: "/etc/kubernetes/manifests/etcd.yaml"}}},
-			"checks[0] (arg): manifestArg.flag is required; manifestArg.want is required"},
-		{"etcd volume without data dir", []CheckSpec{{Name: "vol", EtcdDataVolume: &EtcdDataVolumeCheck{}}}, "checks[0] (vol): etcdDataVolume.dataDir is required"},
-		{"negative points", []CheckSpec{{Name: "neg", Points: -1, EtcdServing: &EtcdServingCheck{}}}, "checks[0] (neg): points is -1"},
-		{"empty objects", []CheckSpec{{Name: "objs", Objects: &ObjectsCheck{}}}, "checks[0] (objs): objects needs at least one object in present or absent"},
-		{"unknown kind", []CheckSpec{{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{{Kind: "Pod", Namespace: "default", Name: "p"}}}}},
-			`checks[0] (objs): objects.present[0].kind is "Pod"; want Namespace, ConfigMap, Secret or Deployment`},
-		{"namespaced without namespace", []CheckSpec{{Name: "objs", Objects: &ObjectsCheck{Absent: []ObjectRef{{Kind: "Secret", Name: "s"}}}}},
-			"checks[0] (objs): objects.absent[0].namespace is required for a Secret"},
-		{"image on a configmap", []CheckSpec{{Name: "objs", SnapshotContents: &SnapshotContentsCheck{Path: "/s.db", Present: []ObjectRef{{Kind: "ConfigMap", Namespace: "d", Name: "c", Image: "x"}}}}},
-			"checks[0] (objs): snapshotContents.present[0].image is for a Deployment, not a ConfigMap"},
-		{"duplicate names", []CheckSpec{ok("a"), ok("a")}, "checks[1] (a): the name is already used by checks[0]"},
+		{"manifest present", CheckSpec{Name: "a", ManifestPresent: &ManifestPresentCheck{Path: apiServerManifest}}, ""},
+		{"API server ready", CheckSpec{Name: "b", APIServerReady: &APIServerReadyCheck{}}, ""},
+		{"etcd serving", CheckSpec{Name: "c", EtcdServing: &EtcdServingCheck{}}, ""},
+		{"restore dir without path", CheckSpec{Name: "restore-dir", RestoredDataDir: &RestoredDataDirCheck{Snapshot: "/opt/s.db"}},
+			"restoredDataDir.path is required"},
+		{"no name", CheckSpec{ManifestPresent: &ManifestPresentCheck{Path: "/x"}}, "name is required"},
+		{"no check", CheckSpec{Name: "empty"}, "no check set: give exactly one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects"},
+		{"two checks", CheckSpec{Name: "two", SnapshotFile: &SnapshotFileCheck{Path: "/a"}, Objects: &ObjectsCheck{}},
+			"snapshotFile and objects are all set; a check has exactly one"},
+		{"relative path", CheckSpec{Name: "rel", SnapshotFile: &SnapshotFileCheck{Path: "backup.db"}},
+			`snapshotFile.path is "backup.db"; it must be an absolute path on the node`},
+		{"relative API server manifest", CheckSpec{Name: "ready", APIServerReady: &APIServerReadyCheck{Manifest: "kube-apiserver.yaml"}},
+			`apiServerReady.manifest is "kube-apiserver.yaml"; it must be an absolute path on the node`},
+		{"negative timeout", CheckSpec{Name: "ready", APIServerReady: &APIServerReadyCheck{Timeout: Duration{-time.Second}}},
+			"apiServerReady.timeout is -1s; it must not be negative"},
+		{"arg without flag and want", CheckSpec{Name: "arg", ManifestArg: &ManifestArgCheck{Path: "/etc/kubernetes/manifests/etcd.yaml", Flag: "--"}},
+			"manifestArg.flag is required; manifestArg.want is required"},
+		{"etcd volume without data dir", CheckSpec{Name: "vol", EtcdDataVolume: &EtcdDataVolumeCheck{Manifest: "etcd.yaml"}},
+			`etcdDataVolume.manifest is "etcd.yaml"; it must be an absolute path on the node; etcdDataVolume.dataDir is required`},
+		{"relative etcd data dir", CheckSpec{Name: "serving", EtcdServing: &EtcdServingCheck{DataDir: "etcd"}},
+			`etcdServing.dataDir is "etcd"; it must be an absolute path on the node`},
+		{"relative original", CheckSpec{Name: "dir", RestoredDataDir: &RestoredDataDirCheck{Path: "/a", Snapshot: "/b", Original: "c"}},
+			`restoredDataDir.original is "c"; it must be an absolute path on the node`},
+		{"negative points", CheckSpec{Name: "neg", Points: -1, EtcdServing: &EtcdServingCheck{}}, "points is -1; it must be 0 (meaning 1) or more"},
+		{"empty objects", CheckSpec{Name: "objs", Objects: &ObjectsCheck{}}, "objects needs at least one object in present or absent"},
+		{"unknown kind", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{{Kind: "Pod", Namespace: "default", Name: "p"}}}},
+			`objects.present[0].kind is "Pod"; want Namespace, ConfigMap, Secret or Deployment`},
+		{"namespaced without namespace", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Absent: []ObjectRef{{Kind: "Secret", Name: "s"}}}},
+			"objects.absent[0].namespace is required for a Secret"},
+		{"several refs wrong, sorted", CheckSpec{Name: "objs", Objects: &ObjectsCheck{
+			Present: []ObjectRef{{Kind: "Namespace", Namespace: "x", Name: "n", Data: map[string]string{"k": "v"}}},
+			Absent:  []ObjectRef{{Kind: "ConfigMap", Namespace: "d"}},
+		}}, "objects.absent[0].name is required; objects.present[0].data is for a ConfigMap or Secret, not a Namespace; objects.present[0].namespace must be empty for a Namespace"},
+		{"image on a configmap", CheckSpec{Name: "objs", SnapshotContents: &SnapshotContentsCheck{Path: "/s.db", Present: []ObjectRef{{Kind: "ConfigMap", Namespace: "d", Name: "c", Image: "x"}}}},
+			"snapshotContents.present[0].image is for a Deployment, not a ConfigMap"},
+		{"snapshot contents may name no objects", CheckSpec{Name: "contents", SnapshotContents: &SnapshotContentsCheck{Path: "/s.db"}}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := ValidateChecks(tt.specs)
+			err := tt.spec.Validate()
 			switch {
 			case tt.want == "" && err != nil:
-				t.Errorf("ValidateChecks: %v", err)
-			case tt.want != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.want)):
-				t.Errorf("ValidateChecks = %v, want it to start with %q", err, tt.want)
+				t.Errorf("Validate: %v", err)
+			case tt.want != "" && (err == nil || err.Error() != tt.want):
+				t.Errorf("Validate = %v, want %q", err, tt.want)
 			}
 		})
 	}

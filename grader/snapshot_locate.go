@@ -38,14 +38,6 @@ func nodeSource(t Target, path string) string {
 	return t.Node.Name() + ":" + path
 }
 
-// couldNotLook is true for errors that say the grader could not read
-// something that is there (permission), as opposed to the learner's file
-// being wrong.
-func couldNotLook(err error) bool {
-	_, isProblem := etcddata.AsProblem(err)
-	return !isProblem && !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ELOOP)
-}
-
 // locateSnapshot checks that path on the node is a non-empty regular file
 // (a symlink to one is fine) and returns a host path to read it. When the
 // check ends here it returns the Result instead.

@@ -1,10 +1,15 @@
 package grader
 
-import "time"
+import (
+	"errors"
+	"strings"
+	"time"
+)
 
 // CheckSpec is one check as a scenario declares it: a name, its points, a
-// hint, and exactly one of the typed checks below (a one-of union). Every
-// string has already been rendered with the lab's parameters.
+// hint, and exactly one of the typed checks below (a one-of union; the
+// types are listed in checkTypes). Every string has already been rendered
+// with the lab's parameters.
 type CheckSpec struct {
 	// Name identifies the check in reports ("snapshot-saved").
 	Name string `json:"name" yaml:"name"`
@@ -24,70 +29,123 @@ type CheckSpec struct {
 	Objects          *ObjectsCheck          `json:"objects,omitempty" yaml:"objects,omitempty"`
 }
 
-// SnapshotFileCheck: the file at Path on the node exists, is a regular,
+// SnapshotFileCheck: the file at path on the node exists, is a regular,
 // non-empty file made by `snapshot save` (sha256 trailer matches, bbolt
 // consistency check passes); evidence shows revision, total keys, size
 // and storage version as `etcdutl snapshot status` reports them.
 type SnapshotFileCheck struct {
+	// Path is the snapshot file's absolute path on the node.
 	Path string `json:"path" yaml:"path"`
 }
 
-// SnapshotContentsCheck: the snapshot at Path holds every object in
-// Present with its exact data, and none of Absent (objects created after
-// the backup point).
-type SnapshotContentsCheck struct {
-	Path    string      `json:"path" yaml:"path"`
-	Present []ObjectRef `json:"present,omitempty" yaml:"present,omitempty"`
-	Absent  []ObjectRef `json:"absent,omitempty" yaml:"absent,omitempty"`
+func (c *SnapshotFileCheck) validate(p *fieldProblems) {
+	p.nodePath("path", c.Path, true)
 }
 
-// RestoredDataDirCheck: Path on the node is a restored etcd data directory
-// (member/snap/db and member/wal), is not Original (default
-// /var/lib/etcd), and its key space at the snapshot's revision hashes the
-// same as the snapshot at Snapshot.
+// SnapshotContentsCheck: the snapshot at path holds every object in
+// present with its exact data, and none of absent (objects created after
+// the backup point).
+type SnapshotContentsCheck struct {
+	// Path is the snapshot file's absolute path on the node.
+	Path string `json:"path" yaml:"path"`
+	// Present are objects the snapshot must hold, with their data.
+	Present []ObjectRef `json:"present,omitempty" yaml:"present,omitempty"`
+	// Absent are objects the snapshot must not hold.
+	Absent []ObjectRef `json:"absent,omitempty" yaml:"absent,omitempty"`
+}
+
+func (c *SnapshotContentsCheck) validate(p *fieldProblems) {
+	p.nodePath("path", c.Path, true)
+	validateRefs(p, c.Present, c.Absent)
+}
+
+// RestoredDataDirCheck: path on the node is a restored etcd data directory
+// (member/snap/db and member/wal), is not original, and its key space at
+// the snapshot's revision hashes the same as the snapshot at snapshot.
 type RestoredDataDirCheck struct {
-	Path     string `json:"path" yaml:"path"`
+	// Path is the restored data directory's absolute path on the node.
+	Path string `json:"path" yaml:"path"`
+	// Snapshot is the absolute path on the node of the snapshot it was
+	// restored from.
 	Snapshot string `json:"snapshot" yaml:"snapshot"`
+	// Original is the data directory the restore must not reuse; default
+	// /var/lib/etcd.
 	Original string `json:"original,omitempty" yaml:"original,omitempty"`
 }
 
-// EtcdDataVolumeCheck: in the etcd static pod manifest at Manifest
-// (default /etc/kubernetes/manifests/etcd.yaml), the volume mounted at
-// etcd's --data-dir is a hostPath to DataDir. Judged by meaning: the
+func (c *RestoredDataDirCheck) validate(p *fieldProblems) {
+	p.nodePath("path", c.Path, true)
+	p.nodePath("snapshot", c.Snapshot, true)
+	p.nodePath("original", c.Original, false)
+}
+
+// EtcdDataVolumeCheck: in the etcd static pod manifest, the volume mounted
+// at etcd's --data-dir is a hostPath to dataDir. Judged by meaning: the
 // mount's hostPath, not the text of --data-dir.
 type EtcdDataVolumeCheck struct {
+	// Manifest is etcd's static pod manifest on the node; default
+	// /etc/kubernetes/manifests/etcd.yaml.
 	Manifest string `json:"manifest,omitempty" yaml:"manifest,omitempty"`
-	DataDir  string `json:"dataDir" yaml:"dataDir"`
+	// DataDir is the host directory etcd's data volume must point to.
+	DataDir string `json:"dataDir" yaml:"dataDir"`
 }
 
-// ManifestPresentCheck: a static pod manifest is at Path and parses as a
+func (c *EtcdDataVolumeCheck) validate(p *fieldProblems) {
+	p.nodePath("manifest", c.Manifest, false)
+	p.nodePath("dataDir", c.DataDir, true)
+}
+
+// ManifestPresentCheck: a static pod manifest is at path and parses as a
 // Pod (kube-apiserver.yaml is back after the restore).
 type ManifestPresentCheck struct {
+	// Path is the manifest's absolute path on the node.
 	Path string `json:"path" yaml:"path"`
 }
 
-// ManifestArgCheck: in the static pod manifest at Path, the first
-// container's command or args set --Flag to Want.
+func (c *ManifestPresentCheck) validate(p *fieldProblems) {
+	p.nodePath("path", c.Path, true)
+}
+
+// ManifestArgCheck: in the static pod manifest at path, the first
+// container's command or args set --flag to want.
 type ManifestArgCheck struct {
+	// Path is the manifest's absolute path on the node.
 	Path string `json:"path" yaml:"path"`
+	// Flag is the flag's name, with or without its leading dashes.
 	Flag string `json:"flag" yaml:"flag"`
+	// Want is the value the flag must have.
 	Want string `json:"want" yaml:"want"`
 }
 
-// EtcdServingCheck: etcd answers health over TLS at Endpoint (default
-// https://127.0.0.1:2379) with the cluster's certificates, and when
-// DataDir is set the member serving is the one restored there (its
-// revision and contents are consistent with that directory). It polls
-// for up to Timeout (default 30s): etcd restarts when its manifest changes.
+func (c *ManifestArgCheck) validate(p *fieldProblems) {
+	p.nodePath("path", c.Path, true)
+	p.require("flag", strings.Trim(c.Flag, "-") != "")
+	p.require("want", c.Want != "")
+}
+
+// EtcdServingCheck: the etcd at endpoint answers health over TLS with the
+// cluster's certificates, and when dataDir is set the member serving is
+// the one restored there (its revision and contents are consistent with
+// that directory). It polls for up to timeout: etcd restarts when its
+// manifest changes.
 type EtcdServingCheck struct {
-	Endpoint string   `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
-	DataDir  string   `json:"dataDir,omitempty" yaml:"dataDir,omitempty"`
-	Timeout  Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+	// Endpoint is etcd's client URL; default https://127.0.0.1:2379.
+	Endpoint string `json:"endpoint,omitempty" yaml:"endpoint,omitempty"`
+	// DataDir, when set, is the data directory on the node the serving
+	// member must have been restored to.
+	DataDir string `json:"dataDir,omitempty" yaml:"dataDir,omitempty"`
+	// Timeout is how long to poll for a healthy etcd; default 30s.
+	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
+}
+
+func (c *EtcdServingCheck) validate(p *fieldProblems) {
+	p.nodePath("dataDir", c.DataDir, false)
 }
 
 // APIServerReadyCheck: the API server's /readyz answers ok, polled for up
-// to Timeout (default 90s) since a restored cluster takes a while.
+// to timeout since a restored cluster takes a while.
 type APIServerReadyCheck struct {
+	// Timeout is how long to poll /readyz; default 90s.
 	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
 	// Manifest is the API server's static pod manifest on the node
 	// (default /etc/kubernetes/manifests/kube-apiserver.yaml). While the
@@ -96,22 +154,43 @@ type APIServerReadyCheck struct {
 	Manifest string `json:"manifest,omitempty" yaml:"manifest,omitempty"`
 }
 
-// ObjectsCheck: every object in Present is served by the API server with
+func (c *APIServerReadyCheck) validate(p *fieldProblems) {
+	p.nodePath("manifest", c.Manifest, false)
+	if c.Timeout.Duration < 0 {
+		p.addf("timeout", "is %s; it must not be negative", c.Timeout)
+	}
+}
+
+// ObjectsCheck: every object in present is served by the API server with
 // its exact data (GET by name, never a LIST from the watch cache), and
-// every object in Absent is NotFound (a real 404).
+// every object in absent is NotFound (a real 404). It needs at least one
+// object in present or absent.
 type ObjectsCheck struct {
+	// Present are objects the API server must serve, with their data.
 	Present []ObjectRef `json:"present,omitempty" yaml:"present,omitempty"`
-	Absent  []ObjectRef `json:"absent,omitempty" yaml:"absent,omitempty"`
+	// Absent are objects the API server must answer NotFound for.
+	Absent []ObjectRef `json:"absent,omitempty" yaml:"absent,omitempty"`
+}
+
+func (c *ObjectsCheck) validate(p *fieldProblems) {
+	if len(c.Present)+len(c.Absent) == 0 {
+		p.errs = append(p.errs, errors.New(p.check+" needs at least one object in present or absent"))
+	}
+	validateRefs(p, c.Present, c.Absent)
 }
 
 // ObjectRef names a Kubernetes object and, for ConfigMaps and Secrets, the
 // exact data it must hold (Secret values in plain text).
 type ObjectRef struct {
 	// Kind is Namespace, ConfigMap, Secret or Deployment.
-	Kind      string            `json:"kind" yaml:"kind"`
-	Namespace string            `json:"namespace,omitempty" yaml:"namespace,omitempty"`
-	Name      string            `json:"name" yaml:"name"`
-	Data      map[string]string `json:"data,omitempty" yaml:"data,omitempty"`
+	Kind string `json:"kind" yaml:"kind"`
+	// Namespace is required for every kind but Namespace.
+	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
+	// Name is the object's name.
+	Name string `json:"name" yaml:"name"`
+	// Data, for a ConfigMap or Secret, is the exact data it must hold
+	// (Secret values in plain text).
+	Data map[string]string `json:"data,omitempty" yaml:"data,omitempty"`
 	// Image, for a Deployment, is its first container's image.
 	Image string `json:"image,omitempty" yaml:"image,omitempty"`
 }

@@ -2,13 +2,14 @@ package scenarios
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"strings"
 )
 
 // JSONSchema returns a JSON schema (draft 2020-12) for scenario files,
 // generated from the Go types the loader decodes into, for editors'
-// completion and checking. The loader remains the authority: it also
+// completion and checking; descriptions are the types' Go doc. The loader remains the authority: it also
 // checks unions, names and template references.
 func JSONSchema() []byte {
 	defs := map[string]any{}
@@ -58,6 +59,9 @@ func schemaFor(t reflect.Type, defs map[string]any) any {
 			return ref
 		}
 		obj := map[string]any{"type": "object", "additionalProperties": false}
+		if d := doc(t, ""); d != "" {
+			obj["description"] = d
+		}
 		if ref != nil {
 			defs[name] = obj // placeholder against recursion
 		}
@@ -65,7 +69,12 @@ func schemaFor(t reflect.Type, defs map[string]any) any {
 		var required []string
 		for _, f := range fieldNames(t) {
 			info := structFields(t)[f]
-			props[f] = schemaFor(t.FieldByIndex(info.index).Type, defs)
+			prop := schemaFor(t.FieldByIndex(info.index).Type, defs).(map[string]any)
+			if d := fieldDoc(t, info.index, f); d != "" {
+				prop = maps.Clone(prop)
+				prop["description"] = d
+			}
+			props[f] = prop
 			if info.required {
 				required = append(required, f)
 			}

@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"encoding/json"
 	"flag"
 	"os"
 	"strconv"
@@ -8,14 +9,16 @@ import (
 
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
+
+	"github.com/ckat/ckat/grader"
 )
 
-var update = flag.Bool("update", false, "rewrite schema/scenario.schema.json")
+var update = flag.Bool("update", false, "rewrite what is made from the types: schema/scenario.schema.json, docs_generated.go, README.md's check types")
 
 const schemaFile = "schema/scenario.schema.json"
 
 // TestSchemaMatchesTypes fails when the Go types and the committed schema
-// drift apart; `go test ./scenarios -run TestSchema -update` rewrites it.
+// drift apart; `go generate ./grader ./scenarios` rewrites it.
 func TestSchemaMatchesTypes(t *testing.T) {
 	want := JSONSchema()
 	if *update {
@@ -23,7 +26,7 @@ func TestSchemaMatchesTypes(t *testing.T) {
 	}
 	got, err := os.ReadFile(schemaFile)
 	require.NoError(t, err)
-	require.Equal(t, string(want), string(got), "the schema is stale: run go test ./scenarios -run TestSchema -update")
+	require.Equal(t, string(want), string(got), "the schema is stale: run go generate ./grader ./scenarios")
 }
 
 // TestBuiltinScenariosMatchSchema checks every built-in scenario against
@@ -110,4 +113,23 @@ func schemaProblems(root, s map[string]any, v any, at string) []string {
 		}
 	}
 	return out
+}
+
+// TestSchemaDescribesCheckTypes wants every check type and each of its
+// fields described, so editors show what a check does as it is written.
+func TestSchemaDescribesCheckTypes(t *testing.T) {
+	var schema map[string]any
+	require.NoError(t, json.Unmarshal(JSONSchema(), &schema))
+	defs := schema["$defs"].(map[string]any)
+	checkProps := defs["Check"].(map[string]any)["properties"].(map[string]any)
+	for _, ct := range grader.CheckTypes() {
+		prop := checkProps[ct.Name()].(map[string]any)
+		require.Equal(t, ct.Doc(), prop["description"], ct.Name())
+		fields := defs["grader."+ct.GoType().Name()].(map[string]any)["properties"].(map[string]any)
+		require.Len(t, fields, len(ct.Fields()), ct.Name())
+		for _, f := range ct.Fields() {
+			require.Equal(t, f.Doc, fields[f.Name].(map[string]any)["description"], ct.Name()+"."+f.Name)
+			require.NotEmpty(t, f.Doc, ct.Name()+"."+f.Name)
+		}
+	}
 }
