@@ -11,10 +11,8 @@ import (
 	"syscall"
 
 	"github.com/ckat/ckat/grader/internal/etcddata"
+	"github.com/ckat/ckat/internal/kubeadm"
 )
-
-// defaultEtcdDataDir is kubeadm's etcd data directory.
-const defaultEtcdDataDir = "/var/lib/etcd"
 
 // Run checks that Path on the node is an etcd data directory restored from
 // the snapshot at Snapshot: not the original data directory, laid out as a
@@ -27,7 +25,7 @@ func (c *RestoredDataDirCheck) Run(ctx context.Context, t Target) Result {
 	var v verdict
 	orig := c.Original
 	if orig == "" {
-		orig = defaultEtcdDataDir
+		orig = kubeadm.EtcdDataDir
 	}
 	src := nodeSource(t, c.Path)
 	if c.Path == "" {

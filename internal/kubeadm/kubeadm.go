@@ -40,6 +40,14 @@ const (
 	KubeAPIServer = "kube-apiserver"
 )
 
+// Names of the hostPath volumes in etcd's static pod (etcdVolumeName and
+// certsVolumeName in kubeadm's phases/etcd/local.go), mounting EtcdDataDir
+// and EtcdPKIDir.
+const (
+	EtcdDataVolume  = "etcd-data"
+	EtcdCertsVolume = "etcd-certs"
+)
+
 // Static pod manifests (constants.GetStaticPodFilepath of each component
 // in ManifestsDir).
 const (

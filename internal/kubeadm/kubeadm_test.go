@@ -3,8 +3,9 @@ package kubeadm
 import "testing"
 
 // TestLayoutIsKubeadms pins every value to kubeadm's, as literals copied
-// from k8s.io/kubernetes/cmd/kubeadm/app/constants/constants.go and
-// cmd/kubeadm/app/apis/kubeadm/v1beta4/defaults.go at v1.37.2, so that a
+// from k8s.io/kubernetes/cmd/kubeadm/app/constants/constants.go,
+// cmd/kubeadm/app/apis/kubeadm/v1beta4/defaults.go and
+// cmd/kubeadm/app/phases/etcd/local.go at v1.37.2, so that a
 // change here that drifts from kubeadm fails.
 func TestLayoutIsKubeadms(t *testing.T) {
 	for _, tc := range []struct {
@@ -16,6 +17,8 @@ func TestLayoutIsKubeadms(t *testing.T) {
 		{"PKIDir", PKIDir, "/etc/kubernetes/pki"},
 		{"EtcdPKIDir", EtcdPKIDir, "/etc/kubernetes/pki/etcd"},
 		{"EtcdDataDir", EtcdDataDir, "/var/lib/etcd"},
+		{"EtcdDataVolume", EtcdDataVolume, "etcd-data"},
+		{"EtcdCertsVolume", EtcdCertsVolume, "etcd-certs"},
 		{"EtcdManifest", EtcdManifest, "/etc/kubernetes/manifests/etcd.yaml"},
 		{"APIServerManifest", APIServerManifest, "/etc/kubernetes/manifests/kube-apiserver.yaml"},
 		{"AdminConf", AdminConf, "/etc/kubernetes/admin.conf"},

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ckat/ckat/grader"
+	layout "github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 	"github.com/ckat/ckat/scenarios"
@@ -46,10 +47,10 @@ func TestEvaluateRequires(t *testing.T) {
 		}
 	}
 	stage := scenarios.Stage{Name: "s", Checks: []scenarios.Check{
-		present("etcd", scenarios.EtcdManifest),
+		present("etcd", layout.EtcdManifest),
 		present("missing", "/etc/kubernetes/manifests/nothing.yaml"),
-		present("needs-missing", scenarios.APIServerManifest, "missing"),
-		present("needs-etcd", scenarios.APIServerManifest, "etcd"),
+		present("needs-missing", layout.APIServerManifest, "missing"),
+		present("needs-etcd", layout.APIServerManifest, "etcd"),
 	}}
 	rep := Evaluate(context.Background(), grader.Target{Lab: "l", Node: dirNode{root}}, "sc", stage)
 

@@ -84,8 +84,8 @@ func etcdPod(cfg Config) corev1.Pod {
 		ImagePullPolicy: corev1.PullIfNotPresent,
 		Command:         command("etcd", args),
 		VolumeMounts: []corev1.VolumeMount{
-			{Name: "etcd-data", MountPath: layout.EtcdDataDir},
-			{Name: "etcd-certs", MountPath: layout.EtcdPKIDir},
+			{Name: layout.EtcdDataVolume, MountPath: layout.EtcdDataDir},
+			{Name: layout.EtcdCertsVolume, MountPath: layout.EtcdPKIDir},
 		},
 		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
 			corev1.ResourceCPU:    resource.MustParse("100m"),
@@ -97,8 +97,8 @@ func etcdPod(cfg Config) corev1.Pod {
 		Ports:          []corev1.ContainerPort{{Name: probePort, ContainerPort: layout.EtcdMetricsPort, Protocol: corev1.ProtocolTCP}},
 	}
 	return componentPod(container, []corev1.Volume{
-		hostPathVolume("etcd-certs", layout.EtcdPKIDir, dirOrCreate),
-		hostPathVolume("etcd-data", layout.EtcdDataDir, dirOrCreate),
+		hostPathVolume(layout.EtcdCertsVolume, layout.EtcdPKIDir, dirOrCreate),
+		hostPathVolume(layout.EtcdDataVolume, layout.EtcdDataDir, dirOrCreate),
 	}, map[string]string{EtcdAdvertiseClientURLsAnnotation: clientURL})
 }
 
