@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 
@@ -29,6 +30,12 @@ func (n dirNode) Lstat(_ context.Context, p string) (fs.FileInfo, error) { retur
 func (n dirNode) ReadFile(_ context.Context, p string) ([]byte, error)   { return os.ReadFile(n.path(p)) }
 func (n dirNode) ReadDir(_ context.Context, p string) ([]fs.DirEntry, error) {
 	return os.ReadDir(n.path(p))
+}
+func (n dirNode) RealPath(_ context.Context, p string) (string, error) {
+	if _, err := os.Stat(n.path(p)); err != nil {
+		return "", err
+	}
+	return path.Clean("/" + p), nil // the fixtures hold no symlinks
 }
 func (n dirNode) HostPath(_ context.Context, p string) (string, func(), error) {
 	return n.path(p), func() {}, nil
