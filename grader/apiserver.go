@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/ckat/ckat/internal/kubeadm"
 )
 
 // DefaultReadyTimeout is how long APIServerReadyCheck polls by default: a
@@ -16,7 +18,7 @@ const DefaultReadyTimeout = 90 * time.Second
 
 // DefaultAPIServerManifest is where kubeadm writes the API server's
 // static pod manifest.
-const DefaultAPIServerManifest = "/etc/kubernetes/manifests/kube-apiserver.yaml"
+const DefaultAPIServerManifest = kubeadm.APIServerManifest
 
 // readyPollInterval is the pause between two /readyz requests.
 const readyPollInterval = 500 * time.Millisecond
@@ -120,7 +122,7 @@ func wontBecomeReady(ctx context.Context, t Target, manifest, source string, las
 			Message:  fmt.Sprintf("the API server is not ready (%v), and nothing will start it: %s", last, w.Reason),
 			Evidence: []Evidence{w.Evidence, readyz}}, true
 	}
-	if w := staticPodWontRun(ctx, t, etcdManifest); w != nil {
+	if w := staticPodWontRun(ctx, t, kubeadm.EtcdManifest); w != nil {
 		return Result{Status: StatusFail,
 			Message:  fmt.Sprintf("the API server is not ready (%v), and cannot be: it needs etcd, and nothing will start etcd: %s", last, w.Reason),
 			Evidence: []Evidence{w.Evidence, readyz}}, true

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/ckat/ckat/internal/kubeadm"
 )
 
 // refusedConfig is a REST config for a port nothing listens on.
@@ -89,7 +91,7 @@ func lateForwarder(t testing.TB, target *rest.Config, delay time.Duration) *rest
 // kubeadm's two control-plane manifests, valid, as testdata files.
 var controlPlaneManifests = map[string]string{
 	DefaultAPIServerManifest: "valid-kube-apiserver.yaml",
-	etcdManifest:             "valid-etcd-kubeadm.yaml",
+	kubeadm.EtcdManifest:     "valid-etcd-kubeadm.yaml",
 }
 
 // withManifest is controlPlaneManifests with path's file replaced by
@@ -139,14 +141,14 @@ func TestAPIServerReadyCheck(t *testing.T) {
 			"nothing will start it: its static pod manifest does not parse as a Pod: /etc/kubernetes/manifests/kube-apiserver.yaml: line ", "connection refused", true},
 		// The hostPath edit broke etcd.yaml: the kubelet stops etcd, and
 		// the API server answers but is never ready.
-		{"etcd failed, etcd's manifest has a tab", etcdFailed, withManifest(etcdManifest, "invalid-tab.yaml"), 20 * time.Second, StatusFail,
+		{"etcd failed, etcd's manifest has a tab", etcdFailed, withManifest(kubeadm.EtcdManifest, "invalid-tab.yaml"), 20 * time.Second, StatusFail,
 			"and cannot be: it needs etcd, and nothing will start etcd: its static pod manifest does not parse as a Pod: /etc/kubernetes/manifests/etcd.yaml: line ",
 			"readyz failed: etcd failed", true},
-		{"refused, etcd's manifest moved out", refused, withManifest(etcdManifest, ""), 20 * time.Second, StatusFail,
+		{"refused, etcd's manifest moved out", refused, withManifest(kubeadm.EtcdManifest, ""), 20 * time.Second, StatusFail,
 			"nothing will start etcd: its static pod manifest /etc/kubernetes/manifests/etcd.yaml is not on the node", "connection refused", true},
 		// An unknown field only a strict reading refuses: the kubelet runs
 		// the pod, so the check waits.
-		{"refused, etcd's manifest has an unknown field", refused, withManifest(etcdManifest, "invalid-unknown-field.yaml"), 2 * time.Second, StatusFail,
+		{"refused, etcd's manifest has an unknown field", refused, withManifest(kubeadm.EtcdManifest, "invalid-unknown-field.yaml"), 2 * time.Second, StatusFail,
 			"the API server did not become ready in 2s: ", "connection refused", false},
 	}
 	for _, tt := range tests {

@@ -11,10 +11,8 @@ import (
 	"syscall"
 
 	"github.com/ckat/ckat/grader/internal/etcddata"
+	"github.com/ckat/ckat/internal/kubeadm"
 )
-
-// defaultEtcdDataDir is kubeadm's etcd data directory.
-const defaultEtcdDataDir = "/var/lib/etcd"
 
 // Run checks that Path on the node is an etcd data directory restored from
 // the snapshot at Snapshot: not the original data directory, laid out as a
@@ -27,7 +25,7 @@ func (c *RestoredDataDirCheck) Run(ctx context.Context, t Target) Result {
 	var v verdict
 	orig := c.Original
 	if orig == "" {
-		orig = defaultEtcdDataDir
+		orig = kubeadm.EtcdDataDir
 	}
 	src := nodeSource(t, c.Path)
 	if c.Path == "" {
@@ -153,21 +151,16 @@ func (c *RestoredDataDirCheck) checkDir(ctx context.Context, t Target, orig stri
 	return nil
 }
 
-// sameDir reports whether a and b are the same directory on the node, by
-// resolved path or by device and inode (a symlink or bind mount to it).
+// sameDir reports whether a and b are the same directory on the node: by
+// the path each resolves to on the node (a symlink to it), or by device and
+// inode where the node's Stat gives them (a bind mount of it).
 func sameDir(ctx context.Context, t Target, a, b string) (bool, string) {
 	if path.Clean(a) == path.Clean(b) {
 		return true, "same path"
 	}
-	ha, ra, errA := t.Node.HostPath(ctx, a)
-	hb, rb, errB := t.Node.HostPath(ctx, b)
-	if errA == nil {
-		defer ra()
-	}
-	if errB == nil {
-		defer rb()
-	}
-	if errA == nil && errB == nil && path.Clean(ha) == path.Clean(hb) {
+	ra, errA := t.Node.RealPath(ctx, a)
+	rb, errB := t.Node.RealPath(ctx, b)
+	if errA == nil && errB == nil && ra == rb {
 		return true, "same resolved path"
 	}
 	ia, errA := t.Node.Stat(ctx, a)

@@ -107,9 +107,9 @@ func TestRestoredDataDirCheck(t *testing.T) {
 		{"a symlink to the original", func(t *testing.T, n *rootedNode, _ *testEtcd) {
 			n.symlink(t, "/var/lib/etcd", restoredDir)
 		}, restoredDir, StatusFail, "is the original data directory /var/lib/etcd (same resolved path)", ""},
-		{"another host path to the original", func(t *testing.T, n *rootedNode, _ *testEtcd) {
+		{"a bind mount of the original", func(t *testing.T, n *rootedNode, _ *testEtcd) {
 			n.symlink(t, "/var/lib/etcd", restoredDir)
-			n.hostPrefix = map[string]string{restoredDir: "/proc/self/root"}
+			n.bindMounts = map[string]bool{restoredDir: true}
 		}, restoredDir, StatusFail, "is the original data directory /var/lib/etcd (same device and inode)", ""},
 		{"no wal", func(t *testing.T, n *rootedNode, _ *testEtcd) {
 			restore(t, n.path(snapPath), n.path(restoredDir), 0)
@@ -141,4 +141,27 @@ func hasEvidence(r Result, got string) bool {
 		}
 	}
 	return false
+}
+
+// noCopyNode fails the test when anything is copied off the node, which
+// on kind means a tar of the whole path.
+type noCopyNode struct {
+	*rootedNode
+	t *testing.T
+}
+
+func (n noCopyNode) HostPath(ctx context.Context, p string) (string, func(), error) {
+	n.t.Errorf("HostPath(%s) called: telling the directories apart must copy nothing", p)
+	return n.rootedNode.HostPath(ctx, p)
+}
+
+// TestRestoredDataDirSameDirCopiesNothing asks the node where a symlink
+// leads instead of copying both directories off it.
+func TestRestoredDataDirSameDirCopiesNothing(t *testing.T) {
+	n, _ := labNode(t)
+	n.symlink(t, "/var/lib/etcd", restoredDir)
+	res := (&RestoredDataDirCheck{Path: restoredDir, Snapshot: snapPath}).Run(context.Background(), Target{Node: noCopyNode{n, t}})
+	if res.Status != StatusFail || !strings.Contains(res.Message, "is the original data directory /var/lib/etcd (same resolved path)") {
+		t.Errorf("got %s %q, want the symlink found to be the original", res.Status, res.Message)
+	}
 }

@@ -13,12 +13,8 @@ import (
 	"time"
 
 	"github.com/ckat/ckat/grader/internal/etcddata"
+	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/labs"
-)
-
-const (
-	defaultEtcdEndpoint = "https://127.0.0.1:2379"
-	etcdManifest        = "/etc/kubernetes/manifests/etcd.yaml"
 )
 
 // DefaultEtcdServingTimeout is how long EtcdServingCheck polls by default:
@@ -64,7 +60,7 @@ func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
 	for looks := 1; ; looks++ {
 		res, down := c.look(ctx, t)
 		if down {
-			if w := staticPodWontRun(ctx, t, etcdManifest); w != nil {
+			if w := staticPodWontRun(ctx, t, kubeadm.EtcdManifest); w != nil {
 				res.Message += ", and nothing will start it: " + w.Reason
 				res.Evidence = append([]Evidence{w.Evidence}, res.Evidence...)
 				return res
@@ -89,7 +85,7 @@ func (c *EtcdServingCheck) look(ctx context.Context, t Target) (res Result, down
 	var v verdict
 	endpoint := c.Endpoint
 	if endpoint == "" {
-		endpoint = defaultEtcdEndpoint
+		endpoint = kubeadm.EtcdLocalClientURL()
 	}
 	ctl := etcdctlFor(ctx, t, endpoint, &v)
 	src := "etcdctl@" + t.Node.Name()
@@ -152,7 +148,7 @@ func (c *EtcdServingCheck) checkDataDir(ctx context.Context, t Target, ctl *etcd
 	v.add(dbSrc, "revision", fmt.Sprintf(">= %d (served)", rev), fmt.Sprint(dirRev))
 	if dirRev < rev {
 		return v.fail("etcd serves revision %d but %s holds revisions only up to %d: etcd is not serving %s (check --data-dir and the etcd-data volume in %s)",
-			rev, c.DataDir, dirRev, c.DataDir, etcdManifest)
+			rev, c.DataDir, dirRev, c.DataDir, kubeadm.EtcdManifest)
 	}
 	if rec == nil {
 		return v.fail("%s has no record at or below revision %d to compare with what etcd serves", c.DataDir, rev)
@@ -184,7 +180,7 @@ func (c *EtcdServingCheck) checkDataDir(ctx context.Context, t Target, ctl *etcd
 	if !match {
 		v.add(dbSrc, field, "served by etcd", "etcd serves something else")
 		return v.fail("etcd does not serve the data in %s: the record at revision %d differs (check --data-dir and the etcd-data volume in %s)",
-			c.DataDir, rec.Rev.Main, etcdManifest)
+			c.DataDir, rec.Rev.Main, kubeadm.EtcdManifest)
 	}
 	v.add(dbSrc, field, "served by etcd", "identical")
 	return v.pass("etcd serves the data in %s (revision %d)", c.DataDir, rev)
@@ -214,21 +210,21 @@ type etcdctl struct {
 
 func etcdctlFor(ctx context.Context, t Target, endpoint string, v *verdict) *etcdctl {
 	files := map[string]string{
-		"--trusted-ca-file": "/etc/kubernetes/pki/etcd/ca.crt",
-		"--cert-file":       "/etc/kubernetes/pki/etcd/server.crt",
-		"--key-file":        "/etc/kubernetes/pki/etcd/server.key",
+		"--trusted-ca-file": kubeadm.CertFile(kubeadm.EtcdCACertAndKeyBaseName),
+		"--cert-file":       kubeadm.CertFile(kubeadm.EtcdServerCertAndKeyBaseName),
+		"--key-file":        kubeadm.KeyFile(kubeadm.EtcdServerCertAndKeyBaseName),
 	}
 	from := "kubeadm's defaults"
-	if pod, err := ReadManifest(ctx, t.Node, etcdManifest); err == nil && len(pod.Spec.Containers) > 0 {
+	if pod, err := ReadManifest(ctx, t.Node, kubeadm.EtcdManifest); err == nil && len(pod.Spec.Containers) > 0 {
 		c := etcdContainer(pod)
 		for flag := range files {
 			if vals := FlagValues(*c, flag); len(vals) > 0 {
 				files[flag] = vals[len(vals)-1]
-				from = etcdManifest
+				from = kubeadm.EtcdManifest
 			}
 		}
 	}
-	v.add(nodeSource(t, etcdManifest), "client certificates", "", from)
+	v.add(nodeSource(t, kubeadm.EtcdManifest), "client certificates", "", from)
 	return &etcdctl{t: t, endpoint: endpoint, tlsFlags: []string{
 		"--cacert=" + files["--trusted-ca-file"], "--cert=" + files["--cert-file"], "--key=" + files["--key-file"],
 	}}

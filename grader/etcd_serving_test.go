@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ckat/ckat/internal/kubeadm"
 )
 
 // ckatBinDir is where the tests find ckat: $CKAT_BIN_DIR, else <repo>/bin.
@@ -32,7 +34,7 @@ func etcdctlNode(t *testing.T, n *rootedNode, pki *etcdPKI, dataDir string) {
 	if err := os.Symlink(filepath.Join(ckatBinDir(t), "ckat"), filepath.Join(n.pathDir, "etcdctl")); err != nil {
 		t.Fatal(err)
 	}
-	n.write(t, etcdManifest, []byte(fmt.Sprintf(`apiVersion: v1
+	n.write(t, kubeadm.EtcdManifest, []byte(fmt.Sprintf(`apiVersion: v1
 kind: Pod
 metadata:
   name: etcd
@@ -134,13 +136,13 @@ func TestEtcdServingCheck(t *testing.T) {
 		{"etcd down, its manifest has a tab", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
 			te := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
 			te.stop()
-			n.write(t, etcdManifest, readTestdata(t, "manifests/parse/invalid-tab.yaml"))
+			n.write(t, kubeadm.EtcdManifest, readTestdata(t, "manifests/parse/invalid-tab.yaml"))
 			return te.endpoint
 		}, "", StatusFail, ", and nothing will start it: its static pod manifest does not parse as a Pod: /etc/kubernetes/manifests/etcd.yaml: line "},
 		{"etcd down, its manifest moved out", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
 			te := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
 			te.stop()
-			if err := os.Remove(n.path(etcdManifest)); err != nil {
+			if err := os.Remove(n.path(kubeadm.EtcdManifest)); err != nil {
 				t.Fatal(err)
 			}
 			return te.endpoint

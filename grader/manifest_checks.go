@@ -10,11 +10,13 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ckat/ckat/internal/kubeadm"
 )
 
 // manifestSearchDirs are where a learner commonly leaves a static pod
 // manifest moved out of the manifest directory.
-var manifestSearchDirs = []string{"/tmp", "/root", "/etc/kubernetes", "/opt", "/var/tmp", "/home"}
+var manifestSearchDirs = []string{"/tmp", "/root", kubeadm.KubernetesDir, "/opt", "/var/tmp", "/home"}
 
 // Run checks that the manifest is at Path and parses as a Pod.
 func (c *ManifestPresentCheck) Run(ctx context.Context, t Target) Result {

@@ -7,13 +7,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-)
 
-// Paths kubeadm writes into etcd's static pod manifest.
-const (
-	DefaultEtcdManifest = "/etc/kubernetes/manifests/etcd.yaml"
-	kubeadmEtcdDataDir  = "/var/lib/etcd"
-	kubeadmDataVolume   = "etcd-data"
+	"github.com/ckat/ckat/internal/kubeadm"
 )
 
 // etcdMount is where etcd's data dir resolves through a pod's mounts.
@@ -29,7 +24,7 @@ type etcdMount struct {
 func (c *EtcdDataVolumeCheck) Run(ctx context.Context, t Target) Result {
 	manifest := c.Manifest
 	if manifest == "" {
-		manifest = DefaultEtcdManifest
+		manifest = kubeadm.EtcdManifest
 	}
 	pod, err := ReadManifest(ctx, t.Node, manifest)
 	if err != nil {
@@ -54,11 +49,11 @@ func (c *EtcdDataVolumeCheck) Run(ctx context.Context, t Target) Result {
 		ev = append(ev, Evidence{Source: manifest, Field: "host path of etcd's data", Want: want,
 			Got: "none: the container's own filesystem"})
 		if dm != nil {
-			if path.Clean(dm.MountPath) == kubeadmEtcdDataDir {
+			if path.Clean(dm.MountPath) == kubeadm.EtcdDataDir {
 				return fail("only --data-dir changed: %s is outside every volumeMount (volume %s is still mounted at %s), so %s",
 					m.dataDir, dm.Name, dm.MountPath, lost)
 			}
-			if m.dataDir == kubeadmEtcdDataDir {
+			if m.dataDir == kubeadm.EtcdDataDir {
 				return fail("the mountPath changed without --data-dir: volume %s is mounted at %s but --data-dir is still %s, outside every volumeMount, so %s",
 					dm.Name, dm.MountPath, m.dataDir, lost)
 			}
@@ -91,7 +86,7 @@ func (c *EtcdDataVolumeCheck) Run(ctx context.Context, t Target) Result {
 	if info, err := t.Node.Stat(ctx, m.hostPath); (err == nil && info.Mode().IsRegular()) || strings.HasSuffix(m.hostPath, ".db") {
 		return fail("etcd's data dir resolves to host path %s, a file (the snapshot?), not the restored data directory %s", m.hostPath, want)
 	}
-	if m.hostPath == kubeadmEtcdDataDir {
+	if m.hostPath == kubeadm.EtcdDataDir {
 		return fail("etcd still uses the original data directory %s on the host, not the restored %s", m.hostPath, want)
 	}
 	return fail("etcd's data dir resolves to host path %s, not %s", m.hostPath, want)
@@ -174,7 +169,7 @@ func under(p, dir string) bool {
 // etcd-data volume, else a hostPath mount of want or of kubeadm's data dir.
 func dataMount(pod *corev1.Pod, c *corev1.Container, want string) *corev1.VolumeMount {
 	for i := range c.VolumeMounts {
-		if c.VolumeMounts[i].Name == kubeadmDataVolume {
+		if c.VolumeMounts[i].Name == kubeadm.EtcdDataVolume {
 			return &c.VolumeMounts[i]
 		}
 	}
@@ -182,7 +177,7 @@ func dataMount(pod *corev1.Pod, c *corev1.Container, want string) *corev1.Volume
 		if v.HostPath == nil {
 			continue
 		}
-		if hp := path.Clean(v.HostPath.Path); hp == want || hp == kubeadmEtcdDataDir {
+		if hp := path.Clean(v.HostPath.Path); hp == want || hp == kubeadm.EtcdDataDir {
 			for i := range c.VolumeMounts {
 				if c.VolumeMounts[i].Name == v.Name {
 					return &c.VolumeMounts[i]

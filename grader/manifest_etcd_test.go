@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	layout "github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 )
@@ -42,7 +43,7 @@ func TestEtcdDataVolumeCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 			node := newHostDirNode(t)
-			node.writeNodeFile(t, DefaultEtcdManifest, data)
+			node.writeNodeFile(t, layout.EtcdManifest, data)
 			check := &EtcdDataVolumeCheck{DataDir: restoredDataDir + "/"}
 			r := check.Run(context.Background(), Target{Node: node})
 			if r.Status != tt.status || !strings.Contains(r.Message, tt.message) {
@@ -73,7 +74,7 @@ func TestEtcdDataVolumeCheckHostPathIsAFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	node := newHostDirNode(t)
-	node.writeNodeFile(t, DefaultEtcdManifest, []byte(strings.ReplaceAll(string(data), "/opt/etcd-backup.db", "/opt/backup")))
+	node.writeNodeFile(t, layout.EtcdManifest, []byte(strings.ReplaceAll(string(data), "/opt/etcd-backup.db", "/opt/backup")))
 	node.writeNodeFile(t, "/opt/backup", []byte("snapshot bytes"))
 	r := (&EtcdDataVolumeCheck{DataDir: restoredDataDir}).Run(context.Background(), Target{Node: node})
 	if r.Status != StatusFail || !strings.Contains(r.Message, "host path /opt/backup, a file (the snapshot?)") {
@@ -90,16 +91,16 @@ func TestEtcdDataVolumeCheckUnreadableManifest(t *testing.T) {
 	}{
 		{"missing", func(hostDirNode) {}, StatusFail, "etcd's manifest is missing: /etc/kubernetes/manifests/etcd.yaml does not exist"},
 		{"broken", func(n hostDirNode) {
-			n.writeNodeFile(t, DefaultEtcdManifest, []byte("apiVersion: v1\nkind: Pod\nspec:\n\tcontainers: []\n"))
+			n.writeNodeFile(t, layout.EtcdManifest, []byte("apiVersion: v1\nkind: Pod\nspec:\n\tcontainers: []\n"))
 		}, StatusFail, "etcd's manifest does not parse as a Pod, so the kubelet will not run it: /etc/kubernetes/manifests/etcd.yaml: line 4: invalid YAML: a tab"},
 		{"unknown field", func(n hostDirNode) {
-			n.writeNodeFile(t, DefaultEtcdManifest, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - {name: etcd, image: etcd}\n  hostpath: {}\n"))
+			n.writeNodeFile(t, layout.EtcdManifest, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - {name: etcd, image: etcd}\n  hostpath: {}\n"))
 		}, StatusFail, `etcd's manifest is not a clean Pod manifest: /etc/kubernetes/manifests/etcd.yaml: line 7: unknown field "hostpath" (the kubelet ignores unknown fields`},
 		{"duplicate key", func(n hostDirNode) {
-			n.writeNodeFile(t, DefaultEtcdManifest, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - {name: etcd, image: etcd}\n  containers: []\n"))
+			n.writeNodeFile(t, layout.EtcdManifest, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - {name: etcd, image: etcd}\n  containers: []\n"))
 		}, StatusFail, `etcd's manifest is not a clean Pod manifest: /etc/kubernetes/manifests/etcd.yaml: line 7: invalid YAML: mapping key "containers" already defined at line 5 (the kubelet`},
 		{"unreadable", func(n hostDirNode) {
-			n.writeNodeFile(t, DefaultEtcdManifest, []byte("kind: Pod\n"))
+			n.writeNodeFile(t, layout.EtcdManifest, []byte("kind: Pod\n"))
 		}, StatusError, "could not read /etc/kubernetes/manifests/etcd.yaml: open /etc/kubernetes/manifests/etcd.yaml: permission denied"},
 	}
 	for _, tt := range tests {
@@ -133,7 +134,7 @@ func TestEtcdDataVolumeCheckOnKubeadmFiles(t *testing.T) {
 	if r.Status != StatusFail || !strings.Contains(r.Message, "etcd still uses the original data directory /var/lib/etcd") {
 		t.Fatalf("fresh lab: Run = %s %q, want a fail", r.Status, r.Message)
 	}
-	data, err := node.ReadFile(context.Background(), kubeadm.EtcdManifest)
+	data, err := node.ReadFile(context.Background(), layout.EtcdManifest)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,11 +142,11 @@ func TestEtcdDataVolumeCheckOnKubeadmFiles(t *testing.T) {
 	if edited == string(data) {
 		t.Fatal("kubeadm's etcd.yaml has no etcd-data hostPath line to edit")
 	}
-	node.writeNodeFile(t, kubeadm.EtcdManifest, []byte(edited))
+	node.writeNodeFile(t, layout.EtcdManifest, []byte(edited))
 	if r := check.Run(context.Background(), Target{Node: node}); r.Status != StatusPass {
 		t.Errorf("after the edit: Run = %s %q, want a pass", r.Status, r.Message)
 	}
-	if r := (&ManifestPresentCheck{Path: kubeadm.APIServerManifest}).Run(context.Background(), Target{Node: node}); r.Status != StatusPass {
+	if r := (&ManifestPresentCheck{Path: layout.APIServerManifest}).Run(context.Background(), Target{Node: node}); r.Status != StatusPass {
 		t.Errorf("kube-apiserver.yaml as kubeadm writes it: %s %q, want a pass", r.Status, r.Message)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/ckat/ckat/internal/kubeadm"
 )
 
 // FuzzParseManifest feeds the manifest reader arbitrary bytes: it must never
@@ -41,7 +43,7 @@ func FuzzParseManifest(f *testing.F) {
 		if len(pod.Spec.Containers) == 0 {
 			t.Fatal("accepted a pod without containers")
 		}
-		node.writeNodeFile(t, DefaultEtcdManifest, data)
+		node.writeNodeFile(t, kubeadm.EtcdManifest, data)
 		r := (&EtcdDataVolumeCheck{DataDir: restoredDataDir}).Run(context.Background(), Target{Node: node})
 		if r.Status != StatusPass && r.Status != StatusFail {
 			t.Fatalf("an accepted manifest graded %s: %s", r.Status, r.Message)

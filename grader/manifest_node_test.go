@@ -4,6 +4,7 @@ import (
 	"context"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 
@@ -31,6 +32,15 @@ func (n hostDirNode) ReadFile(_ context.Context, p string) ([]byte, error) {
 }
 func (n hostDirNode) ReadDir(_ context.Context, p string) ([]fs.DirEntry, error) {
 	return os.ReadDir(n.host(p))
+}
+
+// RealPath is the clean path: the manifest checks' fixtures hold no
+// symlinks.
+func (n hostDirNode) RealPath(_ context.Context, p string) (string, error) {
+	if _, err := os.Stat(n.host(p)); err != nil {
+		return "", err
+	}
+	return path.Clean("/" + p), nil
 }
 func (n hostDirNode) HostPath(_ context.Context, p string) (string, func(), error) {
 	return n.host(p), func() {}, nil

@@ -10,6 +10,8 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/etcdutl/v3/snapshot"
 	"go.uber.org/zap"
+
+	"github.com/ckat/ckat/internal/kubeadm"
 )
 
 // gradedLab builds a lab whose learner did the task right: a snapshot of the
@@ -40,8 +42,8 @@ func gradedLab(tb testing.TB) (Target, []CheckSpec) {
 		tb.Fatalf("snapshot restore: %v", err)
 	}
 	for nodePath, file := range map[string]string{
-		DefaultEtcdManifest: "testdata/manifests/etcd/valid-hostpath-only.yaml",
-		apiServerManifest:   "testdata/manifests/parse/valid-kube-apiserver.yaml",
+		kubeadm.EtcdManifest: "testdata/manifests/etcd/valid-hostpath-only.yaml",
+		apiServerManifest:    "testdata/manifests/parse/valid-kube-apiserver.yaml",
 	} {
 		data, err := os.ReadFile(file)
 		if err != nil {

@@ -22,9 +22,10 @@ import (
 type rootedNode struct {
 	root    string
 	pathDir string
-	// hostPrefix gives HostPath results for some node paths a prefix, as
-	// /proc/PID/root does: another host path to the same file.
-	hostPrefix map[string]string
+	// bindMounts are node paths that stand for bind mounts of what their
+	// symlink points to: Stat follows them, RealPath stops at them, as
+	// realpath stops at a mount point.
+	bindMounts map[string]bool
 }
 
 var _ labs.Node = (*rootedNode)(nil)
@@ -115,7 +116,21 @@ func (n *rootedNode) HostPath(_ context.Context, p string) (string, func(), erro
 	if _, err := os.Lstat(h); err != nil {
 		return "", nil, err
 	}
-	return n.hostPrefix[p] + h, func() {}, nil
+	return h, func() {}, nil
+}
+
+func (n *rootedNode) RealPath(_ context.Context, p string) (string, error) {
+	h, err := n.resolve(p, true)
+	if err != nil {
+		return "", err
+	}
+	if _, err := os.Lstat(h); err != nil {
+		return "", err
+	}
+	if n.bindMounts[path.Clean(p)] {
+		return path.Clean(p), nil
+	}
+	return "/" + strings.TrimPrefix(strings.TrimPrefix(h, n.root), "/"), nil
 }
 
 func (n *rootedNode) Exec(ctx context.Context, c labs.Command) error {

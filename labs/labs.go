@@ -98,6 +98,11 @@ type Node interface {
 	ReadFile(ctx context.Context, path string) ([]byte, error)
 	// ReadDir lists a directory, sorted by name.
 	ReadDir(ctx context.Context, path string) ([]fs.DirEntry, error)
+	// RealPath returns the absolute, clean path that path resolves to on
+	// the node, every symlink followed, as realpath -e does there: two
+	// paths to one directory through symlinks have the same RealPath. A
+	// path that does not exist is fs.ErrNotExist. It copies nothing.
+	RealPath(ctx context.Context, path string) (string, error)
 	// HostPath returns a host path at which the node's file or directory
 	// can be read, copying it out first where the provider must. release
 	// removes any copy; it is never nil when err is nil.

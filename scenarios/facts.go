@@ -1,5 +1,7 @@
 package scenarios
 
+import "github.com/ckat/ckat/internal/kubeadm"
+
 // LabFacts are what a task's text may say about the lab it runs on,
 // available to templates as {{.lab.NAME}}.
 type LabFacts struct {
@@ -11,34 +13,23 @@ type LabFacts struct {
 	Provider string
 }
 
-// Where kubeadm puts things on a control-plane node; every provider's node
-// has this layout.
-const (
-	EtcdEndpoint      = "https://127.0.0.1:2379"
-	ManifestDir       = "/etc/kubernetes/manifests"
-	EtcdManifest      = ManifestDir + "/etcd.yaml"
-	APIServerManifest = ManifestDir + "/kube-apiserver.yaml"
-	EtcdDataDir       = "/var/lib/etcd"
-	EtcdCA            = "/etc/kubernetes/pki/etcd/ca.crt"
-	EtcdServerCert    = "/etc/kubernetes/pki/etcd/server.crt"
-	EtcdServerKey     = "/etc/kubernetes/pki/etcd/server.key"
-)
-
-// data is the value of .lab in templates.
+// data is the value of .lab in templates: the lab's names, and where
+// kubeadm puts things on a control-plane node, which every provider's node
+// mirrors.
 func (f LabFacts) data() map[string]any {
 	return map[string]any{
 		"name":              f.Name,
 		"node":              f.Node,
 		"provider":          f.Provider,
-		"etcdEndpoint":      EtcdEndpoint,
-		"manifestDir":       ManifestDir,
-		"etcdManifest":      EtcdManifest,
-		"apiServerManifest": APIServerManifest,
-		"dataDir":           EtcdDataDir,
+		"etcdEndpoint":      kubeadm.EtcdLocalClientURL(),
+		"manifestDir":       kubeadm.ManifestsDir,
+		"etcdManifest":      kubeadm.EtcdManifest,
+		"apiServerManifest": kubeadm.APIServerManifest,
+		"dataDir":           kubeadm.EtcdDataDir,
 		"certs": map[string]any{
-			"ca":   EtcdCA,
-			"cert": EtcdServerCert,
-			"key":  EtcdServerKey,
+			"ca":   kubeadm.CertFile(kubeadm.EtcdCACertAndKeyBaseName),
+			"cert": kubeadm.CertFile(kubeadm.EtcdServerCertAndKeyBaseName),
+			"key":  kubeadm.KeyFile(kubeadm.EtcdServerCertAndKeyBaseName),
 		},
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/kindconfigs"
 	"github.com/ckat/ckat/labs"
 )
@@ -264,7 +265,7 @@ func checkCleanupPath(p string) error {
 	if !path.IsAbs(p) || path.Clean(p) != p {
 		return fmt.Errorf("%q is not a clean absolute path", p)
 	}
-	if strings.Count(p, "/") < 2 || p == EtcdDataDir || strings.HasPrefix(p+"/", "/etc/") || strings.HasPrefix(p+"/", "/usr/") || strings.HasPrefix(p+"/", "/run/") {
+	if strings.Count(p, "/") < 2 || p == kubeadm.EtcdDataDir || strings.HasPrefix(p+"/", "/etc/") || strings.HasPrefix(p+"/", "/usr/") || strings.HasPrefix(p+"/", "/run/") {
 		return fmt.Errorf("%q is a system path; cleanup removes only what a learner creates", p)
 	}
 	return nil

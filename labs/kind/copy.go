@@ -22,15 +22,11 @@ import (
 // copy's path; release removes the copy. A final symlink is resolved on
 // the node first, so the copy is of what p points to.
 func (n *Node) HostPath(ctx context.Context, p string) (string, func(), error) {
-	if err := checkNodePath("copy", p); err != nil {
-		return "", nil, err
-	}
-	out, err := n.output(ctx, "copy", p, "readlink", "-e", "-v", "--", p)
+	real, err := n.realPath(ctx, "copy", p)
 	if err != nil {
 		return "", nil, err
 	}
-	real := strings.TrimSuffix(string(out), "\n")
-	if real == "/" || !strings.HasPrefix(real, "/") {
+	if real == "/" {
 		return "", nil, &fs.PathError{Op: "copy", Path: p, Err: errors.New("refusing to copy the node's whole root")}
 	}
 	dir, base := path.Split(real)

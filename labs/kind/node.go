@@ -13,12 +13,13 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/labs"
 )
 
 // nodeEnv is what every command on a kind node gets, as on a kubeadm
 // control-plane node where the learner works as root.
-var nodeEnv = []string{"KUBECONFIG=/etc/kubernetes/admin.conf", "HOME=/root"}
+var nodeEnv = []string{"KUBECONFIG=" + kubeadm.AdminConf, "HOME=/root"}
 
 // Node is a kind node container seen through commands run in it.
 type Node struct {

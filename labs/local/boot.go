@@ -10,13 +10,11 @@ import (
 	"path/filepath"
 	"time"
 
+	layout "github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 	"github.com/ckat/ckat/labs/local/node"
 )
-
-// apiServerManifest is the API server's static pod manifest on the node.
-const apiServerManifest = "/etc/kubernetes/manifests/kube-apiserver.yaml"
 
 // boot starts a lab's node from its files and waits until its API server
 // is ready: it listens on two host ports (the ones st had, when still
@@ -86,8 +84,8 @@ func (p *Provider) boot(ctx context.Context, step *steps, name, dir string, st s
 	if !first {
 		// A learner may stop a lab mid-task with the API server's manifest
 		// moved out; the node is up, and there is nothing to wait for.
-		if _, err := node.New(NodeName, st.PID).Stat(ctx, apiServerManifest); errors.Is(err, fs.ErrNotExist) {
-			p.logger.V(0).Infof(" • %s is not there: not waiting for the API server", apiServerManifest)
+		if _, err := node.New(NodeName, st.PID).Stat(ctx, layout.APIServerManifest); errors.Is(err, fs.ErrNotExist) {
+			p.logger.V(0).Infof(" • %s is not there: not waiting for the API server", layout.APIServerManifest)
 			return st, nil
 		}
 	}

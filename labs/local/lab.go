@@ -115,6 +115,7 @@ func (n downNode) ReadFile(context.Context, string) ([]byte, error)   { return n
 func (n downNode) ReadDir(context.Context, string) ([]fs.DirEntry, error) {
 	return nil, n.err
 }
+func (n downNode) RealPath(context.Context, string) (string, error) { return "", n.err }
 func (n downNode) HostPath(context.Context, string) (string, func(), error) {
 	return "", nil, n.err
 }

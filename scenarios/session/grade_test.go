@@ -5,12 +5,14 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/ckat/ckat/grader"
+	layout "github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 	"github.com/ckat/ckat/scenarios"
@@ -29,6 +31,12 @@ func (n dirNode) ReadFile(_ context.Context, p string) ([]byte, error)   { retur
 func (n dirNode) ReadDir(_ context.Context, p string) ([]fs.DirEntry, error) {
 	return os.ReadDir(n.path(p))
 }
+func (n dirNode) RealPath(_ context.Context, p string) (string, error) {
+	if _, err := os.Stat(n.path(p)); err != nil {
+		return "", err
+	}
+	return path.Clean("/" + p), nil // the fixtures hold no symlinks
+}
 func (n dirNode) HostPath(_ context.Context, p string) (string, func(), error) {
 	return n.path(p), func() {}, nil
 }
@@ -46,10 +54,10 @@ func TestEvaluateRequires(t *testing.T) {
 		}
 	}
 	stage := scenarios.Stage{Name: "s", Checks: []scenarios.Check{
-		present("etcd", scenarios.EtcdManifest),
+		present("etcd", layout.EtcdManifest),
 		present("missing", "/etc/kubernetes/manifests/nothing.yaml"),
-		present("needs-missing", scenarios.APIServerManifest, "missing"),
-		present("needs-etcd", scenarios.APIServerManifest, "etcd"),
+		present("needs-missing", layout.APIServerManifest, "missing"),
+		present("needs-etcd", layout.APIServerManifest, "etcd"),
 	}}
 	rep := Evaluate(context.Background(), grader.Target{Lab: "l", Node: dirNode{root}}, "sc", stage)
 

@@ -14,8 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/labs"
-	"github.com/ckat/ckat/scenarios"
 	"github.com/ckat/ckat/scenarios/steps"
 )
 
@@ -39,7 +39,7 @@ func (s *Session) saveBaseline(ctx context.Context) error {
 	if err := os.MkdirAll(mdir, 0o700); err != nil {
 		return err
 	}
-	entries, err := node.ReadDir(ctx, scenarios.ManifestDir)
+	entries, err := node.ReadDir(ctx, kubeadm.ManifestsDir)
 	if err != nil {
 		return err
 	}
@@ -47,7 +47,7 @@ func (s *Session) saveBaseline(ctx context.Context) error {
 		if e.IsDir() {
 			continue
 		}
-		data, err := node.ReadFile(ctx, path.Join(scenarios.ManifestDir, e.Name()))
+		data, err := node.ReadFile(ctx, path.Join(kubeadm.ManifestsDir, e.Name()))
 		if err != nil {
 			return err
 		}
@@ -87,7 +87,7 @@ func (s *Session) Reset(ctx context.Context) error {
 	if err != nil || len(manifests) == 0 {
 		return fmt.Errorf("lab %q has no baseline to reset to (%s): delete it and start the scenario again", s.Lab.Name(), mdir)
 	}
-	etcdYAML, err := os.ReadFile(filepath.Join(mdir, path.Base(scenarios.EtcdManifest)))
+	etcdYAML, err := os.ReadFile(filepath.Join(mdir, path.Base(kubeadm.EtcdManifest)))
 	if err != nil {
 		return fmt.Errorf("the baseline has no etcd.yaml: %w", err)
 	}
@@ -100,7 +100,7 @@ func (s *Session) Reset(ctx context.Context) error {
 	}
 
 	s.Logger.V(0).Infof("Stopping the control plane ...")
-	if err := steps.Run(ctx, node, "rm -f "+scenarios.ManifestDir+"/*"); err != nil {
+	if err := steps.Run(ctx, node, "rm -f "+kubeadm.ManifestsDir+"/*"); err != nil {
 		return err
 	}
 	if err := steps.WaitEtcdDown(ctx, node, 2*time.Minute); err != nil {
@@ -114,9 +114,9 @@ func (s *Session) Reset(ctx context.Context) error {
 	for _, p := range s.Rendered.Cleanup {
 		fmt.Fprintf(&script, "rm -rf %s\n", shellQuote(p))
 	}
-	fmt.Fprintf(&script, "rm -rf %s\n", scenarios.EtcdDataDir)
-	fmt.Fprintf(&script, "etcdutl snapshot restore %s --data-dir %s %s >/dev/null\n", BaselineSnapshot, scenarios.EtcdDataDir, strings.Join(restoreFlags, " "))
-	fmt.Fprintf(&script, "chmod 700 %s\n", scenarios.EtcdDataDir)
+	fmt.Fprintf(&script, "rm -rf %s\n", kubeadm.EtcdDataDir)
+	fmt.Fprintf(&script, "etcdutl snapshot restore %s --data-dir %s %s >/dev/null\n", BaselineSnapshot, kubeadm.EtcdDataDir, strings.Join(restoreFlags, " "))
+	fmt.Fprintf(&script, "chmod 700 %s\n", kubeadm.EtcdDataDir)
 	if err := steps.Run(ctx, node, script.String()); err != nil {
 		return err
 	}
@@ -125,7 +125,7 @@ func (s *Session) Reset(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		target := path.Join(scenarios.ManifestDir, m.Name())
+		target := path.Join(kubeadm.ManifestsDir, m.Name())
 		// Written beside, then moved in, so the node never reads half a file.
 		tmp := "/var/lib/ckat/" + m.Name() + ".tmp"
 		err = node.Exec(ctx, labs.Command{

@@ -18,6 +18,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/scenarios"
@@ -196,8 +197,10 @@ func deleteObject(ctx context.Context, c kubernetes.Interface, s *scenarios.Dele
 
 // etcdctlArgs are the flags that reach the lab's etcd from its node.
 func etcdctlArgs(args ...string) []string {
-	return append([]string{"etcdctl", "--endpoints=" + scenarios.EtcdEndpoint,
-		"--cacert=" + scenarios.EtcdCA, "--cert=" + scenarios.EtcdServerCert, "--key=" + scenarios.EtcdServerKey}, args...)
+	return append([]string{"etcdctl", "--endpoints=" + kubeadm.EtcdLocalClientURL(),
+		"--cacert=" + kubeadm.CertFile(kubeadm.EtcdCACertAndKeyBaseName),
+		"--cert=" + kubeadm.CertFile(kubeadm.EtcdServerCertAndKeyBaseName),
+		"--key=" + kubeadm.KeyFile(kubeadm.EtcdServerCertAndKeyBaseName)}, args...)
 }
 
 // SaveSnapshot saves a snapshot of the lab's etcd at path on the node with

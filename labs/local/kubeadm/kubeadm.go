@@ -2,7 +2,8 @@
 // node: the cluster's PKI under /etc/kubernetes/pki, the static pod manifests
 // of etcd and kube-apiserver under /etc/kubernetes/manifests, and the
 // kubeconfigs admin.conf, super-admin.conf and kubelet.conf, with kubeadm's
-// subjects, usages, SANs, flags, volumes and file modes.
+// subjects, usages, SANs, flags, volumes and file modes. Where those files
+// go, and the ports, are internal/kubeadm's layout.
 //
 // Keys are ECDSA P-256, as kubeadm writes them with
 // `encryptionAlgorithm: ECDSA-P256`.
@@ -23,31 +24,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
-)
 
-// Paths on the node, as kubeadm lays them out.
-const (
-	// KubernetesDir holds the kubeconfigs, the PKI and the manifests.
-	KubernetesDir = "/etc/kubernetes"
-	// PKIDir is kubeadm's certificatesDir.
-	PKIDir = "/etc/kubernetes/pki"
-	// EtcdPKIDir holds etcd's CA and certificates.
-	EtcdPKIDir = "/etc/kubernetes/pki/etcd"
-	// ManifestsDir is the kubelet's staticPodPath.
-	ManifestsDir = "/etc/kubernetes/manifests"
-	// EtcdDataDir is etcd's --data-dir and the etcd-data volume's hostPath.
-	EtcdDataDir = "/var/lib/etcd"
-
-	// AdminConf is the cluster administrator's kubeconfig (group kubeadm:cluster-admins).
-	AdminConf = "/etc/kubernetes/admin.conf"
-	// SuperAdminConf is the break-glass kubeconfig (group system:masters).
-	SuperAdminConf = "/etc/kubernetes/super-admin.conf"
-	// KubeletConf is the kubelet's kubeconfig (system:node:NODE, group system:nodes).
-	KubeletConf = "/etc/kubernetes/kubelet.conf"
-	// EtcdManifest is etcd's static pod manifest.
-	EtcdManifest = "/etc/kubernetes/manifests/etcd.yaml"
-	// APIServerManifest is kube-apiserver's static pod manifest.
-	APIServerManifest = "/etc/kubernetes/manifests/kube-apiserver.yaml"
+	layout "github.com/ckat/ckat/internal/kubeadm"
 )
 
 // Defaults filled in for empty Config fields.
@@ -59,8 +37,6 @@ const (
 	DefaultClusterName       = "kubernetes"
 	// DNSDomain is the cluster's DNS domain (kubeadm's networking.dnsDomain).
 	DNSDomain = "cluster.local"
-	// APIServerPort is the API server's secure port (kubeadm's bindPort).
-	APIServerPort = 6443
 )
 
 // Config is what varies between control-plane nodes.
@@ -150,11 +126,11 @@ func Generate(root string, cfg Config) error {
 		path string
 		mode os.FileMode
 	}{
-		{KubernetesDir, 0o755},
-		{PKIDir, 0o755},
-		{EtcdPKIDir, 0o755},
-		{ManifestsDir, 0o755},
-		{EtcdDataDir, 0o700},
+		{layout.KubernetesDir, 0o755},
+		{layout.PKIDir, 0o755},
+		{layout.EtcdPKIDir, 0o755},
+		{layout.ManifestsDir, 0o755},
+		{layout.EtcdDataDir, 0o700},
 	} {
 		if err := mkdir(hostPath(root, d.path), d.mode); err != nil {
 			return err

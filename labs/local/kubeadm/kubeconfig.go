@@ -17,6 +17,8 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	certutil "k8s.io/client-go/util/cert"
 	"k8s.io/client-go/util/keyutil"
+
+	layout "github.com/ckat/ckat/internal/kubeadm"
 )
 
 // kubeconfigSpec is one kubeconfig kubeadm writes with a client certificate.
@@ -29,16 +31,16 @@ type kubeconfigSpec struct {
 // APIServerURL is the server kubeadm writes into the kubeconfigs: the
 // node's advertise address and the secure port.
 func APIServerURL(nodeIP string) string {
-	return "https://" + net.JoinHostPort(nodeIP, strconv.Itoa(APIServerPort))
+	return "https://" + net.JoinHostPort(nodeIP, strconv.Itoa(layout.KubeAPIServerPort))
 }
 
 func writeKubeconfigs(root string, cfg Config, ca authority) error {
 	// kubeadm: client certificates valid a year from the start of init.
 	notAfter := time.Now().UTC().Add(certificateValidity)
 	for _, s := range []kubeconfigSpec{
-		{AdminConf, AdminUser, []string{ClusterAdminsGroup}},
-		{SuperAdminConf, SuperAdminUser, []string{SystemMastersGroup}},
-		{KubeletConf, "system:node:" + cfg.NodeName, []string{NodesGroup}},
+		{layout.AdminConf, AdminUser, []string{ClusterAdminsGroup}},
+		{layout.SuperAdminConf, SuperAdminUser, []string{SystemMastersGroup}},
+		{layout.KubeletConf, "system:node:" + cfg.NodeName, []string{NodesGroup}},
 	} {
 		cert, key, err := newCertAndKey(ca, certutil.Config{
 			CommonName:   s.user,
@@ -80,13 +82,13 @@ func newKubeconfig(server, clusterName, user string, caPEM, keyPEM, certPEM []by
 // every cluster's server replaced by server (for access from the host
 // through a forwarded port, e.g. https://127.0.0.1:PORT).
 func AdminKubeconfig(root, server string) ([]byte, error) {
-	return rewriteServer(hostPath(root, AdminConf), server)
+	return rewriteServer(hostPath(root, layout.AdminConf), server)
 }
 
 // SuperAdminKubeconfig is AdminKubeconfig for super-admin.conf, whose user is
 // in system:masters and so works before Bootstrap has run.
 func SuperAdminKubeconfig(root, server string) ([]byte, error) {
-	return rewriteServer(hostPath(root, SuperAdminConf), server)
+	return rewriteServer(hostPath(root, layout.SuperAdminConf), server)
 }
 
 func rewriteServer(path, server string) ([]byte, error) {

@@ -14,6 +14,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"sigs.k8s.io/yaml"
+
+	layout "github.com/ckat/ckat/internal/kubeadm"
 )
 
 // Constants of kubeadm's static pods.
@@ -23,10 +25,7 @@ const (
 	// APIServerEndpointAnnotation is on kubeadm's kube-apiserver pod.
 	APIServerEndpointAnnotation = "kubeadm.kubernetes.io/kube-apiserver.advertise-address.endpoint"
 
-	etcdClientPort  = 2379
-	etcdPeerPort    = 2380
-	etcdMetricsPort = 2381
-	probePort       = "probe-port"
+	probePort = "probe-port"
 	// controlPlaneHealthCheckSeconds is kubeadm's default
 	// timeouts.controlPlaneComponentHealthCheck (4m).
 	controlPlaneHealthCheckSeconds = 240
@@ -37,8 +36,8 @@ func writeManifests(root string, cfg Config) error {
 		path string
 		pod  corev1.Pod
 	}{
-		{EtcdManifest, etcdPod(cfg)},
-		{APIServerManifest, apiServerPod(cfg)},
+		{layout.EtcdManifest, etcdPod(cfg)},
+		{layout.APIServerManifest, apiServerPod(cfg)},
 	} {
 		data, err := yaml.Marshal(&m.pod)
 		if err != nil {
@@ -55,26 +54,26 @@ func writeManifests(root string, cfg Config) error {
 // etcdPod is the etcd static pod kubeadm v1.37's GetEtcdPodSpec returns for
 // a single-member local etcd; cfg is complete.
 func etcdPod(cfg Config) corev1.Pod {
-	clientURL := "https://" + net.JoinHostPort(cfg.NodeIP, strconv.Itoa(etcdClientPort))
-	peerURL := "https://" + net.JoinHostPort(cfg.NodeIP, strconv.Itoa(etcdPeerPort))
+	clientURL := "https://" + net.JoinHostPort(cfg.NodeIP, strconv.Itoa(layout.EtcdListenClientPort))
+	peerURL := "https://" + net.JoinHostPort(cfg.NodeIP, strconv.Itoa(layout.EtcdListenPeerPort))
 	args := map[string]string{
 		"name":                           cfg.NodeName,
-		"listen-client-urls":             "https://127.0.0.1:" + strconv.Itoa(etcdClientPort) + "," + clientURL,
+		"listen-client-urls":             layout.EtcdLocalClientURL() + "," + clientURL,
 		"advertise-client-urls":          clientURL,
 		"listen-peer-urls":               peerURL,
 		"initial-advertise-peer-urls":    peerURL,
 		"initial-cluster":                cfg.NodeName + "=" + peerURL,
-		"data-dir":                       EtcdDataDir,
-		"cert-file":                      EtcdPKIDir + "/server.crt",
-		"key-file":                       EtcdPKIDir + "/server.key",
-		"trusted-ca-file":                EtcdPKIDir + "/ca.crt",
+		"data-dir":                       layout.EtcdDataDir,
+		"cert-file":                      layout.CertFile(layout.EtcdServerCertAndKeyBaseName),
+		"key-file":                       layout.KeyFile(layout.EtcdServerCertAndKeyBaseName),
+		"trusted-ca-file":                layout.CertFile(layout.EtcdCACertAndKeyBaseName),
 		"client-cert-auth":               "true",
-		"peer-cert-file":                 EtcdPKIDir + "/peer.crt",
-		"peer-key-file":                  EtcdPKIDir + "/peer.key",
-		"peer-trusted-ca-file":           EtcdPKIDir + "/ca.crt",
+		"peer-cert-file":                 layout.CertFile(layout.EtcdPeerCertAndKeyBaseName),
+		"peer-key-file":                  layout.KeyFile(layout.EtcdPeerCertAndKeyBaseName),
+		"peer-trusted-ca-file":           layout.CertFile(layout.EtcdCACertAndKeyBaseName),
 		"peer-client-cert-auth":          "true",
 		"snapshot-count":                 "10000",
-		"listen-metrics-urls":            "http://127.0.0.1:" + strconv.Itoa(etcdMetricsPort),
+		"listen-metrics-urls":            layout.EtcdLocalMetricsURL(),
 		"feature-gates":                  "InitialCorruptCheck=true",
 		"watch-progress-notify-interval": "5s",
 	}
@@ -85,21 +84,21 @@ func etcdPod(cfg Config) corev1.Pod {
 		ImagePullPolicy: corev1.PullIfNotPresent,
 		Command:         command("etcd", args),
 		VolumeMounts: []corev1.VolumeMount{
-			{Name: "etcd-data", MountPath: EtcdDataDir},
-			{Name: "etcd-certs", MountPath: EtcdPKIDir},
+			{Name: layout.EtcdDataVolume, MountPath: layout.EtcdDataDir},
+			{Name: layout.EtcdCertsVolume, MountPath: layout.EtcdPKIDir},
 		},
 		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
 			corev1.ResourceCPU:    resource.MustParse("100m"),
 			corev1.ResourceMemory: resource.MustParse("100Mi"),
 		}},
-		LivenessProbe:  livenessProbe("127.0.0.1", "/livez", corev1.URISchemeHTTP),
-		ReadinessProbe: readinessProbe("127.0.0.1", "/readyz", corev1.URISchemeHTTP),
-		StartupProbe:   startupProbe("127.0.0.1", "/readyz", corev1.URISchemeHTTP),
-		Ports:          []corev1.ContainerPort{{Name: probePort, ContainerPort: etcdMetricsPort, Protocol: corev1.ProtocolTCP}},
+		LivenessProbe:  livenessProbe(layout.LoopbackAddress, "/livez", corev1.URISchemeHTTP),
+		ReadinessProbe: readinessProbe(layout.LoopbackAddress, "/readyz", corev1.URISchemeHTTP),
+		StartupProbe:   startupProbe(layout.LoopbackAddress, "/readyz", corev1.URISchemeHTTP),
+		Ports:          []corev1.ContainerPort{{Name: probePort, ContainerPort: layout.EtcdMetricsPort, Protocol: corev1.ProtocolTCP}},
 	}
 	return componentPod(container, []corev1.Volume{
-		hostPathVolume("etcd-certs", EtcdPKIDir, dirOrCreate),
-		hostPathVolume("etcd-data", EtcdDataDir, dirOrCreate),
+		hostPathVolume(layout.EtcdCertsVolume, layout.EtcdPKIDir, dirOrCreate),
+		hostPathVolume(layout.EtcdDataVolume, layout.EtcdDataDir, dirOrCreate),
 	}, map[string]string{EtcdAdvertiseClientURLsAnnotation: clientURL})
 }
 
@@ -108,42 +107,42 @@ func etcdPod(cfg Config) corev1.Pod {
 // links into /usr/share/ca-certificates (Debian, Ubuntu) and with no proxy
 // variables in kubeadm's environment; cfg is complete.
 func apiServerPod(cfg Config) corev1.Pod {
-	endpoint := net.JoinHostPort(cfg.NodeIP, strconv.Itoa(APIServerPort))
+	endpoint := net.JoinHostPort(cfg.NodeIP, strconv.Itoa(layout.KubeAPIServerPort))
 	args := map[string]string{
 		"advertise-address":                  cfg.NodeIP,
 		"allow-privileged":                   "true",
 		"authorization-mode":                 "Node,RBAC",
-		"client-ca-file":                     PKIDir + "/ca.crt",
+		"client-ca-file":                     layout.CertFile(layout.CACertAndKeyBaseName),
 		"enable-admission-plugins":           "NodeRestriction",
 		"enable-bootstrap-token-auth":        "true",
-		"etcd-cafile":                        EtcdPKIDir + "/ca.crt",
-		"etcd-certfile":                      PKIDir + "/apiserver-etcd-client.crt",
-		"etcd-keyfile":                       PKIDir + "/apiserver-etcd-client.key",
-		"etcd-servers":                       "https://127.0.0.1:" + strconv.Itoa(etcdClientPort),
-		"kubelet-client-certificate":         PKIDir + "/apiserver-kubelet-client.crt",
-		"kubelet-client-key":                 PKIDir + "/apiserver-kubelet-client.key",
+		"etcd-cafile":                        layout.CertFile(layout.EtcdCACertAndKeyBaseName),
+		"etcd-certfile":                      layout.CertFile(layout.APIServerEtcdClientCertAndKeyBaseName),
+		"etcd-keyfile":                       layout.KeyFile(layout.APIServerEtcdClientCertAndKeyBaseName),
+		"etcd-servers":                       layout.EtcdLocalClientURL(),
+		"kubelet-client-certificate":         layout.CertFile(layout.APIServerKubeletClientCertAndKeyBaseName),
+		"kubelet-client-key":                 layout.KeyFile(layout.APIServerKubeletClientCertAndKeyBaseName),
 		"kubelet-preferred-address-types":    "InternalIP,ExternalIP,Hostname",
-		"proxy-client-cert-file":             PKIDir + "/front-proxy-client.crt",
-		"proxy-client-key-file":              PKIDir + "/front-proxy-client.key",
+		"proxy-client-cert-file":             layout.CertFile(layout.FrontProxyClientCertAndKeyBaseName),
+		"proxy-client-key-file":              layout.KeyFile(layout.FrontProxyClientCertAndKeyBaseName),
 		"requestheader-allowed-names":        "front-proxy-client",
-		"requestheader-client-ca-file":       PKIDir + "/front-proxy-ca.crt",
+		"requestheader-client-ca-file":       layout.CertFile(layout.FrontProxyCACertAndKeyBaseName),
 		"requestheader-extra-headers-prefix": "X-Remote-Extra-",
 		"requestheader-group-headers":        "X-Remote-Group",
 		"requestheader-username-headers":     "X-Remote-User",
-		"secure-port":                        strconv.Itoa(APIServerPort),
+		"secure-port":                        strconv.Itoa(layout.KubeAPIServerPort),
 		"service-account-issuer":             "https://kubernetes.default.svc." + DNSDomain,
-		"service-account-key-file":           PKIDir + "/sa.pub",
-		"service-account-signing-key-file":   PKIDir + "/sa.key",
+		"service-account-key-file":           layout.PublicKeyFile(layout.ServiceAccountKeyBaseName),
+		"service-account-signing-key-file":   layout.KeyFile(layout.ServiceAccountKeyBaseName),
 		"service-cluster-ip-range":           cfg.ServiceCIDR,
-		"tls-cert-file":                      PKIDir + "/apiserver.crt",
-		"tls-private-key-file":               PKIDir + "/apiserver.key",
+		"tls-cert-file":                      layout.CertFile(layout.APIServerCertAndKeyBaseName),
+		"tls-private-key-file":               layout.KeyFile(layout.APIServerCertAndKeyBaseName),
 	}
 	dirOrCreate := corev1.HostPathDirectoryOrCreate
 	// Name, path; kubeadm mounts them read-only at the same path, sorted by name.
 	mounts := [][2]string{
 		{"ca-certs", "/etc/ssl/certs"},
 		{"etc-ca-certificates", "/etc/ca-certificates"},
-		{"k8s-certs", PKIDir},
+		{"k8s-certs", layout.PKIDir},
 		{"usr-local-share-ca-certificates", "/usr/local/share/ca-certificates"},
 		{"usr-share-ca-certificates", "/usr/share/ca-certificates"},
 	}
@@ -165,7 +164,7 @@ func apiServerPod(cfg Config) corev1.Pod {
 		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
 			corev1.ResourceCPU: resource.MustParse("250m"),
 		}},
-		Ports: []corev1.ContainerPort{{Name: probePort, ContainerPort: APIServerPort, Protocol: corev1.ProtocolTCP}},
+		Ports: []corev1.ContainerPort{{Name: probePort, ContainerPort: layout.KubeAPIServerPort, Protocol: corev1.ProtocolTCP}},
 	}
 	return componentPod(container, volumes, map[string]string{APIServerEndpointAnnotation: endpoint})
 }

@@ -19,6 +19,8 @@ import (
 
 	certutil "k8s.io/client-go/util/cert"
 	"k8s.io/client-go/util/keyutil"
+
+	layout "github.com/ckat/ckat/internal/kubeadm"
 )
 
 // certificateValidity is kubeadm's validity of a signed certificate; its
@@ -50,8 +52,9 @@ type authorities struct {
 	ca, frontProxy, etcd authority
 }
 
-// leafSpec is one certificate kubeadm signs: file base name (a node path
-// without extension), signing CA and subject, SANs and usages.
+// leafSpec is one certificate kubeadm signs: file base name (relative to
+// the PKI directory, without extension), signing CA and subject, SANs and
+// usages.
 type leafSpec struct {
 	base   string
 	ca     func(authorities) authority
@@ -86,27 +89,27 @@ func leafSpecs(cfg Config) ([]leafSpec, error) {
 		}
 	}
 	return []leafSpec{
-		{base: PKIDir + "/apiserver", ca: clusterCA, config: certutil.Config{
+		{base: layout.APIServerCertAndKeyBaseName, ca: clusterCA, config: certutil.Config{
 			CommonName: "kube-apiserver",
 			AltNames:   apiServerSANs,
 			Usages:     []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		}},
-		{base: PKIDir + "/apiserver-kubelet-client", ca: clusterCA, config: certutil.Config{
+		{base: layout.APIServerKubeletClientCertAndKeyBaseName, ca: clusterCA, config: certutil.Config{
 			CommonName: "kube-apiserver-kubelet-client", Usages: client,
 		}},
-		{base: PKIDir + "/front-proxy-client", ca: frontProxyCA, config: certutil.Config{
+		{base: layout.FrontProxyClientCertAndKeyBaseName, ca: frontProxyCA, config: certutil.Config{
 			CommonName: "front-proxy-client", Usages: client,
 		}},
-		{base: EtcdPKIDir + "/server", ca: etcdCA, config: certutil.Config{
+		{base: layout.EtcdServerCertAndKeyBaseName, ca: etcdCA, config: certutil.Config{
 			CommonName: cfg.NodeName, AltNames: etcdSANs, Usages: serverClient,
 		}},
-		{base: EtcdPKIDir + "/peer", ca: etcdCA, config: certutil.Config{
+		{base: layout.EtcdPeerCertAndKeyBaseName, ca: etcdCA, config: certutil.Config{
 			CommonName: cfg.NodeName, AltNames: etcdSANs, Usages: serverClient,
 		}},
-		{base: EtcdPKIDir + "/healthcheck-client", ca: etcdCA, config: certutil.Config{
+		{base: layout.EtcdHealthcheckClientCertAndKeyBaseName, ca: etcdCA, config: certutil.Config{
 			CommonName: "kube-etcd-healthcheck-client", Usages: client,
 		}},
-		{base: PKIDir + "/apiserver-etcd-client", ca: etcdCA, config: certutil.Config{
+		{base: layout.APIServerEtcdClientCertAndKeyBaseName, ca: etcdCA, config: certutil.Config{
 			CommonName: "kube-apiserver-etcd-client", Usages: client,
 		}},
 	}, nil
@@ -121,9 +124,9 @@ func writePKI(root string, cfg Config) (authorities, error) {
 		cn   string
 		into *authority
 	}{
-		{PKIDir + "/ca", "kubernetes", &cas.ca},
-		{PKIDir + "/front-proxy-ca", "front-proxy-ca", &cas.frontProxy},
-		{EtcdPKIDir + "/ca", "etcd-ca", &cas.etcd},
+		{layout.CACertAndKeyBaseName, "kubernetes", &cas.ca},
+		{layout.FrontProxyCACertAndKeyBaseName, "front-proxy-ca", &cas.frontProxy},
+		{layout.EtcdCACertAndKeyBaseName, "etcd-ca", &cas.etcd},
 	} {
 		a, err := newAuthority(ca.cn)
 		if err != nil {
@@ -229,16 +232,17 @@ func dedupe(names certutil.AltNames) ([]string, []net.IP) {
 	return dnsNames, ips
 }
 
-// writeCertAndKey writes base.crt (0644) and base.key (0600).
+// writeCertAndKey writes base's certificate (0644) and key (0600) under
+// the PKI directory.
 func writeCertAndKey(root, base string, cert *x509.Certificate, key crypto.Signer) error {
 	keyPEM, err := keyutil.MarshalPrivateKeyToPEM(key)
 	if err != nil {
-		return fmt.Errorf("encode key %s.key: %w", base, err)
+		return fmt.Errorf("encode key %s: %w", layout.KeyFile(base), err)
 	}
-	if err := writeFile(hostPath(root, base+".key"), keyPEM, 0o600); err != nil {
+	if err := writeFile(hostPath(root, layout.KeyFile(base)), keyPEM, 0o600); err != nil {
 		return err
 	}
-	return writeFile(hostPath(root, base+".crt"), encodeCert(cert), 0o644)
+	return writeFile(hostPath(root, layout.CertFile(base)), encodeCert(cert), 0o644)
 }
 
 func encodeCert(cert *x509.Certificate) []byte {
@@ -261,8 +265,8 @@ func writeServiceAccountKeys(root string) error {
 		return fmt.Errorf("encode sa.pub: %w", err)
 	}
 	pubPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pubDER})
-	if err := writeFile(hostPath(root, PKIDir+"/sa.key"), keyPEM, 0o600); err != nil {
+	if err := writeFile(hostPath(root, layout.KeyFile(layout.ServiceAccountKeyBaseName)), keyPEM, 0o600); err != nil {
 		return err
 	}
-	return writeFile(hostPath(root, PKIDir+"/sa.pub"), pubPEM, 0o600)
+	return writeFile(hostPath(root, layout.PublicKeyFile(layout.ServiceAccountKeyBaseName)), pubPEM, 0o600)
 }

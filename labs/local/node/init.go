@@ -8,11 +8,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ckat/ckat/internal/cli"
+	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs/local/agent"
 )
@@ -75,8 +77,8 @@ func Init(args []string) error {
 	if err := setupNode(labDir, cfg); err != nil {
 		return fail(fmt.Errorf("setting up node %s: %w", cfg.NodeName, err))
 	}
-	go forward(apiLn, fmt.Sprintf("127.0.0.1:%d", APIServerPort), logger)
-	go forward(etcdLn, fmt.Sprintf("127.0.0.1:%d", EtcdPort), logger)
+	go forward(apiLn, net.JoinHostPort(kubeadm.LoopbackAddress, strconv.Itoa(kubeadm.KubeAPIServerPort)), logger)
+	go forward(etcdLn, net.JoinHostPort(kubeadm.LoopbackAddress, strconv.Itoa(kubeadm.EtcdListenClientPort)), logger)
 
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, unix.SIGCHLD, unix.SIGTERM, unix.SIGINT, unix.SIGHUP)
@@ -157,11 +159,11 @@ func startAgent(cfg config) (int, error) {
 	ac := agent.Config{
 		NodeName:     cfg.NodeName,
 		NodeIP:       cfg.NodeIP,
-		ManifestDir:  "/etc/kubernetes/manifests",
+		ManifestDir:  kubeadm.ManifestsDir,
 		PodLogDir:    "/var/log/pods",
 		StatusFile:   "/run/ckat/pods.json",
 		ContainerDir: "/run/ckat/containers",
-		Kubeconfig:   "/etc/kubernetes/kubelet.conf",
+		Kubeconfig:   kubeadm.KubeletConf,
 		Binaries: map[string]string{
 			"etcd": CkatBin, "etcdctl": CkatBin, "etcdutl": CkatBin, "kubectl": CkatBin,
 			"kube-apiserver": KubeAPIServerBin,

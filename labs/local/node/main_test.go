@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ckat/ckat/internal/cli"
+	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local/agent"
 )
@@ -77,7 +78,7 @@ func standInAgent(args []string) int {
 		return 2
 	}
 	hostname, _ := os.Hostname()
-	for _, port := range []int{APIServerPort, EtcdPort} {
+	for _, port := range []int{kubeadm.KubeAPIServerPort, kubeadm.EtcdListenClientPort} {
 		ln, err := net.Listen("tcp", fmt.Sprintf(":%d", port))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "stand-in agent: %v\n", err)

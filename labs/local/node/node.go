@@ -52,11 +52,6 @@ const (
 	Kubeconfig = nsenter.Kubeconfig
 	// Home is root's home directory on the node.
 	Home = nsenter.Home
-
-	// APIServerPort and EtcdPort are the node's ports forwarded from the
-	// host's listeners.
-	APIServerPort = 6443
-	EtcdPort      = 2379
 )
 
 // Tools are the multi-call names linked to ckat in the node's

@@ -111,6 +111,7 @@ func TestNode(t *testing.T) {
 	})
 	t.Run("exec", func(t *testing.T) { testExec(t, n) })
 	t.Run("files", func(t *testing.T) { testFiles(t, n) })
+	t.Run("realpath", func(t *testing.T) { testRealPath(t, n) })
 	t.Run("cancel", func(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 		defer cancel()

@@ -23,6 +23,8 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+
+	"github.com/ckat/ckat/internal/kubeadm"
 )
 
 // EnvVar names the PID whose namespaces the constructor joins.
@@ -38,7 +40,7 @@ const (
 	// Home is root's home on the node, and a command's default directory.
 	Home = "/root"
 	// Kubeconfig is the node's KUBECONFIG.
-	Kubeconfig = "/etc/kubernetes/admin.conf"
+	Kubeconfig = kubeadm.AdminConf
 	// PS1 makes a shell's prompt read root@NODE:~#.
 	PS1 = `\u@\h:\w\$ `
 )
