@@ -49,9 +49,13 @@ test-unit:
 bench: build
 	CKAT_BIN_DIR=$(BIN) $(GO) test -run '^$$' -bench . -benchtime 3x -timeout 45m ./...
 
+## lint: gofmt, go vet and golangci-lint (configured in .golangci.yml; the
+## first run builds golangci-lint, which takes a few minutes)
+GOLANGCI_LINT_VERSION := v2.15.0
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) run github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION) run ./...
 
 clean:
 	rm -rf $(BIN)

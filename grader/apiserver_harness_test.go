@@ -161,7 +161,7 @@ func startTestAPIServer() (_ *testAPIServer, err error) {
 		return nil, fmt.Errorf("starting %s: %w", bin, err)
 	}
 	s.exited = make(chan struct{})
-	go func() { s.cmd.Wait(); close(s.exited) }()
+	go func() { _ = s.cmd.Wait(); close(s.exited) }()
 
 	s.config = &rest.Config{
 		Host: fmt.Sprintf("https://127.0.0.1:%d", port),
@@ -238,11 +238,11 @@ func (s *testAPIServer) stop() {
 
 func (s *testAPIServer) doStop() {
 	if s.cmd != nil && s.cmd.Process != nil {
-		s.cmd.Process.Signal(syscall.SIGTERM)
+		_ = s.cmd.Process.Signal(syscall.SIGTERM) // it may have exited
 		select {
 		case <-s.exited:
 		case <-time.After(10 * time.Second):
-			s.cmd.Process.Kill()
+			_ = s.cmd.Process.Kill()
 			<-s.exited
 		}
 	}

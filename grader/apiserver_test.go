@@ -36,7 +36,7 @@ func answeringConfig(t testing.TB, status int, body string) *rest.Config {
 			w.Header().Set("Content-Type", "application/json")
 		}
 		w.WriteHeader(status)
-		io.WriteString(w, body)
+		_, _ = io.WriteString(w, body)
 	}))
 	t.Cleanup(srv.Close)
 	return &rest.Config{Host: srv.URL, TLSClientConfig: rest.TLSClientConfig{Insecure: true}}
@@ -78,8 +78,8 @@ func lateForwarder(t testing.TB, target *rest.Config, delay time.Duration) *rest
 					return
 				}
 				defer up.Close()
-				go io.Copy(up, c)
-				io.Copy(c, up)
+				go func() { _, _ = io.Copy(up, c) }()
+				_, _ = io.Copy(c, up)
 			}()
 		}
 	}()

@@ -82,16 +82,8 @@ func (p *etcdPKI) writePEM(t testing.TB, name, typ string, der []byte) string {
 	return f
 }
 
-func (p *etcdPKI) clientConfig(t testing.TB) *tls.Config {
-	t.Helper()
-	cfg, err := p.tlsConfig()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
-
-// tlsConfig is clientConfig for code off the test's goroutine.
+// tlsConfig is a client TLS configuration with the PKI's CA and client
+// certificate.
 func (p *etcdPKI) tlsConfig() (*tls.Config, error) {
 	pair, err := tls.LoadX509KeyPair(p.clientCert, p.clientKey)
 	if err != nil {

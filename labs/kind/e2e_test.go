@@ -11,7 +11,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -169,28 +168,6 @@ func TestKindLabLifecycle(t *testing.T) {
 	}
 }
 
-// TestKindSelftest runs every built-in scenario on kind labs through the
-// ckat binary, as a CI job would.
-func TestKindSelftest(t *testing.T) {
-	requireEngine(t)
-	ckat := ckatBinary(t)
-	home := t.TempDir()
-	ctx, cancel := context.WithTimeout(context.Background(), 70*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, ckat, "selftest", "--provider", "kind")
-	cmd.Env = append(os.Environ(), "CKAT_HOME="+home)
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	cmd.Stderr = &out
-	t.Cleanup(func() { deleteClusters(t, ClusterName(selftestLabPrefix)) })
-	began := time.Now()
-	err := cmd.Run()
-	t.Logf("ckat selftest --provider kind took %s:\n%s", time.Since(began).Round(time.Second), out.String())
-	if err != nil {
-		t.Fatalf("ckat selftest --provider kind: %v", err)
-	}
-}
-
 // deleteClusters deletes the kind clusters whose names start with prefix
 // that a failed test left behind.
 func deleteClusters(t *testing.T, prefix string) {
@@ -206,3 +183,11 @@ func deleteClusters(t *testing.T, prefix string) {
 		}
 	}
 }
+
+// Exported for the end-to-end tests of package kind_test, which import
+// scenarios/selftest (it imports this package).
+var (
+	CkatBinary     = ckatBinary
+	RequireEngine  = requireEngine
+	DeleteClusters = deleteClusters
+)

@@ -61,11 +61,8 @@ func checkExecutable(path, from string) (string, error) {
 }
 
 // ckatExecutable returns the host path of the ckat binary the node runs:
-// explicit if set, else this process's executable.
-func ckatExecutable(explicit string) (string, error) {
-	if explicit != "" {
-		return filepath.Abs(explicit)
-	}
+// this process's executable.
+func ckatExecutable() (string, error) {
 	p, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("finding the ckat executable: %w", err)

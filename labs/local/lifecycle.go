@@ -39,7 +39,7 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 	if st.NodeIP == "" {
 		return fmt.Errorf("lab %q was never fully created: remove it with 'ckat lab delete %s'", name, name)
 	}
-	ckat, err := ckatExecutable(p.ckatPath)
+	ckat, err := ckatExecutable()
 	if err != nil {
 		return err
 	}

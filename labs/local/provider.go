@@ -26,7 +26,6 @@ const NodeName = "controlplane"
 type Provider struct {
 	logger        *log.Logger
 	kubeAPIServer string
-	ckatPath      string
 }
 
 var _ labs.Provider = (*Provider)(nil)
@@ -38,13 +37,6 @@ type Option func(*Provider)
 // instead of searching for one ($CKAT_KUBE_APISERVER, next to ckat, PATH).
 func WithKubeAPIServer(path string) Option {
 	return func(p *Provider) { p.kubeAPIServer = path }
-}
-
-// WithCkatPath makes the node run the ckat executable at path instead of
-// the current process's executable (for programs other than ckat itself,
-// such as tests).
-func WithCkatPath(path string) Option {
-	return func(p *Provider) { p.ckatPath = path }
 }
 
 // New returns a local provider that reports progress through logger (nil

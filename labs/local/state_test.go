@@ -26,7 +26,7 @@ func TestStateOf(t *testing.T) {
 	if err := zombie.Start(); err != nil {
 		t.Fatal(err)
 	}
-	defer zombie.Wait()
+	defer func() { _ = zombie.Wait() }()
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
 		if _, z, err := procStartTime(zombie.Process.Pid); err == nil && z {
 			break

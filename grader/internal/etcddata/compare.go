@@ -3,6 +3,8 @@ package etcddata
 import (
 	"bytes"
 	"hash/crc32"
+
+	"go.etcd.io/etcd/server/v3/storage/mvcc"
 )
 
 // Comparison methods.
@@ -35,10 +37,10 @@ type Comparison struct {
 }
 
 // CompareAt compares dir's key space with snap's at revision rev (the
-// snapshot's), the way etcd compares members with HashKV: a CRC-32C over
-// every record up to rev, where records at or below the compaction point
-// count only if compaction keeps them (the newest non-tombstone revision of
-// each key). Both sides use the later of the two compaction points, so a
+// snapshot's), the way etcd compares members with HashKV (see HashAt): a
+// CRC-32C over every record up to rev, where records at or below the
+// compaction point count only if they are still their key's live revision
+// at rev. Both sides use the later of the two compaction points, so a
 // data directory that its etcd compacted after the restore still hashes as
 // the snapshot does, as long as that compaction is at or below rev.
 //
@@ -111,53 +113,48 @@ func CompareAt(snap, dir *DB, rev int64, snapCompact, dirCompact int64) (*Compar
 	return c, nil
 }
 
-// HashAt hashes the key space at rev as etcd's HashKV does with compaction
-// at compactRev (see CompareAt).
+// HashAt is etcd's HashKV at rev with compaction at compactRev (the
+// kvHasher of go.etcd.io/etcd/server/v3/storage/mvcc/hash.go): a CRC-32C of
+// the bucket name and every record up to rev, bucket key and value as
+// stored. A record at or below compactRev counts only if it is still its
+// key's newest revision at rev and not a delete (treeIndex.Keep(rev)); when
+// no key is live at rev, etcd keeps them all. A delete at compactRev itself
+// never counts, since older etcd compactions removed it. The result does not
+// depend on how far the database was physically compacted, as long as it is
+// not past compactRev.
 func (d *DB) HashAt(rev, compactRev int64) (uint32, error) {
-	keep := map[string]Rev{}
-	dropped := map[string]bool{}
+	keep := map[mvcc.Revision]bool{}
 	if compactRev > 0 {
+		newest := map[string]Rev{}
 		err := d.ForEachRecord(func(r Record) error {
-			if r.Rev.Main > compactRev {
-				return nil
+			if r.Rev.Main <= rev {
+				newest[string(r.Key)] = r.Rev
 			}
-			keep[string(r.Key)] = r.Rev
-			dropped[string(r.Key)] = r.Rev.Tombstone
 			return nil
 		})
 		if err != nil {
 			return 0, err
+		}
+		for _, r := range newest {
+			if !r.Tombstone {
+				keep[r.Revision] = true
+			}
 		}
 	}
 	h := crc32.New(crc32.MakeTable(crc32.Castagnoli))
 	h.Write(keyBucket)
 	err := d.ForEachRecord(func(r Record) error {
 		switch {
-		case r.Rev.Main > rev:
+		case r.Rev.Main > rev,
+			r.Rev.Main <= compactRev && len(keep) > 0 && !keep[r.Rev.Revision],
+			r.Rev.Main == compactRev && r.Rev.Tombstone:
 			return nil
-		case r.Rev.Main <= compactRev:
-			if keep[string(r.Key)] != r.Rev || dropped[string(r.Key)] {
-				return nil
-			}
 		}
-		h.Write(revBytes(r.Rev))
+		h.Write(r.RevKey)
 		h.Write(r.Raw)
 		return nil
 	})
 	return h.Sum32(), err
-}
-
-func revBytes(r Rev) []byte {
-	b := make([]byte, 17, 18)
-	for i := 0; i < 8; i++ {
-		b[i] = byte(uint64(r.Main) >> (56 - 8*i))
-		b[9+i] = byte(uint64(r.Sub) >> (56 - 8*i))
-	}
-	b[8] = '_'
-	if r.Tombstone {
-		b = append(b, 't')
-	}
-	return b
 }
 
 // RecordsAt returns the records at main revision rev, keyed by sub

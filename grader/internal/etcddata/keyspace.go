@@ -1,13 +1,12 @@
 package etcddata
 
 import (
-	"encoding/binary"
 	"fmt"
-	"strings"
 
 	"github.com/coreos/go-semver/semver"
 	bolt "go.etcd.io/bbolt"
 	"go.etcd.io/etcd/api/v3/mvccpb"
+	"go.etcd.io/etcd/server/v3/storage/mvcc"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 )
@@ -35,28 +34,29 @@ type Status struct {
 	Version string
 }
 
-// Rev is a bucket "key" key: main and sub revision, and whether it is a
-// tombstone (a delete).
+// Rev is a bucket "key" key: etcd's main and sub revision, and whether it
+// is a tombstone (a delete).
 type Rev struct {
-	Main, Sub int64
+	mvcc.Revision
 	Tombstone bool
 }
 
-// parseRev decodes 8-byte big-endian main, '_', 8-byte sub, optional 't'.
+// parseRev decodes a bucket "key" key with etcd's own decoder, after the
+// checks that decoder panics on: 8-byte big-endian main, '_', 8-byte sub
+// (neither negative), then an optional 't' (mvcc.BucketKeyToBytes).
 func parseRev(k []byte) (Rev, error) {
-	if (len(k) != 17 && len(k) != 18) || k[8] != '_' || len(k) == 18 && k[17] != 't' {
+	if (len(k) != 17 && len(k) != 18) || k[8] != '_' || len(k) == 18 && k[17] != 't' || k[0]&0x80 != 0 || k[9]&0x80 != 0 {
 		return Rev{}, fmt.Errorf("malformed revision key %x in bucket \"key\"", k)
 	}
-	return Rev{
-		Main:      int64(binary.BigEndian.Uint64(k)),
-		Sub:       int64(binary.BigEndian.Uint64(k[9:])),
-		Tombstone: len(k) == 18,
-	}, nil
+	return Rev{Revision: mvcc.BytesToRev(k), Tombstone: mvcc.IsTombstone(k)}, nil
 }
 
 // Record is one entry of bucket "key": a revision of a key.
 type Record struct {
 	Rev Rev
+	// RevKey is the bucket "key" key Rev was decoded from, valid during the
+	// callback only.
+	RevKey []byte
 	// Key is the etcd key; empty for the revision marker that
 	// `etcdutl snapshot restore --bump-revision` writes.
 	Key []byte
@@ -115,7 +115,7 @@ func (d *DB) ForEachRecord(fn func(Record) error) error {
 				if err != nil {
 					return problemf(Corrupt, "revision %d: undecodable value: %v", rev.Main, err)
 				}
-				return fn(Record{Rev: rev, Key: key, Raw: v})
+				return fn(Record{Rev: rev, RevKey: k, Key: key, Raw: v})
 			})
 		})
 	})
@@ -205,16 +205,4 @@ func (d *DB) Live(atRev int64, want func(key string) bool) (map[string]*mvccpb.K
 		out[k] = kv
 	}
 	return out, nil
-}
-
-// HasPrefix returns a Live filter for keys under any of the prefixes.
-func HasPrefix(prefixes ...string) func(string) bool {
-	return func(k string) bool {
-		for _, p := range prefixes {
-			if strings.HasPrefix(k, p) {
-				return true
-			}
-		}
-		return false
-	}
 }

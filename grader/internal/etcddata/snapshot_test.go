@@ -30,9 +30,9 @@ func port(t *testing.T) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-// realSnapshot saves a snapshot of an embedded etcd after puts, a delete
-// and a compaction at revision 15, then extra more keys of 200 bytes.
-func realSnapshot(t *testing.T, extra int) string {
+// startEtcd starts an embedded single-member etcd for the test and returns
+// a client and its endpoint; both close when the test ends.
+func startEtcd(t *testing.T) (*clientv3.Client, string) {
 	t.Helper()
 	cfg := embed.NewConfig()
 	cfg.Dir = t.TempDir()
@@ -46,13 +46,33 @@ func realSnapshot(t *testing.T, extra int) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(e.Close)
 	<-e.Server.ReadyNotify()
 	c, err := clientv3.New(clientv3.Config{Endpoints: []string{cu.String()}, Logger: zap.NewNop()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
+	t.Cleanup(func() { _ = c.Close() })
+	return c, cu.String()
+}
+
+// saveSnapshot saves a snapshot of the etcd at endpoint, as
+// `etcdctl snapshot save` does, and returns its path.
+func saveSnapshot(t *testing.T, endpoint string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "snap.db")
+	cfg := clientv3.Config{Endpoints: []string{endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()}
+	if _, err := snapshot.NewV3(zap.NewNop()).Save(context.Background(), cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// realSnapshot saves a snapshot of an embedded etcd after puts, a delete
+// and a compaction at revision 15, then extra more keys of 200 bytes.
+func realSnapshot(t *testing.T, extra int) string {
+	t.Helper()
+	c, endpoint := startEtcd(t)
 	ctx := context.Background()
 	for i := 0; i < 20; i++ {
 		if _, err := c.Put(ctx, fmt.Sprintf("/k/%d", i%7), fmt.Sprint(i)); err != nil {
@@ -70,11 +90,7 @@ func realSnapshot(t *testing.T, extra int) string {
 			t.Fatal(err)
 		}
 	}
-	path := filepath.Join(t.TempDir(), "snap.db")
-	if _, err := snapshot.NewV3(zap.NewNop()).Save(ctx, clientv3.Config{Endpoints: []string{cu.String()}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()}, path); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return saveSnapshot(t, endpoint)
 }
 
 // TestReadSnapshotMatchesEtcdutlStatus compares ReadSnapshot's status with

@@ -157,8 +157,11 @@ func buildRoot(s *containerSpec) error {
 			return err
 		}
 	}
-	os.Chmod(filepath.Join(root, "tmp"), 0o1777)
-	os.Chmod(filepath.Join(root, "var/tmp"), 0o1777)
+	for _, d := range []string{"tmp", "var/tmp"} {
+		if err := os.Chmod(filepath.Join(root, d), 0o1777); err != nil {
+			return err
+		}
+	}
 	if s.Executable != "" {
 		if err := bindExecutable(s, filepath.Base(s.Argv[0])); err != nil {
 			return err
@@ -263,7 +266,9 @@ func makeEtc(dir string) error {
 		dst, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 		if err == nil {
 			_, err = io.Copy(dst, src)
-			dst.Close()
+			if cerr := dst.Close(); err == nil {
+				err = cerr
+			}
 		}
 		src.Close()
 		if err != nil {

@@ -111,7 +111,7 @@ func (w *criLogWriter) write(stream, tag string, msg []byte) {
 	buf = append(buf, ' ')
 	buf = append(buf, msg...)
 	buf = append(buf, '\n')
-	w.f.Write(buf)
+	_, _ = w.f.Write(buf) // a log line that cannot be written has nowhere to go
 }
 
 // close waits up to timeout for the streams to drain (a child that kept

@@ -189,7 +189,7 @@ func copyCRILog(r io.Reader, w io.Writer, tail int) error {
 	out := bufio.NewWriter(w)
 	emit := func(s string) {
 		if tail < 0 {
-			out.WriteString(s)
+			_, _ = out.WriteString(s) // a write error shows at Flush
 			return
 		}
 		ring = append(ring, s)
@@ -220,7 +220,7 @@ func copyCRILog(r io.Reader, w io.Writer, tail int) error {
 		emit(partial.String())
 	}
 	for _, s := range ring {
-		out.WriteString(s)
+		_, _ = out.WriteString(s)
 	}
 	return out.Flush()
 }

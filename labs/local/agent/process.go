@@ -87,7 +87,7 @@ func (a *agent) startProcess(scratch string, spec containerSpec, logw *criLogWri
 	}
 	p := &process{cmd: cmd, log: logw, started: time.Now(), exited: make(chan struct{})}
 	go func() {
-		cmd.Wait()
+		_ = cmd.Wait() // the exit shows in ProcessState
 		p.state = cmd.ProcessState
 		close(p.exited)
 	}()
@@ -119,14 +119,14 @@ func (p *process) stop(grace time.Duration) {
 		return
 	default:
 	}
-	syscall.Kill(-pid, syscall.SIGTERM)
+	_ = syscall.Kill(-pid, syscall.SIGTERM) // the group may be gone
 	select {
 	case <-p.exited:
 	case <-time.After(grace):
-		syscall.Kill(-pid, syscall.SIGKILL)
+		_ = syscall.Kill(-pid, syscall.SIGKILL)
 		<-p.exited
 	}
-	syscall.Kill(-pid, syscall.SIGKILL) // anything the process left behind
+	_ = syscall.Kill(-pid, syscall.SIGKILL) // anything the process left behind
 }
 
 // containerEnv is the environment a container starts with.

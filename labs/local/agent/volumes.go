@@ -22,58 +22,6 @@ type bindMount struct {
 	File     bool   `json:"file,omitempty"` // Source is not a directory
 }
 
-// ResolvePath returns the node path at which a path inside a container of
-// pod is stored, following the container's volumeMounts (the longest
-// mountPath containing the path wins), and whether it is on a hostPath
-// volume at all. A path on no hostPath volume lives on the container's
-// own filesystem, which is gone when the container is replaced.
-func ResolvePath(pod *corev1.Pod, container, containerPath string) (string, bool) {
-	c := findContainer(pod, container)
-	if c == nil {
-		return "", false
-	}
-	p := path.Clean("/" + containerPath)
-	best, bestLen := "", -1
-	for _, m := range c.VolumeMounts {
-		mp := path.Clean(m.MountPath)
-		rel, ok := under(p, mp)
-		if !ok || len(mp) <= bestLen {
-			continue
-		}
-		v := findVolume(pod, m.Name)
-		if v == nil || v.HostPath == nil {
-			best, bestLen = "", len(mp) // an emptyDir hides the volumes below it
-			continue
-		}
-		best = path.Join(v.HostPath.Path, m.SubPath, rel)
-		bestLen = len(mp)
-	}
-	return best, best != ""
-}
-
-// under returns p relative to dir if p is dir or inside it.
-func under(p, dir string) (string, bool) {
-	if dir == "/" {
-		return strings.TrimPrefix(p, "/"), true
-	}
-	if p == dir {
-		return "", true
-	}
-	if strings.HasPrefix(p, dir+"/") {
-		return p[len(dir)+1:], true
-	}
-	return "", false
-}
-
-func findContainer(pod *corev1.Pod, name string) *corev1.Container {
-	for i := range pod.Spec.Containers {
-		if pod.Spec.Containers[i].Name == name {
-			return &pod.Spec.Containers[i]
-		}
-	}
-	return nil
-}
-
 func findVolume(pod *corev1.Pod, name string) *corev1.Volume {
 	for i := range pod.Spec.Volumes {
 		if pod.Spec.Volumes[i].Name == name {

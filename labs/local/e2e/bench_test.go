@@ -75,7 +75,7 @@ func procPss(pid int) int64 {
 	for _, line := range strings.Split(string(data), "\n") {
 		if f := strings.Fields(line); len(f) >= 2 && f[0] == "Pss:" {
 			var kB int64
-			fmt.Sscanf(f[1], "%d", &kB)
+			_, _ = fmt.Sscanf(f[1], "%d", &kB) // 0 when unreadable
 			return kB
 		}
 	}

@@ -228,7 +228,7 @@ func nsProcesses(ns string) map[int]int64 {
 			case len(f) >= 2 && f[0] == "State:":
 				zombie = f[1] == "Z" || f[1] == "X"
 			case len(f) >= 2 && f[0] == "VmRSS:":
-				fmt.Sscanf(f[1], "%d", &rss)
+				_, _ = fmt.Sscanf(f[1], "%d", &rss)
 			}
 		}
 		if !zombie {

@@ -19,12 +19,11 @@ import (
 
 // testNode is a node started by a test.
 type testNode struct {
-	labDir, ip  string
-	pid         int
-	api, etcd   string // host addresses of the forwarded ports
-	node        labs.Node
-	logFile     string
-	stoppedOnce bool
+	labDir, ip string
+	pid        int
+	api, etcd  string // host addresses of the forwarded ports
+	node       labs.Node
+	logFile    string
 }
 
 // startNode starts a node for labDir with the test binary as its ckat and

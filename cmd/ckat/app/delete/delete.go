@@ -33,7 +33,7 @@ func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 				return cli.WithExitCode(cli.ExitCannotRun, errors.New("use either --lab NAME or --all, not both"))
 			}
 			if flags.All {
-				return DeleteAll(cmd.Context(), logger)
+				return deleteAll(cmd.Context(), logger)
 			}
 			return Delete(cmd.Context(), logger, flags.Lab)
 		},
@@ -60,9 +60,9 @@ func Delete(ctx context.Context, logger *log.Logger, name string) error {
 	return deleteLab(ctx, logger, rec)
 }
 
-// DeleteAll deletes every lab, going on past failures; it fails if any
+// deleteAll deletes every lab, going on past failures; it fails if any
 // lab could not be deleted.
-func DeleteAll(ctx context.Context, logger *log.Logger) error {
+func deleteAll(ctx context.Context, logger *log.Logger) error {
 	records, err := labs.List()
 	if err != nil {
 		return err

@@ -25,6 +25,9 @@ type flagpole struct {
 	Lab    string
 	Output string
 	Wait   time.Duration
+	// isTerminal reports whether the text output goes to a terminal; nil is
+	// the real check (tests stand in a terminal).
+	isTerminal func(w io.Writer) bool
 }
 
 // NewCommand returns the grade command.
@@ -68,7 +71,7 @@ func runE(logger *log.Logger, streams cli.Streams, flags *flagpole) error {
 	case "junit":
 		err = report.JUnit(streams.Out, rep)
 	default:
-		err = report.Text(streams.Out, rep, useColor(streams.Out))
+		err = report.Text(streams.Out, rep, useColor(streams.Out, flags.isTerminal))
 	}
 	if err != nil {
 		return cli.WithExitCode(cli.ExitCannotRun, err)
@@ -92,11 +95,20 @@ func exitCode(rep grader.Report) int {
 	return cli.ExitCannotRun
 }
 
-// useColor: only on a terminal, and never with NO_COLOR set.
-func useColor(w io.Writer) bool {
+// useColor: only on a terminal, and never with NO_COLOR set. isTerminal
+// nil is the real check.
+func useColor(w io.Writer, isTerminal func(io.Writer) bool) bool {
 	if _, set := os.LookupEnv("NO_COLOR"); set {
 		return false
 	}
+	if isTerminal == nil {
+		isTerminal = fileIsTerminal
+	}
+	return isTerminal(w)
+}
+
+// fileIsTerminal reports whether w is a file open on a terminal.
+func fileIsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

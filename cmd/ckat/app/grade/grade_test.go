@@ -2,6 +2,7 @@ package grade
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ckat/ckat/grader"
+	"github.com/ckat/ckat/grader/report"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
 )
@@ -42,14 +44,30 @@ func TestExitCode(t *testing.T) {
 	}
 }
 
+// TestUseColor renders a report as grade does: in colour on a terminal,
+// plain elsewhere and whenever NO_COLOR is set, even empty.
 func TestUseColor(t *testing.T) {
-	require.False(t, useColor(&bytes.Buffer{}), "not a terminal")
+	var rep grader.Report
+	rep.Add(grader.Result{Name: "a check", Status: grader.StatusPass, Points: 1, MaxPoints: 1})
+	terminal := func(io.Writer) bool { return true }
+	render := func(w io.Writer, isTerminal func(io.Writer) bool) bool {
+		var out bytes.Buffer
+		require.NoError(t, report.Text(&out, rep, useColor(w, isTerminal)))
+		require.Contains(t, out.String(), "a check")
+		return strings.Contains(out.String(), "\x1b[")
+	}
+	t.Setenv("NO_COLOR", "")
+	require.NoError(t, os.Unsetenv("NO_COLOR"))
+	require.True(t, render(os.Stdout, terminal), "colour on a terminal")
+	require.False(t, render(&bytes.Buffer{}, nil), "a buffer is not a terminal")
 	f, err := os.CreateTemp(t.TempDir(), "out")
 	require.NoError(t, err)
 	defer f.Close()
-	require.False(t, useColor(f), "a file is not a terminal")
-	t.Setenv("NO_COLOR", "")
-	require.False(t, useColor(os.Stdout), "NO_COLOR set, even empty")
+	require.False(t, render(f, nil), "a file is not a terminal")
+	for _, v := range []string{"", "1"} {
+		t.Setenv("NO_COLOR", v)
+		require.False(t, render(os.Stdout, terminal), "NO_COLOR=%q on a terminal", v)
+	}
 }
 
 func TestBadOutputAndNoLab(t *testing.T) {
