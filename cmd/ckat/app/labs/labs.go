@@ -22,7 +22,7 @@ import (
 const stateUnknown labs.State = "unknown"
 
 type flagpole struct {
-	Output string
+	Output *cli.Output
 }
 
 // NewCommand returns the `ckat labs` command.
@@ -33,13 +33,10 @@ func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 		Short: "List the labs, their state and their API servers",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if flags.Output != "table" && flags.Output != "json" {
-				return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output format %q: use table or json", flags.Output))
-			}
-			return listLabs(cmd.Context(), streams, flags.Output)
+			return listLabs(cmd.Context(), streams, flags.Output.String())
 		},
 	}
-	cmd.Flags().StringVarP(&flags.Output, "output", "o", "table", "output format: table or json")
+	flags.Output = cli.AddOutputFlag(cmd, "json")
 	return cmd
 }
 

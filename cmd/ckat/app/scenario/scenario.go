@@ -31,7 +31,7 @@ func NewCommand(streams cli.Streams) *cobra.Command {
 
 type showFlags struct {
 	ScenarioDir string
-	Output      string
+	Output      *cli.Output
 }
 
 func newShowCommand(streams cli.Streams) *cobra.Command {
@@ -45,18 +45,15 @@ func newShowCommand(streams cli.Streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			switch flags.Output {
-			case "text":
-				return show(streams.Out, s)
-			case "yaml":
+			if flags.Output.String() == "yaml" {
 				_, err := streams.Out.Write(s.Source())
 				return err
 			}
-			return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output %q: use text or yaml", flags.Output))
+			return show(streams.Out, s)
 		},
 	}
 	cmd.Flags().StringVar(&flags.ScenarioDir, "scenario-dir", "", "also look in this directory of scenario files")
-	cmd.Flags().StringVarP(&flags.Output, "output", "o", "text", "text, or yaml for the scenario file itself")
+	flags.Output = cli.AddOutputFlag(cmd, "yaml")
 	return cmd
 }
 
