@@ -42,3 +42,44 @@ func TestExitStatus(t *testing.T) {
 		})
 	}
 }
+
+// run runs ckat in-process with CKAT_HOME in a temporary directory.
+func run(t *testing.T, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	t.Setenv("CKAT_HOME", t.TempDir())
+	t.Setenv("CKAT_LAB", "")
+	var out, errOut bytes.Buffer
+	code = Run(context.Background(), cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errOut}, args)
+	return out.String(), errOut.String(), code
+}
+
+func TestRenamedCommandsStillWork(t *testing.T) {
+	out, errOut, code := run(t, "scenarios")
+	require.Equal(t, cli.ExitOK, code, errOut)
+	require.Regexp(t, `^NAME\s+TITLE\s+STAGES\n`, out)
+	require.Equal(t, "ckat: 'ckat scenarios' is now 'ckat scenario list'\n", errOut)
+
+	out, errOut, code = run(t, "labs", "-o", "json")
+	require.Equal(t, cli.ExitOK, code, errOut)
+	require.Equal(t, "[]\n", out)
+	require.Equal(t, "ckat: 'ckat labs' is now 'ckat lab list'\n", errOut)
+
+	_, errOut, code = run(t, "labs", "-o", "yaml")
+	require.Equal(t, cli.ExitCannotRun, code)
+	require.Equal(t, `ckat: invalid argument "yaml" for "-o, --output" flag: want text or json (see 'ckat labs --help')`+"\n", errOut)
+
+	help, _, _ := run(t, "--help")
+	require.Contains(t, help, "\n  lab ")
+	require.NotContains(t, help, "\n  labs ")
+	require.NotContains(t, help, "\n  scenarios ")
+}
+
+func TestLabList(t *testing.T) {
+	out, errOut, code := run(t, "lab", "list")
+	require.Equal(t, cli.ExitOK, code)
+	require.Empty(t, out)
+	require.Equal(t, "No labs. Start one with 'ckat start etcd-backup-restore'.\n", errOut)
+	out, _, code = run(t, "lab", "ls", "-o", "json")
+	require.Equal(t, cli.ExitOK, code)
+	require.Equal(t, "[]\n", out)
+}

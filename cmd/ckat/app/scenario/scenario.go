@@ -1,5 +1,6 @@
-// Package scenario implements `ckat scenario show|lint|guide`: one
-// scenario's details, checking scenario files, and a scenario's guide.
+// Package scenario implements `ckat scenario list|show|lint|guide`: the
+// scenarios there are, one scenario's details, checking scenario files,
+// and a scenario's guide.
 package scenario
 
 import (
@@ -19,13 +20,13 @@ import (
 func NewCommand(streams cli.Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scenario",
-		Short: "Show, check and read about scenarios",
+		Short: "List, show, check and read about scenarios",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return c.Help()
 		},
 	}
-	cmd.AddCommand(newShowCommand(streams), newLintCommand(streams), newGuideCommand(streams))
+	cmd.AddCommand(NewListCommand(streams), newShowCommand(streams), newLintCommand(streams), newGuideCommand(streams))
 	return cmd
 }
 
