@@ -31,11 +31,7 @@ $(BIN)/kube-apiserver: tools/kube-apiserver/go.mod tools/kube-apiserver/go.sum t
 ## task; run again, it starts the same lab if stopped and prints the task again
 LAB_SCENARIO ?= etcd-backup-restore
 lab: build
-	@if $(BIN)/ckat task --lab $(LAB_SCENARIO) >/dev/null 2>&1; then \
-		$(BIN)/ckat lab start $(LAB_SCENARIO) && echo && $(BIN)/ckat task --lab $(LAB_SCENARIO); \
-	else \
-		$(BIN)/ckat start $(LAB_SCENARIO); \
-	fi
+	@$(BIN)/ckat start $(LAB_SCENARIO)
 
 ## test: every test, integration tests included (they use bin/)
 test: build

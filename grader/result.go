@@ -4,6 +4,8 @@
 // every provider.
 package grader
 
+import "time"
+
 // Status is a check's verdict.
 type Status string
 
@@ -45,6 +47,9 @@ type Report struct {
 	MaxScore int      `json:"maxScore"`
 	Passed   bool     `json:"passed"`
 	Checks   []Result `json:"checks"`
+	// Elapsed is how long grading took, waits included; the JUnit report
+	// gives it as the suite's time.
+	Elapsed time.Duration `json:"-"`
 }
 
 // Add appends r and updates the score.

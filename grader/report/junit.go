@@ -5,89 +5,80 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
+
+	"github.com/jstemmer/go-junit-report/v2/junit"
 
 	"github.com/ckat/ckat/grader"
 )
 
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
-	Skipped    int             `xml:"skipped,attr"`
-	Properties []junitProperty `xml:"properties>property"`
-	Cases      []junitCase     `xml:"testcase"`
-}
-
-type junitProperty struct {
-	Name  string `xml:"name,attr"`
-	Value string `xml:"value,attr"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitProblem struct {
-	Message string `xml:"message,attr"`
-	Type    string `xml:"type,attr"`
-	Text    string `xml:",cdata"`
-}
-
 // JUnit writes reports as JUnit XML: a testsuite per report (named after its
-// scenario, with the lab and score as properties), a testcase per check, and
-// a failure or error element carrying the message, evidence and hint.
+// scenario, with the lab and score as properties and the time grading
+// took), a testcase per check, and a failure or error element carrying the
+// message, evidence and hint.
 func JUnit(w io.Writer, reps ...grader.Report) error {
-	out := junitSuites{Name: "ckat"}
-	for _, rep := range reps {
-		suite := junitSuite{Name: rep.Scenario, Tests: len(rep.Checks), Properties: []junitProperty{
-			{Name: "lab", Value: rep.Lab},
-			{Name: "score", Value: fmt.Sprintf("%d/%d", rep.Score, rep.MaxScore)},
-			{Name: "passed", Value: fmt.Sprint(rep.Passed)},
-		}}
+	out := junit.Testsuites{Name: "ckat"}
+	for i, rep := range reps {
+		suite := junit.Testsuite{Name: rep.Scenario, ID: i, Time: Seconds(rep.Elapsed)}
+		suite.AddProperty("lab", rep.Lab)
+		suite.AddProperty("score", fmt.Sprintf("%d/%d", rep.Score, rep.MaxScore))
+		suite.AddProperty("passed", fmt.Sprint(rep.Passed))
 		for _, c := range rep.Checks {
-			tc := junitCase{Name: c.Name, Classname: classname(rep, c)}
-			detail := detailText(c)
+			tc := junit.Testcase{Name: c.Name, Classname: classname(rep, c)}
 			switch c.Status {
 			case grader.StatusPass:
-				tc.SystemOut = fmt.Sprintf("%s (%d/%d)", c.Message, c.Points, c.MaxPoints)
+				tc.SystemOut = &junit.Output{Data: fmt.Sprintf("%s (%d/%d)", c.Message, c.Points, c.MaxPoints)}
 			case grader.StatusFail:
-				suite.Failures++
-				tc.Failure = &junitProblem{Message: c.Message, Type: "fail", Text: xmlText(detail)}
+				tc.Failure = &junit.Result{Message: c.Message, Type: "fail", Data: detailText(c)}
 			default:
-				suite.Errors++
-				tc.Error = &junitProblem{Message: c.Message, Type: string(c.Status), Text: xmlText(detail)}
+				tc.Error = &junit.Result{Message: c.Message, Type: string(c.Status), Data: detailText(c)}
 			}
-			suite.Cases = append(suite.Cases, tc)
+			suite.AddTestcase(tc)
 		}
-		out.Tests += suite.Tests
-		out.Failures += suite.Failures
-		out.Errors += suite.Errors
-		out.Suites = append(out.Suites, suite)
+		out.AddSuite(suite)
+	}
+	return WriteJUnit(w, out)
+}
+
+// WriteJUnit writes suites as a JUnit XML document, indented by two spaces.
+// It is ckat's one JUnit writer: grade's and selftest's reports both go
+// through it. Character data that XML 1.0 cannot hold (NUL, most control
+// characters) becomes U+FFFD, in CDATA sections as in attributes.
+func WriteJUnit(w io.Writer, suites junit.Testsuites) error {
+	for i := range suites.Suites {
+		s := &suites.Suites[i]
+		sanitizeOutput(s.SystemOut)
+		sanitizeOutput(s.SystemErr)
+		for j := range s.Testcases {
+			tc := &s.Testcases[j]
+			for _, r := range []*junit.Result{tc.Skipped, tc.Error, tc.Failure} {
+				if r != nil {
+					r.Data = xmlText(r.Data)
+				}
+			}
+			sanitizeOutput(tc.SystemOut)
+			sanitizeOutput(tc.SystemErr)
+		}
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
+	if err := enc.Encode(suites); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// Seconds is a duration as JUnit's time attributes spell it: "95.250".
+func Seconds(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }
+
+func sanitizeOutput(o *junit.Output) {
+	if o != nil {
+		o.Data = xmlText(o.Data)
+	}
 }
 
 // classname groups a suite's cases as CI systems show them: scenario.stage.

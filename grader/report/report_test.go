@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ckat/ckat/grader"
 )
@@ -122,10 +123,12 @@ func TestJSON(t *testing.T) {
 }
 
 func TestJUnit(t *testing.T) {
-	second := grader.Report{Scenario: "api-server-down", Lab: "lab2"}
+	first := sampleReport()
+	first.Elapsed = 2500 * time.Millisecond
+	second := grader.Report{Scenario: "api-server-down", Lab: "lab2", Elapsed: 40 * time.Millisecond}
 	second.Add(grader.Result{Name: "api-ready", Status: grader.StatusPass, Points: 1, MaxPoints: 1, Message: "the API server is ready"})
 	var b bytes.Buffer
-	if err := JUnit(&b, sampleReport(), second); err != nil {
+	if err := JUnit(&b, first, second); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "report.xml", b.Bytes())
@@ -137,6 +140,7 @@ func TestJUnit(t *testing.T) {
 		Suites   []struct {
 			Name  string `xml:"name,attr"`
 			Tests int    `xml:"tests,attr"`
+			Time  string `xml:"time,attr"`
 			Cases []struct {
 				Name    string `xml:"name,attr"`
 				Failure *struct {
@@ -154,6 +158,9 @@ func TestJUnit(t *testing.T) {
 	}
 	if doc.Tests != 4 || doc.Failures != 1 || doc.Errors != 1 || len(doc.Suites) != 2 || doc.Suites[1].Name != "api-server-down" {
 		t.Fatalf("decoded %+v, want 4 tests, 1 failure, 1 error in 2 suites", doc)
+	}
+	if doc.Suites[0].Time != "2.500" || doc.Suites[1].Time != "0.040" {
+		t.Errorf("suite times %q and %q, want how long each grading took: 2.500 and 0.040", doc.Suites[0].Time, doc.Suites[1].Time)
 	}
 	fail := doc.Suites[0].Cases[1].Failure
 	if fail == nil || !strings.HasPrefix(fail.Message, "only --data-dir changed") ||

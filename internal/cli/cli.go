@@ -10,11 +10,14 @@ import (
 )
 
 // Exit statuses shared by all commands. Grading uses ExitFailed for "less
-// than a full score" and ExitCannotRun for "could not run at all".
+// than a full score" and ExitCannotRun for "could not run at all". A
+// command stopped by Ctrl-C exits ExitInterrupted, as a shell reports a
+// process SIGINT ended (128+2).
 const (
-	ExitOK        = 0
-	ExitFailed    = 1
-	ExitCannotRun = 2
+	ExitOK          = 0
+	ExitFailed      = 1
+	ExitCannotRun   = 2
+	ExitInterrupted = 130
 )
 
 // Streams are the standard streams a command reads and writes.

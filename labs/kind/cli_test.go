@@ -2,6 +2,7 @@ package kind_test
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -37,7 +38,7 @@ func TestCommandsWithoutEngineFailFast(t *testing.T) {
 			t.Setenv("CKAT_HOME", home)
 			var out, errOut bytes.Buffer
 			start := time.Now()
-			code := app.Run(cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errOut}, tt.args)
+			code := app.Run(context.Background(), cli.Streams{In: strings.NewReader(""), Out: &out, Err: &errOut}, tt.args)
 			elapsed := time.Since(start)
 			if code != cli.ExitFailed {
 				t.Errorf("exit %d, want 1", code)

@@ -1,10 +1,13 @@
 package selftest
 
 import (
-	"encoding/xml"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/jstemmer/go-junit-report/v2/junit"
+
+	"github.com/ckat/ckat/grader/report"
 )
 
 // WriteText prints results as a list of cases with their times and a
@@ -32,63 +35,23 @@ func WriteText(w io.Writer, results []Result, total time.Duration) {
 	fmt.Fprintf(w, "%s: %d scenario(s) in %s\n", verdict, len(results), total.Round(time.Second))
 }
 
-type junitSuites struct {
-	XMLName xml.Name     `xml:"testsuites"`
-	Tests   int          `xml:"tests,attr"`
-	Fails   int          `xml:"failures,attr"`
-	Time    string       `xml:"time,attr"`
-	Suites  []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name  string      `xml:"name,attr"`
-	Tests int         `xml:"tests,attr"`
-	Fails int         `xml:"failures,attr"`
-	Time  string      `xml:"time,attr"`
-	Cases []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitFailure `xml:"failure,omitempty"`
-}
-
-type junitFailure struct {
-	Message string `xml:"message,attr"`
-	Text    string `xml:",chardata"`
-}
-
-// WriteJUnit prints results as JUnit XML: a suite per scenario, a case per
-// assertion.
+// WriteJUnit prints results as JUnit XML through ckat's one JUnit writer
+// (report.WriteJUnit): a suite per scenario, a case per assertion, with
+// their times.
 func WriteJUnit(w io.Writer, results []Result, total time.Duration) error {
-	out := junitSuites{Time: secs(total)}
-	for _, r := range results {
-		s := junitSuite{Name: "selftest/" + r.Scenario, Time: secs(r.Duration)}
+	out := junit.Testsuites{Name: "ckat selftest", Time: report.Seconds(total)}
+	for i, r := range results {
+		s := junit.Testsuite{Name: "selftest/" + r.Scenario, ID: i, Time: report.Seconds(r.Duration)}
+		s.AddProperty("lab", r.Lab)
+		s.AddProperty("seed", fmt.Sprint(r.Seed))
 		for _, c := range r.Cases {
-			jc := junitCase{Name: c.Name, Classname: "selftest." + r.Scenario, Time: secs(c.Duration)}
+			tc := junit.Testcase{Name: c.Name, Classname: "selftest." + r.Scenario, Time: report.Seconds(c.Duration)}
 			if !c.Passed {
-				jc.Failure = &junitFailure{Message: c.Message, Text: c.Message}
-				s.Fails++
+				tc.Failure = &junit.Result{Message: c.Message, Data: c.Message}
 			}
-			s.Cases = append(s.Cases, jc)
-			s.Tests++
+			s.AddTestcase(tc)
 		}
-		out.Tests += s.Tests
-		out.Fails += s.Fails
-		out.Suites = append(out.Suites, s)
+		out.AddSuite(s)
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(out); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return report.WriteJUnit(w, out)
 }
-
-func secs(d time.Duration) string { return fmt.Sprintf("%.3f", d.Seconds()) }

@@ -65,3 +65,31 @@ func TestWriteJUnit(t *testing.T) {
 	require.Equal(t, "30.000", got.Suites[0].Cases[1].Time)
 	require.Equal(t, "want exactly [etcd-data-volume] not to pass, got []", got.Suites[0].Cases[1].Failure.Message)
 }
+
+// TestWriteJUnitOddOutput: a failure message holding what XML cannot (a
+// command's NUL, a CDATA end) still gives a document CI can read.
+func TestWriteJUnitOddOutput(t *testing.T) {
+	res := []Result{{Scenario: "s", Lab: "st-s", Seed: 3, Cases: []Case{{Name: "c", Message: "got \x00 and ]]> <b>"}}}}
+	var buf bytes.Buffer
+	require.NoError(t, WriteJUnit(&buf, res, time.Second))
+	var got struct {
+		Suites []struct {
+			Properties []struct {
+				Name  string `xml:"name,attr"`
+				Value string `xml:"value,attr"`
+			} `xml:"properties>property"`
+			Cases []struct {
+				Failure struct {
+					Message string `xml:"message,attr"`
+					Text    string `xml:",chardata"`
+				} `xml:"failure"`
+			} `xml:"testcase"`
+		} `xml:"testsuite"`
+	}
+	require.NoError(t, xml.Unmarshal(buf.Bytes(), &got), buf.String())
+	require.Equal(t, "got \uFFFD and ]]> <b>", got.Suites[0].Cases[0].Failure.Message)
+	require.Equal(t, "got \uFFFD and ]]> <b>", got.Suites[0].Cases[0].Failure.Text)
+	require.Len(t, got.Suites[0].Properties, 2)
+	require.Equal(t, "seed", got.Suites[0].Properties[1].Name)
+	require.Equal(t, "3", got.Suites[0].Properties[1].Value)
+}

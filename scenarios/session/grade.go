@@ -29,9 +29,11 @@ func (s *Session) GradeStage(ctx context.Context, stage string, wait time.Durati
 		return grader.Report{}, fmt.Errorf("reaching lab %q: %w", s.Lab.Name(), err)
 	}
 	target := grader.Target{Lab: s.Lab.Name(), Node: s.Lab.Node(), RESTConfig: cfg}
-	deadline := time.Now().Add(wait)
+	began := time.Now()
+	deadline := began.Add(wait)
 	for {
 		rep := Evaluate(ctx, target, s.Source.Metadata.Name, s.Rendered.Stages[i])
+		rep.Elapsed = time.Since(began)
 		if done(rep) || time.Now().After(deadline) || ctx.Err() != nil {
 			return rep, nil
 		}

@@ -42,30 +42,55 @@ type StartOptions struct {
 // Start creates a lab for a scenario, records its baseline, runs the setup
 // steps and saves the scenario state in the lab's directory.
 func Start(ctx context.Context, opts StartOptions) (*Session, error) {
-	logger := opts.Logger
-	if logger == nil {
-		logger = log.NoOp()
-	}
 	sc := opts.Scenario
 	name := opts.LabName
 	if name == "" {
 		name = sc.Metadata.Name
 	}
-	seed := randomSeed()
-	if opts.Seed != nil {
-		seed = *opts.Seed
-	}
-	params, err := sc.GenerateParams(seed)
-	if err != nil {
-		return nil, err
-	}
 	if opts.WaitReady == 0 {
 		opts.WaitReady = 3 * time.Minute
+	}
+	// Draw the parameters first: a scenario that cannot draw them makes
+	// no lab.
+	seed, params, err := draw(opts)
+	if err != nil {
+		return nil, err
 	}
 	lab, err := opts.Provider.Create(ctx, labs.CreateOptions{Name: name, Config: sc.Lab.KindConfig, WaitReady: opts.WaitReady})
 	if err != nil {
 		return nil, err
 	}
+	return begin(ctx, lab, opts, seed, params)
+}
+
+// StartOn sets a scenario up on lab, a running lab that runs none yet (made
+// by `ckat lab create`), as Start does on the lab it creates. opts.Provider,
+// LabName and WaitReady are not used.
+func StartOn(ctx context.Context, lab labs.Lab, opts StartOptions) (*Session, error) {
+	seed, params, err := draw(opts)
+	if err != nil {
+		return nil, err
+	}
+	return begin(ctx, lab, opts, seed, params)
+}
+
+// draw draws the scenario's parameters from opts.Seed, or a random seed.
+func draw(opts StartOptions) (uint64, scenarios.Params, error) {
+	seed := randomSeed()
+	if opts.Seed != nil {
+		seed = *opts.Seed
+	}
+	params, err := opts.Scenario.GenerateParams(seed)
+	return seed, params, err
+}
+
+// begin records lab's baseline, runs the setup steps and saves the state.
+func begin(ctx context.Context, lab labs.Lab, opts StartOptions, seed uint64, params scenarios.Params) (*Session, error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = log.NoOp()
+	}
+	sc := opts.Scenario
 	first := sc.Stages[0].Name
 	s := &Session{Lab: lab, Source: sc, Logger: logger, State: scenarios.State{Scenario: sc.Metadata.Name, Seed: seed, Stage: first, Params: params}}
 	if err := s.render(); err != nil {
@@ -78,7 +103,7 @@ func Start(ctx context.Context, opts StartOptions) (*Session, error) {
 	if err := s.setup(ctx); err != nil {
 		return s, err
 	}
-	return s, scenarios.SaveState(name, s.State, sc.Source())
+	return s, scenarios.SaveState(lab.Name(), s.State, sc.Source())
 }
 
 // Open returns the session of a lab that runs a scenario.

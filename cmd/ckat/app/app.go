@@ -3,9 +3,13 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -14,19 +18,39 @@ import (
 )
 
 // Main runs ckat with args (without the program name) on the process's
-// streams and returns the exit status.
+// streams and returns the exit status. SIGINT (Ctrl-C) or SIGTERM cancels
+// the context every command runs with, so that it stops and cleans up; a
+// second one ends ckat at once.
 func Main(args []string) int {
-	return Run(cli.StdStreams(), args)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return Run(ctx, cli.StdStreams(), args)
 }
 
 // Run runs ckat with args on the given streams and returns the exit status.
-// Errors print as one line prefixed "ckat: ", never as a stack trace.
-func Run(streams cli.Streams, args []string) int {
+// Every command's context derives from ctx. Errors print as one line
+// prefixed "ckat: ", never as a stack trace; a command that ctx's end
+// stopped prints "ckat: interrupted: ..." and exits cli.ExitInterrupted.
+func Run(ctx context.Context, streams cli.Streams, args []string) int {
 	root := NewRootCommand(streams)
 	root.SetArgs(args)
-	err := root.Execute()
+	return exitStatus(ctx, streams, root.ExecuteContext(ctx))
+}
+
+// exitStatus prints a command's error, if any, and returns the exit status
+// it asks for.
+func exitStatus(ctx context.Context, streams cli.Streams, err error) int {
 	if err == nil {
 		return cli.ExitOK
+	}
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		msg := strings.TrimSuffix(strings.TrimSpace(err.Error()), ": "+ctx.Err().Error())
+		fmt.Fprintf(streams.Err, "ckat: interrupted: %s\n", msg)
+		return cli.ExitInterrupted
 	}
 	var ee *cli.ExitError
 	if !(errors.As(err, &ee) && ee.Err == nil) {

@@ -147,13 +147,13 @@ func (c *ckat) state(name string) labState {
 	return st
 }
 
-// statuses is `ckat labs -o json`, by lab name.
+// statuses is `ckat lab list -o json`, by lab name.
 func (c *ckat) statuses() map[string]labs.Status {
 	c.tb.Helper()
 	var list []labs.Status
-	out := c.must("labs", "-o", "json")
+	out := c.must("lab", "list", "-o", "json")
 	if err := json.Unmarshal([]byte(out), &list); err != nil {
-		c.tb.Fatalf("ckat labs -o json: %v\n%s", err, out)
+		c.tb.Fatalf("ckat lab list -o json: %v\n%s", err, out)
 	}
 	m := map[string]labs.Status{}
 	for _, s := range list {

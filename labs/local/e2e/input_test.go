@@ -50,7 +50,7 @@ func TestBadInput(t *testing.T) {
 			"ckat: kube-apiserver /nonexistent/kube-apiserver (from --kube-apiserver) does not exist: " + buildHint},
 		{"missing kube-apiserver env", []string{"CKAT_KUBE_APISERVER=/nonexistent/kube-apiserver"}, []string{"lab", "create", "x"}, 1,
 			"ckat: kube-apiserver /nonexistent/kube-apiserver (from CKAT_KUBE_APISERVER) does not exist: " + buildHint},
-		{"unknown output format", nil, []string{"labs", "-o", "yaml"}, 2, `ckat: unknown output format "yaml": use table or json`},
+		{"unknown output format", nil, []string{"lab", "list", "-o", "yaml"}, 2, `ckat: invalid argument "yaml" for "-o, --output" flag: want text or json (see 'ckat lab list --help')`},
 		{"exec without a command", nil, []string{"exec", "--lab", "x"}, 2, "ckat: say which command to run: ckat exec -- CMD [ARG...]"},
 		{"delete with --lab and --all", nil, []string{"delete", "--lab", "x", "--all"}, 2, "ckat: use either --lab NAME or --all, not both"},
 	}

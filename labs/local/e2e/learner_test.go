@@ -69,8 +69,22 @@ func TestLearnerCommands(t *testing.T) {
 	if rep := grade(1); rep.Score != 0 {
 		t.Errorf("after ckat reset: %d/%d, want 0", rep.Score, rep.MaxScore)
 	}
-	if r := c.run("start", "etcd-backup"); r.code == 0 || !strings.Contains(r.stderr, `lab "etcd-backup" already exists`) {
-		t.Errorf("a second ckat start: exit %d, stderr %q", r.code, r.stderr)
+
+	// start, stop, start: the same lab, at the same stage, with the same task.
+	if out := c.must("start", "etcd-backup"); !strings.Contains(out, `Scenario etcd-backup runs on lab "etcd-backup", at stage "backup"`) || !strings.Contains(out, backup) {
+		t.Errorf("ckat start on the running lab:\n%s", out)
+	}
+	if r := c.run("stop"); r.code != 0 || !strings.Contains(r.stderr, `Lab "etcd-backup" is stopped; 'ckat start etcd-backup' starts it again`) {
+		t.Errorf("ckat stop: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if out := c.must("start", "etcd-backup"); !strings.Contains(out, `at stage "backup"`) || !strings.Contains(out, backup) {
+		t.Errorf("ckat start on the stopped lab:\n%s", out)
+	}
+	if rep := grade(1); rep.Score != 0 {
+		t.Errorf("after ckat stop and start: %d/%d, want 0", rep.Score, rep.MaxScore)
+	}
+	if r := c.run("start", "etcd-backup", "--seed", "6"); r.code == 0 || !strings.Contains(r.stderr, `lab "etcd-backup" already exists and runs etcd-backup with seed 5`) {
+		t.Errorf("ckat start with another seed: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
 

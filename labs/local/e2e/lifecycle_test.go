@@ -108,9 +108,9 @@ func TestLabLifecycle(t *testing.T) {
 			}
 			return nil
 		})
-		table := c.must("labs")
+		table := c.must("lab", "list")
 		if !strings.Contains(table, "dead") || !strings.Contains(table, "'ckat lab start life' brings it back") {
-			t.Errorf("ckat labs after kill -9:\n%s\nwant the lab dead, with how to start it", table)
+			t.Errorf("ckat lab list after kill -9:\n%s\nwant the lab dead, with how to start it", table)
 		}
 		// Killed mid-task, with the API server's manifest moved out: the
 		// lab starts without waiting for an API server that cannot come.
@@ -126,6 +126,16 @@ func TestLabLifecycle(t *testing.T) {
 			_, err := c.client("life").CoreV1().ConfigMaps("default").Get(ctx, "keep-me", metav1.GetOptions{})
 			return err
 		})
+	})
+
+	t.Run("start sets a scenario up on a lab made by lab create", func(t *testing.T) {
+		out := c.must("start", "etcd-backup", "--lab", "life", "--seed", "5")
+		if !strings.Contains(out, `Scenario etcd-backup is set up on lab "life" (seed 5).`) || !strings.Contains(out, "Create a snapshot of the etcd instance") {
+			t.Errorf("ckat start on a lab without a scenario:\n%s", out)
+		}
+		if task := c.must("task", "--lab", "life", "-o", "json"); !strings.Contains(task, `"scenario": "etcd-backup"`) {
+			t.Errorf("ckat task -o json after ckat start --lab life:\n%s", task)
+		}
 	})
 
 	t.Run("delete does not follow symlinks out of the lab", func(t *testing.T) {
@@ -149,7 +159,7 @@ func TestLabLifecycle(t *testing.T) {
 			t.Errorf("lab directory after delete: %v, want it gone", err)
 		}
 		if _, ok := c.statuses()["life"]; ok {
-			t.Error("ckat labs still lists the deleted lab")
+			t.Error("ckat lab list still lists the deleted lab")
 		}
 	})
 }

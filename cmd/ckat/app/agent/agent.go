@@ -4,10 +4,7 @@
 package agent
 
 import (
-	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
@@ -16,7 +13,8 @@ import (
 )
 
 // NewCommand returns the hidden `__agent CONFIG.json` command. It runs
-// until SIGTERM or SIGINT, then stops the node's static pods.
+// until SIGTERM or SIGINT (the root's context ends), then stops the node's
+// static pods.
 func NewCommand(logger *log.Logger) *cobra.Command {
 	return &cobra.Command{
 		Use:    "__agent CONFIG.json",
@@ -28,9 +26,7 @@ func NewCommand(logger *log.Logger) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-			defer stop()
-			return nodeagent.Run(ctx, cfg, logger)
+			return nodeagent.Run(cmd.Context(), cfg, logger)
 		},
 	}
 }

@@ -19,7 +19,7 @@ import (
 
 type flagpole struct {
 	Provider      string
-	Output        string
+	Output        *cli.Output
 	KubeAPIServer string
 }
 
@@ -48,18 +48,12 @@ cannot run.
 		},
 	}
 	cmd.Flags().StringVar(&flags.Provider, "provider", "local", "the provider to check: local or kind")
-	cmd.Flags().StringVarP(&flags.Output, "output", "o", "table", "output format: table or json")
+	flags.Output = cli.AddOutputFlag(cmd, "json")
 	cmd.Flags().StringVar(&flags.KubeAPIServer, "kube-apiserver", "", "the kube-apiserver executable the local provider would run")
 	return cmd
 }
 
 func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *flagpole) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
-	if flags.Output != "table" && flags.Output != "json" {
-		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output format %q: use table or json", flags.Output))
-	}
 	var checks []kind.Finding
 	switch flags.Provider {
 	case "local":
@@ -71,7 +65,7 @@ func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *f
 		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown provider %q: use local or kind", flags.Provider))
 	}
 	rep := Report{Provider: flags.Provider, Ready: ready(checks), Checks: checks}
-	if flags.Output == "json" {
+	if flags.Output.String() == "json" {
 		enc := json.NewEncoder(streams.Out)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {

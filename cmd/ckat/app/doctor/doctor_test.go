@@ -139,7 +139,7 @@ func TestDoctorBadFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"--provider", "vagrant"}, `unknown provider "vagrant": use local or kind`},
-		{[]string{"-o", "yaml"}, `unknown output format "yaml": use table or json`},
+		{[]string{"-o", "yaml"}, `invalid argument "yaml" for "-o, --output" flag: want text or json`},
 	}
 	for _, tt := range tests {
 		out, code := doctor(t, tt.args...)

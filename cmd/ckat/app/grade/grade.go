@@ -4,11 +4,8 @@ package grade
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,7 +20,7 @@ import (
 
 type flagpole struct {
 	Lab    string
-	Output string
+	Output *cli.Output
 	Wait   time.Duration
 	// isTerminal reports whether the text output goes to a terminal; nil is
 	// the real check (tests stand in a terminal).
@@ -39,24 +36,17 @@ func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 		Long: `Grade your work on the current stage: every check with what it found.
 Exit status: 0 for full marks, 1 for less, 2 when grading could not run.`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runE(logger, streams, flags)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runE(cmd.Context(), logger, streams, flags)
 		},
 	}
 	cmd.Flags().StringVar(&flags.Lab, "lab", "", "the lab (default: $CKAT_LAB, else the only lab)")
-	cmd.Flags().StringVarP(&flags.Output, "output", "o", "text", "text, json or junit")
+	flags.Output = cli.AddOutputFlag(cmd, "json", "junit")
 	cmd.Flags().DurationVar(&flags.Wait, "wait", 0, "grade again until full marks or this long has passed (a restored cluster takes a while)")
 	return cmd
 }
 
-func runE(logger *log.Logger, streams cli.Streams, flags *flagpole) error {
-	switch flags.Output {
-	case "text", "json", "junit":
-	default:
-		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output %q: use text, json or junit", flags.Output))
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *flagpole) error {
 	s, err := session.OpenLab(ctx, flags.Lab, logger)
 	if err != nil {
 		return cli.WithExitCode(cli.ExitCannotRun, err)
@@ -65,7 +55,7 @@ func runE(logger *log.Logger, streams cli.Streams, flags *flagpole) error {
 	if err != nil {
 		return cli.WithExitCode(cli.ExitCannotRun, err)
 	}
-	switch flags.Output {
+	switch flags.Output.String() {
 	case "json":
 		err = report.JSON(streams.Out, rep)
 	case "junit":

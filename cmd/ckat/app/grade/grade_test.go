@@ -75,11 +75,17 @@ func TestBadOutputAndNoLab(t *testing.T) {
 	t.Setenv("CKAT_LAB", "")
 	var out bytes.Buffer
 	streams := cli.Streams{In: strings.NewReader(""), Out: &out, Err: &out}
-	err := runE(log.NoOp(), streams, &flagpole{Output: "yaml"})
+	cmd := NewCommand(log.NoOp(), streams)
+	cmd.SetArgs([]string{"-o", "yaml"})
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err := cmd.Execute()
 	require.Equal(t, cli.ExitCannotRun, cli.ExitCode(err))
-	require.EqualError(t, err, `unknown output "yaml": use text, json or junit`)
+	require.EqualError(t, err, `invalid argument "yaml" for "-o, --output" flag: want text, json or junit`)
 
-	err = runE(log.NoOp(), streams, &flagpole{Output: "text"})
+	cmd = NewCommand(log.NoOp(), streams)
+	cmd.SetArgs(nil)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err = cmd.Execute()
 	require.Equal(t, cli.ExitCannotRun, cli.ExitCode(err))
 	require.ErrorContains(t, err, "there are no labs yet")
 }

@@ -23,16 +23,16 @@ func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 		Use:   "hint",
 		Short: "Show the next hint for the current stage (each call shows one more)",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runE(logger, streams, flags)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runE(cmd.Context(), logger, streams, flags)
 		},
 	}
 	cmd.Flags().StringVar(&flags.Lab, "lab", "", "the lab (default: $CKAT_LAB, else the only lab)")
 	return cmd
 }
 
-func runE(logger *log.Logger, streams cli.Streams, flags *flagpole) error {
-	s, err := session.OpenLab(context.Background(), flags.Lab, logger)
+func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *flagpole) error {
+	s, err := session.OpenLab(ctx, flags.Lab, logger)
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,6 @@ package lab
 
 import (
 	"context"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,15 +37,13 @@ func newCreateCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 	return cmd
 }
 
-// createLab creates the lab called name. An interrupt stops the creation
-// and removes what it made.
+// createLab creates the lab called name. An interrupt (ctx cancelled)
+// stops the creation and removes what it made.
 func createLab(ctx context.Context, logger *log.Logger, name string, flags *createFlags) error {
 	p, err := providers.Get(flags.Provider, providers.WithLogger(logger), providers.WithKubeAPIServer(flags.KubeAPIServer))
 	if err != nil {
 		return cli.WithExitCode(cli.ExitCannotRun, err)
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	_, err = p.Create(ctx, labs.CreateOptions{Name: name, Config: flags.Config, WaitReady: flags.Wait})
 	return err
 }

@@ -1,5 +1,7 @@
-// Package lab implements `ckat lab create|start|stop|delete NAME`: a lab's
-// lifecycle by name.
+// Package lab implements `ckat lab create|start|stop|delete NAME` and
+// `ckat lab list`: labs by name, with or without a scenario. The learner's
+// own verbs (`ckat start SCENARIO`, `ckat stop`, `ckat delete`) act on the
+// lab of a scenario and share this package's helpers.
 package lab
 
 import (
@@ -16,7 +18,7 @@ import (
 func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lab",
-		Short: "Create, start, stop and delete labs by name",
+		Short: "Create, start, stop, delete and list labs by name",
 		Args:  cobra.NoArgs,
 	}
 	cmd.AddCommand(
@@ -24,6 +26,7 @@ func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 		newStartCommand(logger),
 		newStopCommand(logger),
 		newDeleteCommand(logger),
+		NewListCommand(streams),
 	)
 	return cmd
 }

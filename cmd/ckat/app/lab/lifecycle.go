@@ -35,13 +35,36 @@ func startLab(ctx context.Context, logger *log.Logger, name string) error {
 	return p.Start(ctx, name)
 }
 
+// EnsureRunning starts lab again when it is stopped or dead, and does
+// nothing when it runs.
+func EnsureRunning(ctx context.Context, lab labs.Lab, logger *log.Logger) error {
+	st, err := lab.Status(ctx)
+	if err != nil {
+		return err
+	}
+	if st.State == labs.StateRunning {
+		return nil
+	}
+	p, err := providers.Get(lab.Provider(), providers.WithLogger(logger))
+	if err != nil {
+		return err
+	}
+	logger.V(0).Infof("Lab %q is %s; starting it ...", lab.Name(), st.State)
+	return p.Start(ctx, lab.Name())
+}
+
 func newStopCommand(logger *log.Logger) *cobra.Command {
 	return &cobra.Command{
 		Use:   "stop NAME",
-		Short: "Stop a lab, keeping its data",
+		Short: "Stop a lab, keeping its data ('ckat lab start NAME' starts it again)",
 		Args:  nameArg,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return stop.Stop(cmd.Context(), logger, args[0])
+			rec, err := stop.Stop(cmd.Context(), logger, args[0])
+			if err != nil {
+				return err
+			}
+			logger.V(0).Infof("Lab %q is stopped; 'ckat lab start %s' starts it again", rec.Name, rec.Name)
+			return nil
 		},
 	}
 }

@@ -55,9 +55,6 @@ down. -p prints the run before the current one (why did it crash?).
 
 // Logs prints a container log of the lab called name.
 func Logs(ctx context.Context, streams cli.Streams, name string, opts agent.LogOptions) error {
-	if ctx == nil {
-		ctx = context.Background()
-	}
 	lab, err := providers.Open(ctx, name)
 	if err != nil {
 		return err

@@ -5,16 +5,12 @@ package reset
 import (
 	"context"
 	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckat/ckat/cmd/ckat/app/lab"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
-	"github.com/ckat/ckat/labs"
-	"github.com/ckat/ckat/labs/providers"
 	"github.com/ckat/ckat/scenarios/session"
 )
 
@@ -35,22 +31,20 @@ scenario was set up, the manifests in /etc/kubernetes/manifests are put back
 as the lab was made, and the scenario's setup runs again. Other files you made
 on the node stay.`,
 		Args: cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runE(logger, streams, flags)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runE(cmd.Context(), logger, streams, flags)
 		},
 	}
 	cmd.Flags().StringVar(&flags.Lab, "lab", "", "the lab (default: $CKAT_LAB, else the only lab)")
 	return cmd
 }
 
-func runE(logger *log.Logger, streams cli.Streams, flags *flagpole) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *flagpole) error {
 	s, err := session.OpenLab(ctx, flags.Lab, logger)
 	if err != nil {
 		return err
 	}
-	if err := ensureRunning(ctx, s.Lab, logger); err != nil {
+	if err := lab.EnsureRunning(ctx, s.Lab, logger); err != nil {
 		return err
 	}
 	if err := s.Reset(ctx); err != nil {
@@ -59,22 +53,4 @@ func runE(logger *log.Logger, streams cli.Streams, flags *flagpole) error {
 	fmt.Fprintf(streams.Out, "Lab %q is back at the start of %s.\n\n", s.Lab.Name(), s.Source.Metadata.Name)
 	s.WriteTask(streams.Out)
 	return nil
-}
-
-// ensureRunning starts a stopped or dead lab again: a reset works on a
-// running control plane.
-func ensureRunning(ctx context.Context, lab labs.Lab, logger *log.Logger) error {
-	st, err := lab.Status(ctx)
-	if err != nil {
-		return err
-	}
-	if st.State == labs.StateRunning {
-		return nil
-	}
-	p, err := providers.Get(lab.Provider(), providers.WithLogger(logger))
-	if err != nil {
-		return err
-	}
-	logger.V(0).Infof("Lab %q is %s; starting it ...", lab.Name(), st.State)
-	return p.Start(ctx, lab.Name())
 }

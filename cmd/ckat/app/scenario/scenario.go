@@ -1,5 +1,6 @@
-// Package scenario implements `ckat scenario show|lint|guide`: one
-// scenario's details, checking scenario files, and a scenario's guide.
+// Package scenario implements `ckat scenario list|show|lint|guide`: the
+// scenarios there are, one scenario's details, checking scenario files,
+// and a scenario's guide.
 package scenario
 
 import (
@@ -19,19 +20,19 @@ import (
 func NewCommand(streams cli.Streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "scenario",
-		Short: "Show, check and read about scenarios",
+		Short: "List, show, check and read about scenarios",
 		Args:  cobra.NoArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			return c.Help()
 		},
 	}
-	cmd.AddCommand(newShowCommand(streams), newLintCommand(streams), newGuideCommand(streams))
+	cmd.AddCommand(NewListCommand(streams), newShowCommand(streams), newLintCommand(streams), newGuideCommand(streams))
 	return cmd
 }
 
 type showFlags struct {
 	ScenarioDir string
-	Output      string
+	Output      *cli.Output
 }
 
 func newShowCommand(streams cli.Streams) *cobra.Command {
@@ -45,18 +46,15 @@ func newShowCommand(streams cli.Streams) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			switch flags.Output {
-			case "text":
-				return show(streams.Out, s)
-			case "yaml":
+			if flags.Output.String() == "yaml" {
 				_, err := streams.Out.Write(s.Source())
 				return err
 			}
-			return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output %q: use text or yaml", flags.Output))
+			return show(streams.Out, s)
 		},
 	}
 	cmd.Flags().StringVar(&flags.ScenarioDir, "scenario-dir", "", "also look in this directory of scenario files")
-	cmd.Flags().StringVarP(&flags.Output, "output", "o", "text", "text, or yaml for the scenario file itself")
+	flags.Output = cli.AddOutputFlag(cmd, "yaml")
 	return cmd
 }
 

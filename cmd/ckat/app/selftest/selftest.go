@@ -4,10 +4,6 @@ package selftest
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +17,7 @@ import (
 
 type flagpole struct {
 	Provider      string
-	Output        string
+	Output        *cli.Output
 	ScenarioDir   string
 	Seed          uint64
 	Keep          bool
@@ -40,12 +36,12 @@ no check passes; the reference solution scores full marks, stage after stage;
 after a reset, each other correct solution scores full marks too; and after a
 reset, each known mistake fails exactly the checks it lists. Exits non-zero on
 any failure.`,
-		RunE: func(_ *cobra.Command, args []string) error {
-			return runE(logger, streams, flags, args)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runE(cmd.Context(), logger, streams, flags, args)
 		},
 	}
 	cmd.Flags().StringVar(&flags.Provider, "provider", providers.Default, "where the labs run: local or kind")
-	cmd.Flags().StringVarP(&flags.Output, "output", "o", "text", "text or junit")
+	flags.Output = cli.AddOutputFlag(cmd, "junit")
 	cmd.Flags().StringVar(&flags.ScenarioDir, "scenario-dir", "", "also look for scenarios in this directory of scenario files")
 	cmd.Flags().Uint64Var(&flags.Seed, "seed", 1, "the seed the labs' parameters are drawn from")
 	cmd.Flags().BoolVar(&flags.Keep, "keep", false, "keep the labs afterwards")
@@ -53,10 +49,7 @@ any failure.`,
 	return cmd
 }
 
-func runE(logger *log.Logger, streams cli.Streams, flags *flagpole, names []string) error {
-	if flags.Output != "text" && flags.Output != "junit" {
-		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output %q: use text or junit", flags.Output))
-	}
+func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *flagpole, names []string) error {
 	var todo []*scenarios.Scenario
 	if len(names) == 0 {
 		all, err := scenarios.List(flags.ScenarioDir)
@@ -76,8 +69,6 @@ func runE(logger *log.Logger, streams cli.Streams, flags *flagpole, names []stri
 	if err != nil {
 		return cli.WithExitCode(cli.ExitCannotRun, err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	began := time.Now()
 	var results []selftest.Result
 	failed := false
@@ -96,7 +87,7 @@ func runE(logger *log.Logger, streams cli.Streams, flags *flagpole, names []stri
 		}
 	}
 	total := time.Since(began)
-	if flags.Output == "junit" {
+	if flags.Output.String() == "junit" {
 		if err := selftest.WriteJUnit(streams.Out, results, total); err != nil {
 			return err
 		}

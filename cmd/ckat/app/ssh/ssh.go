@@ -43,12 +43,18 @@ func shell(ctx context.Context, streams cli.Streams, name string) error {
 	if err != nil {
 		return err
 	}
+	tty := isTerminal(streams.In)
+	if tty {
+		// The shell owns the terminal: Ctrl-C there is the shell's (it
+		// stops what runs in it), not a reason to end the session.
+		ctx = context.WithoutCancel(ctx)
+	}
 	err = lab.Node().Exec(ctx, labs.Command{
 		Args:   []string{"/bin/sh", "-c", loginShell},
 		Stdin:  streams.In,
 		Stdout: streams.Out,
 		Stderr: streams.Err,
-		TTY:    isTerminal(streams.In),
+		TTY:    tty,
 	})
 	var ee *labs.ExitError
 	if errors.As(err, &ee) {

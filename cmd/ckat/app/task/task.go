@@ -3,7 +3,6 @@ package task
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -14,7 +13,7 @@ import (
 
 type flagpole struct {
 	Lab    string
-	Output string
+	Output *cli.Output
 }
 
 // NewCommand returns the task command.
@@ -24,24 +23,21 @@ func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 		Use:   "task",
 		Short: "Print the current task of a lab's scenario",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			return runE(logger, streams, flags)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runE(cmd.Context(), logger, streams, flags)
 		},
 	}
 	cmd.Flags().StringVar(&flags.Lab, "lab", "", "the lab (default: $CKAT_LAB, else the only lab)")
-	cmd.Flags().StringVarP(&flags.Output, "output", "o", "text", "text, or json with the task's parameters")
+	flags.Output = cli.AddOutputFlag(cmd, "json")
 	return cmd
 }
 
-func runE(logger *log.Logger, streams cli.Streams, flags *flagpole) error {
-	if flags.Output != "text" && flags.Output != "json" {
-		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output %q: use text or json", flags.Output))
-	}
-	s, err := session.OpenLab(context.Background(), flags.Lab, logger)
+func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *flagpole) error {
+	s, err := session.OpenLab(ctx, flags.Lab, logger)
 	if err != nil {
 		return err
 	}
-	if flags.Output == "json" {
+	if flags.Output.String() == "json" {
 		return s.WriteTaskJSON(streams.Out)
 	}
 	s.WriteTask(streams.Out)

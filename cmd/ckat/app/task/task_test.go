@@ -18,16 +18,22 @@ func TestTaskErrors(t *testing.T) {
 	var out bytes.Buffer
 	streams := cli.Streams{In: strings.NewReader(""), Out: &out, Err: &out}
 
-	err := runE(log.NoOp(), streams, &flagpole{Output: "yaml"})
+	task := func(args ...string) error {
+		cmd := NewCommand(log.NoOp(), streams)
+		cmd.SetArgs(args)
+		cmd.SilenceErrors, cmd.SilenceUsage = true, true
+		return cmd.Execute()
+	}
+	err := task("-o", "yaml")
 	require.Equal(t, cli.ExitCannotRun, cli.ExitCode(err))
-	require.EqualError(t, err, `unknown output "yaml": use text or json`)
+	require.EqualError(t, err, `invalid argument "yaml" for "-o, --output" flag: want text or json`)
 
-	err = runE(log.NoOp(), streams, &flagpole{Output: "text", Lab: "nolab"})
+	err = task("--lab", "nolab")
 	require.ErrorContains(t, err, `no lab called "nolab"`)
 
 	_, err = labs.CreateDir(labs.Record{Name: "plain", Provider: "local"})
 	require.NoError(t, err)
-	err = runE(log.NoOp(), streams, &flagpole{Output: "json"})
+	err = task("-o", "json")
 	require.ErrorContains(t, err, `lab "plain" runs no scenario: start one with 'ckat start SCENARIO --lab plain'`)
 	require.Empty(t, out.String())
 }

@@ -1,29 +1,16 @@
-package scenarios
+package scenario
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-
-	"github.com/ckat/ckat/internal/cli"
 )
 
-func run(t *testing.T, args ...string) (string, error) {
-	t.Helper()
-	var out bytes.Buffer
-	cmd := NewCommand(cli.Streams{In: strings.NewReader(""), Out: &out, Err: &out})
-	cmd.SetArgs(args)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.Execute()
-	return out.String(), err
-}
-
 func TestList(t *testing.T) {
-	out, err := run(t)
+	out, err := run(t, "list")
 	require.NoError(t, err)
 	lines := strings.Split(strings.TrimSpace(out), "\n")
 	require.Regexp(t, `^NAME\s+TITLE\s+STAGES$`, lines[0])
@@ -37,20 +24,20 @@ func TestListWithScenarioDir(t *testing.T) {
 		"stages:\n- name: s\n  task: t\n  checks:\n  - {name: c, snapshotFile: {path: /x.db}}\n  solution: \"true\"\n"
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "own.yaml"), []byte(own), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not a scenario"), 0o644))
-	out, err := run(t, "--scenario-dir", dir)
+	out, err := run(t, "list", "--scenario-dir", dir)
 	require.NoError(t, err)
 	require.Regexp(t, `(?m)^my-own\s+An instructor's own\s+1$`, out)
 
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "broken.yaml"), []byte("kind: Scenario\n"), 0o644))
-	_, err = run(t, "--scenario-dir", dir)
+	_, err = run(t, "list", "--scenario-dir", dir)
 	require.ErrorContains(t, err, filepath.Join(dir, "broken.yaml")+`:1:1: missing required field "apiVersion"`)
 
 	// Two files declaring one name: the second is named, with the first.
 	require.NoError(t, os.Remove(filepath.Join(dir, "broken.yaml")))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "same.yaml"), []byte(own), 0o644))
-	_, err = run(t, "--scenario-dir", dir)
+	_, err = run(t, "list", "--scenario-dir", dir)
 	require.ErrorContains(t, err, filepath.Join(dir, "same.yaml")+`:3:18: metadata.name: scenario "my-own" is also declared in `+filepath.Join(dir, "own.yaml"))
 
-	_, err = run(t, "--scenario-dir", filepath.Join(dir, "missing"))
+	_, err = run(t, "list", "--scenario-dir", filepath.Join(dir, "missing"))
 	require.ErrorContains(t, err, "reading scenario directory")
 }

@@ -1,6 +1,4 @@
-// Package scenarios implements `ckat scenarios`: the scenarios ckat can
-// start.
-package scenarios
+package scenario
 
 import (
 	"fmt"
@@ -12,26 +10,27 @@ import (
 	"github.com/ckat/ckat/scenarios"
 )
 
-type flagpole struct {
+type listFlags struct {
 	ScenarioDir string
 }
 
-// NewCommand returns the scenarios command.
-func NewCommand(streams cli.Streams) *cobra.Command {
-	flags := &flagpole{}
+// NewListCommand returns `ckat scenario list`.
+func NewListCommand(streams cli.Streams) *cobra.Command {
+	flags := &listFlags{}
 	cmd := &cobra.Command{
-		Use:   "scenarios",
-		Short: "List the scenarios you can start",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List the scenarios you can start",
+		Args:    cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			return runE(streams, flags)
+			return list(streams, flags)
 		},
 	}
 	cmd.Flags().StringVar(&flags.ScenarioDir, "scenario-dir", "", "also list the scenario files (*.yaml) in this directory")
 	return cmd
 }
 
-func runE(streams cli.Streams, flags *flagpole) error {
+func list(streams cli.Streams, flags *listFlags) error {
 	all, err := scenarios.List(flags.ScenarioDir)
 	if err != nil {
 		return err

@@ -1,5 +1,4 @@
-// Package labs implements `ckat labs`: list the labs and their state.
-package labs
+package lab
 
 import (
 	"context"
@@ -13,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/ckat/ckat/internal/cli"
-	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/providers"
 )
@@ -21,25 +19,19 @@ import (
 // stateUnknown is shown for a lab whose provider cannot tell its state.
 const stateUnknown labs.State = "unknown"
 
-type flagpole struct {
-	Output string
-}
-
-// NewCommand returns the `ckat labs` command.
-func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
-	flags := &flagpole{}
+// NewListCommand returns `ckat lab list`.
+func NewListCommand(streams cli.Streams) *cobra.Command {
+	var output *cli.Output
 	cmd := &cobra.Command{
-		Use:   "labs",
-		Short: "List the labs, their state and their API servers",
-		Args:  cobra.NoArgs,
+		Use:     "list",
+		Aliases: []string{"ls"},
+		Short:   "List the labs, their state and their API servers",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if flags.Output != "table" && flags.Output != "json" {
-				return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown output format %q: use table or json", flags.Output))
-			}
-			return listLabs(cmd.Context(), streams, flags.Output)
+			return listLabs(cmd.Context(), streams, output.String())
 		},
 	}
-	cmd.Flags().StringVarP(&flags.Output, "output", "o", "table", "output format: table or json")
+	output = cli.AddOutputFlag(cmd, "json")
 	return cmd
 }
 
