@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/kind/pkg/cluster"
 
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/kindconfigs"
 	"github.com/ckat/ckat/labs"
 )
@@ -63,7 +64,7 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (labs.La
 	}
 	wait := opts.WaitReady
 	if wait <= 0 {
-		wait = defaultWaitReady
+		wait = readyz.LabTimeout
 	}
 	p.logger.V(0).Infof("Creating kind cluster %s from %s (%s, %s)", rec.Cluster, configName, image, e.Binary)
 	labelNodes(cfg, opts.Name)

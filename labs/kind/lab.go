@@ -7,16 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ckat/ckat/labs"
 )
-
-// defaultWaitReady bounds the wait for a kind cluster's API server.
-const defaultWaitReady = 5 * time.Minute
 
 // lab is one kind lab.
 type lab struct {

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 )
 
@@ -28,7 +29,7 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return l.waitReady(ctx, defaultWaitReady)
+	return l.waitReady(ctx, readyz.LabTimeout)
 }
 
 func (p *Provider) startStop(ctx context.Context, name, verb string) error {

@@ -4,15 +4,11 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"time"
 
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 )
-
-// DefaultWaitReady is how long Create and Start wait for the API server
-// when not told otherwise.
-const DefaultWaitReady = 2 * time.Minute
 
 // kubeadmConfig is the cluster every local lab runs: kubeadm's defaults
 // on a node of its own address.
@@ -65,7 +61,7 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.
 	step.end(true)
 	wait := opts.WaitReady
 	if wait <= 0 {
-		wait = DefaultWaitReady
+		wait = readyz.LabTimeout
 	}
 	if _, err := p.boot(ctx, step, opts.Name, dir, st, ckat, wait, true); err != nil {
 		return nil, fmt.Errorf("creating lab %q: %w", opts.Name, err)

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 )
 
@@ -47,7 +48,7 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 		return err
 	}
 	p.logger.V(0).Infof("Starting lab %q ...", name)
-	st, err = p.boot(ctx, p.newSteps(), name, l.dir, st, ckat, DefaultWaitReady, false)
+	st, err = p.boot(ctx, p.newSteps(), name, l.dir, st, ckat, readyz.LabTimeout, false)
 	if err != nil {
 		if st.running() {
 			// The node is up and keeps the learner's work; what fails is

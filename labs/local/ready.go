@@ -12,12 +12,11 @@ import (
 	"strings"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 	"github.com/ckat/ckat/labs/local/node"
@@ -30,59 +29,18 @@ func waitReady(ctx context.Context, kubeconfig []byte, st state, wait time.Durat
 	if err != nil {
 		return fmt.Errorf("reading the node's admin.conf: %w", err)
 	}
-	cfg.Timeout = 5 * time.Second
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
-	deadline := time.Now().Add(wait)
-	last := "no answer yet"
-	for {
-		reqCtx, cancel := context.WithDeadline(ctx, deadline)
-		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(reqCtx)
-		cancel()
-		if err == nil && strings.TrimSpace(string(body)) == "ok" {
-			return nil
-		}
-		if err != nil && reqCtx.Err() == nil {
-			last = summarizeReadyz(err)
-		}
-		if !st.running() {
-			return fmt.Errorf("the node exited while the API server was starting (last /readyz answer: %s)", last)
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted while waiting for the API server: %w", ctx.Err())
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the API server was not ready after %s (last /readyz answer: %s); the pods' logs above may say why", wait, last)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// summarizeReadyz makes a failed /readyz answer one line: the failed
-// checks when the server listed them, else the error itself.
-func summarizeReadyz(err error) string {
-	body := err.Error()
-	var status apierrors.APIStatus
-	if errors.As(err, &status) {
-		// client-go keeps an unexpected answer's body as a cause.
-		if d := status.Status().Details; d != nil {
-			for _, c := range d.Causes {
-				body += "\n" + c.Message
+	err = readyz.Wait(ctx, cfg, readyz.Options{Timeout: wait,
+		NotReady: func(_ context.Context, last error) error {
+			if !st.running() {
+				return fmt.Errorf("the node exited while the API server was starting (last /readyz answer: %v)", last)
 			}
-		}
+			return nil
+		}})
+	var notReady *readyz.NotReadyError
+	if errors.As(err, &notReady) {
+		return fmt.Errorf("%w; the pods' logs above may say why", err)
 	}
-	var failed []string
-	for _, line := range strings.Split(body, "\n") {
-		if f := strings.Fields(strings.TrimPrefix(line, "[-]")); strings.HasPrefix(line, "[-]") && len(f) > 0 {
-			failed = append(failed, f[0])
-		}
-	}
-	if len(failed) > 0 {
-		return "failed checks: " + strings.Join(failed, ", ")
-	}
-	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ")
+	return err
 }
 
 // superAdminConfig is the client config of the node's super-admin.conf

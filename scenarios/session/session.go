@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/scenarios"
 	"github.com/ckat/ckat/scenarios/steps"
@@ -60,7 +61,7 @@ func Start(ctx context.Context, opts StartOptions) (*Session, error) {
 		return nil, err
 	}
 	if opts.WaitReady == 0 {
-		opts.WaitReady = 3 * time.Minute
+		opts.WaitReady = readyz.LabTimeout
 	}
 	lab, err := opts.Provider.Create(ctx, labs.CreateOptions{Name: name, Config: sc.Lab.KindConfig, WaitReady: opts.WaitReady})
 	if err != nil {
