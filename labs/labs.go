@@ -29,6 +29,9 @@ type Provider interface {
 	Stop(ctx context.Context, name string) error
 	// Delete stops a lab and removes everything it made.
 	Delete(ctx context.Context, name string) error
+	// Preflight checks what the provider needs on this machine, one
+	// finding per check, each with its fix.
+	Preflight(ctx context.Context) []Finding
 }
 
 // CreateOptions says what lab to make.

@@ -106,11 +106,11 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (labs.La
 // answer for is only a warning here: kind's own pull may still succeed.
 func (p *Provider) preflight(ctx context.Context, name, image string) error {
 	var problems []string
-	for _, f := range Preflight(ctx, image) {
+	for _, f := range findings(ctx, image) {
 		switch {
-		case f.Status == StatusOK:
+		case f.Status == labs.FindingOK:
 			p.logger.V(1).Infof("%s: %s", f.Check, f.Message)
-		case f.Status == StatusProblem && f.Check != "node image":
+		case f.Status == labs.FindingProblem && f.Check != "node image":
 			problems = append(problems, fmt.Sprintf("%s: %s: %s", f.Check, f.Message, f.Fix))
 		default:
 			p.logger.Warnf("%s: %s (%s)", f.Check, f.Message, f.Fix)
