@@ -70,4 +70,3 @@ func TestKernelAtLeast(t *testing.T) {
 		}
 	}
 }
-
