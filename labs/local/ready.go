@@ -1,23 +1,22 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/ckat/ckat/internal/crilog"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/internal/readyz"
-	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 	"github.com/ckat/ckat/labs/local/node"
 )
@@ -84,61 +83,33 @@ func (p *Provider) printDiagnostics(ctx context.Context, st state, nodeLog strin
 			}
 		}
 	}
-	podDirs, err := n.ReadDir(ctx, "/var/log/pods")
+	podDirs, err := n.ReadDir(ctx, crilog.PodLogsDir)
 	if err != nil {
 		printTail(p.logger, "the node's log ("+nodeLog+")", nodeLog, 15)
 		return
 	}
 	for _, pd := range podDirs {
-		containers, err := n.ReadDir(ctx, path.Join("/var/log/pods", pd.Name()))
+		podDir := path.Join(crilog.PodLogsDir, pd.Name())
+		containers, err := n.ReadDir(ctx, podDir)
 		if err != nil {
 			continue
 		}
 		for _, c := range containers {
-			dir := path.Join("/var/log/pods", pd.Name(), c.Name())
-			logFile, ok := latestLog(ctx, n, dir)
-			if !ok {
+			runs, err := crilog.Runs(ctx, n, path.Join(podDir, c.Name()))
+			if err != nil || len(runs) == 0 {
 				continue
 			}
+			logFile := crilog.ContainerLogPath(podDir, c.Name(), runs[len(runs)-1])
 			data, err := n.ReadFile(ctx, logFile)
 			if err != nil {
 				continue
 			}
-			printLines(p.logger, "the last lines of "+logFile+" on the node", stripCRI(string(data)), 10)
+			var msgs strings.Builder
+			if crilog.Copy(bytes.NewReader(data), &msgs, 10) == nil {
+				printLines(p.logger, "the last lines of "+logFile+" on the node", msgs.String(), 10)
+			}
 		}
 	}
-}
-
-// latestLog returns the log of a container's newest run: N.log with the
-// highest N in dir.
-func latestLog(ctx context.Context, n labs.Node, dir string) (string, bool) {
-	entries, err := n.ReadDir(ctx, dir)
-	if err != nil {
-		return "", false
-	}
-	var runs []int
-	for _, e := range entries {
-		if k, err := strconv.Atoi(strings.TrimSuffix(e.Name(), ".log")); err == nil && strings.HasSuffix(e.Name(), ".log") {
-			runs = append(runs, k)
-		}
-	}
-	if len(runs) == 0 {
-		return "", false
-	}
-	sort.Ints(runs)
-	return path.Join(dir, strconv.Itoa(runs[len(runs)-1])+".log"), true
-}
-
-// stripCRI drops the CRI log prefix (time, stream, tag) from each line of
-// a container log.
-func stripCRI(log string) string {
-	lines := strings.Split(log, "\n")
-	for i, l := range lines {
-		if f := strings.SplitN(l, " ", 4); len(f) == 4 && (f[1] == "stdout" || f[1] == "stderr") {
-			lines[i] = f[3]
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 // printTail prints the last lines of a host file, if it has any.
