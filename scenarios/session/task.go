@@ -6,7 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"github.com/ckat/ckat/labs/guides"
+	"github.com/ckat/ckat/scenarios/guides"
 	"github.com/ckat/ckat/scenarios"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ckat/ckat/internal/cli"
-	"github.com/ckat/ckat/labs/guides"
+	"github.com/ckat/ckat/scenarios/guides"
 	"github.com/ckat/ckat/scenarios"
 )
 
