@@ -11,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ckat/ckat/internal/cli"
-	"github.com/ckat/ckat/scenarios/guides"
 	"github.com/ckat/ckat/scenarios"
+	"github.com/ckat/ckat/scenarios/guides"
 )
 
 // NewCommand returns the scenario command with its subcommands.
