@@ -83,6 +83,9 @@ type Status struct {
 	Created   time.Time `json:"created"`
 	// Message explains a state other than running, in one line.
 	Message string `json:"message,omitempty"`
+	// Remedy is what brings a lab that does not run back, if anything;
+	// the command layer adds it to Message.
+	Remedy Remedy `json:"-"`
 }
 
 // Node is a lab's control-plane node seen from the host. Paths are node

@@ -123,7 +123,7 @@ func (p *Provider) preflight(ctx context.Context, name, image string) error {
 }
 
 func cannotCreate(name string, err error) error {
-	return fmt.Errorf("cannot create kind lab %q: %w (see 'ckat doctor --provider kind')", name, err)
+	return &labs.RemedyError{Err: fmt.Errorf("cannot create kind lab %q: %w", name, err), Remedy: labs.RemedyDoctor, Provider: ProviderName}
 }
 
 // LabLabel is the Kubernetes label ckat puts on every node of a lab's kind

@@ -46,7 +46,7 @@ func (p *Provider) startStop(ctx context.Context, name, verb string) error {
 		return fmt.Errorf("listing the nodes of kind cluster %s: %w", l.rec.Cluster, err)
 	}
 	if len(nodes) == 0 {
-		return fmt.Errorf("kind cluster %s has no node containers left: delete the lab with 'ckat delete --lab %s'", l.rec.Cluster, name)
+		return labs.WithRemedy(fmt.Errorf("kind cluster %s has no node containers left", l.rec.Cluster), labs.RemedyDelete, name)
 	}
 	args := []string{verb}
 	for _, n := range nodes {

@@ -71,7 +71,7 @@ func memoryFinding(engineTotal, localAvailable int64) labs.Finding {
 	case localAvailable > 0 && localAvailable < recommendedMemory:
 		f.Status = labs.FindingWarning
 		f.Message = fmt.Sprintf("%s available; a kind lab wants at least %s free", GiB(localAvailable), GiB(recommendedMemory))
-		f.Fix = "close other programs or delete labs you no longer use ('ckat labs', 'ckat delete --lab NAME')"
+		f.Fix = "close other programs or delete labs you no longer use"
 	case localAvailable > 0:
 		f.Message = GiB(localAvailable) + " available"
 	case engineTotal > 0:

@@ -2,6 +2,7 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -66,7 +67,7 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.
 	if _, err := p.boot(ctx, step, opts.Name, dir, st, ckat, wait, true); err != nil {
 		return nil, fmt.Errorf("creating lab %q: %w", opts.Name, err)
 	}
-	p.logger.V(0).Infof("Lab %q is ready: ckat ssh --lab %s opens a shell on its node", opts.Name, opts.Name)
+	p.logger.V(0).Infof("Lab %q is ready", opts.Name)
 	return p.open(opts.Name)
 }
 
@@ -139,5 +140,5 @@ func freeNodeIP() (string, error) {
 			return ip, nil
 		}
 	}
-	return "", fmt.Errorf("all 254 node addresses are taken: delete a lab first ('ckat labs' lists them)")
+	return "", labs.WithRemedy(errors.New("all 254 node addresses are taken: delete a lab first"), labs.RemedyList, "")
 }

@@ -38,7 +38,7 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 		return nil
 	}
 	if st.NodeIP == "" {
-		return fmt.Errorf("lab %q was never fully created: remove it with 'ckat lab delete %s'", name, name)
+		return labs.WithRemedy(fmt.Errorf("lab %q was never fully created", name), labs.RemedyDelete, name)
 	}
 	ckat, err := ckatExecutable(p.ckatPath)
 	if err != nil {
@@ -145,7 +145,7 @@ func checkLabDir(name string) error {
 	}
 	fi, err := os.Lstat(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%w: no lab called %q (see 'ckat labs')", labs.ErrNotFound, name)
+		return labs.WithRemedy(fmt.Errorf("%w: no lab called %q", labs.ErrNotFound, name), labs.RemedyList, "")
 	}
 	if err != nil {
 		return err

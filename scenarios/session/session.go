@@ -72,7 +72,7 @@ func Start(ctx context.Context, opts StartOptions) (*Session, error) {
 	if err := s.render(); err != nil {
 		return s, err
 	}
-	logger.V(0).Infof("Recording the lab's baseline for 'ckat reset' ...")
+	logger.V(0).Infof("Recording the lab's baseline for a reset ...")
 	if err := s.saveBaseline(ctx); err != nil {
 		return s, fmt.Errorf("recording the lab's baseline: %w", err)
 	}

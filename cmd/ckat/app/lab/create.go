@@ -50,8 +50,11 @@ func createLab(ctx context.Context, logger *log.Logger, name string, flags *crea
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	_, err = p.Create(ctx, labs.CreateOptions{Name: name, Config: flags.Config, WaitReady: flags.Wait})
-	return err
+	if _, err = p.Create(ctx, labs.CreateOptions{Name: name, Config: flags.Config, WaitReady: flags.Wait}); err != nil {
+		return err
+	}
+	logger.V(0).Infof("Lab %q: 'ckat ssh --lab %s' opens a shell on its node", name, name)
+	return nil
 }
 
 func providerList() string {
