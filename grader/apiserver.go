@@ -4,24 +4,18 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
-
 	"github.com/ckat/ckat/internal/kubeadm"
+	"github.com/ckat/ckat/internal/readyz"
 )
 
-// DefaultReadyTimeout is how long APIServerReadyCheck polls by default: a
-// restored cluster's API server can take about a minute to be ready.
-const DefaultReadyTimeout = 90 * time.Second
+// DefaultReadyTimeout is how long APIServerReadyCheck polls by default.
+const DefaultReadyTimeout = readyz.GradeTimeout
 
 // DefaultAPIServerManifest is where kubeadm writes the API server's
 // static pod manifest.
 const DefaultAPIServerManifest = kubeadm.APIServerManifest
-
-// readyPollInterval is the pause between two /readyz requests.
-const readyPollInterval = 500 * time.Millisecond
 
 // manifestLookInterval is how often a failing api-server-ready reads the
 // static pod manifests to see whether anything will start the pods: at
@@ -43,71 +37,47 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 	if manifest == "" {
 		manifest = DefaultAPIServerManifest
 	}
-	client, err := clientset(t.RESTConfig)
-	if err != nil {
-		return Result{Status: StatusError, Message: "could not look: " + err.Error()}
+	if t.RESTConfig == nil {
+		return Result{Status: StatusError, Message: "could not look: no REST config for the lab's API server"}
 	}
 	source := "API server: GET " + t.RESTConfig.Host + "/readyz"
-	deadline := time.Now().Add(timeout)
 	start := time.Now()
-	var last error
+	var polled bool
 	var lookedAt time.Time
-	for {
-		reqCtx, cancel := context.WithDeadline(ctx, deadline)
-		body, err := getReadyz(reqCtx, client)
-		cancel()
-		if err == nil {
-			msg := "the API server is ready"
-			if last != nil {
-				msg += fmt.Sprintf(" (after %s of polling)", time.Since(start).Round(100*time.Millisecond))
+	var never Result
+	errNever := errors.New("the API server cannot become ready")
+	err := readyz.Wait(ctx, t.RESTConfig, readyz.Options{Timeout: timeout,
+		NotReady: func(ctx context.Context, last error) error {
+			polled = true
+			if time.Since(lookedAt) < manifestLookInterval {
+				return nil
 			}
-			return Result{Status: StatusPass, Message: msg,
-				Evidence: []Evidence{{Source: source, Field: "status", Want: "ok", Got: "ok"}}}
-		}
-		if ctx.Err() != nil {
-			return Result{Status: StatusError, Message: "could not look: interrupted while waiting for /readyz: " + ctx.Err().Error()}
-		}
-		if !(errors.Is(err, context.DeadlineExceeded) && last != nil) {
-			last = readyError(body, err)
-		}
-		if time.Since(lookedAt) >= manifestLookInterval {
 			lookedAt = time.Now()
-			if r, never := wontBecomeReady(ctx, t, manifest, source, last); never {
-				return r
+			if r, ok := wontBecomeReady(ctx, t, manifest, source, last); ok {
+				never = r
+				return errNever
 			}
+			return nil
+		}})
+	var notReady *readyz.NotReadyError
+	switch {
+	case err == nil:
+		msg := "the API server is ready"
+		if polled {
+			msg += fmt.Sprintf(" (after %s of polling)", time.Since(start).Round(100*time.Millisecond))
 		}
-		if time.Until(deadline) <= 0 {
-			break
-		}
-		select {
-		case <-ctx.Done():
-		case <-time.After(min(readyPollInterval, time.Until(deadline))):
-		}
+		return Result{Status: StatusPass, Message: msg,
+			Evidence: []Evidence{{Source: source, Field: "status", Want: "ok", Got: "ok"}}}
+	case errors.Is(err, errNever):
+		return never
+	case ctx.Err() != nil:
+		return Result{Status: StatusError, Message: "could not look: interrupted while waiting for /readyz: " + ctx.Err().Error()}
+	case errors.As(err, &notReady):
+		return Result{Status: StatusFail,
+			Message:  fmt.Sprintf("the API server did not become ready in %s: %v", Duration{timeout}, notReady.Last),
+			Evidence: []Evidence{{Source: source, Field: "status", Want: "ok", Got: notReady.Last.Error()}}}
 	}
-	return Result{Status: StatusFail,
-		Message:  fmt.Sprintf("the API server did not become ready in %s: %v", Duration{timeout}, last),
-		Evidence: []Evidence{{Source: source, Field: "status", Want: "ok", Got: last.Error()}}}
-}
-
-// getReadyz GETs /readyz?verbose: each readiness check on its own line,
-// "[-]" before those that failed.
-func getReadyz(ctx context.Context, client kubernetes.Interface) ([]byte, error) {
-	return client.Discovery().RESTClient().Get().AbsPath("/readyz").Param("verbose", "true").DoRaw(ctx)
-}
-
-// readyError summarises a failed /readyz: the checks it lists as failed,
-// else the error.
-func readyError(body []byte, err error) error {
-	var failed []string
-	for _, line := range strings.Split(string(body), "\n") {
-		if strings.HasPrefix(line, "[-]") {
-			failed = append(failed, strings.TrimPrefix(line, "[-]"))
-		}
-	}
-	if len(failed) > 0 {
-		return fmt.Errorf("readyz failed: %s", strings.Join(failed, "; "))
-	}
-	return shortError(err)
+	return Result{Status: StatusError, Message: "could not look: " + err.Error()}
 }
 
 // wontBecomeReady reports whether the API server cannot become ready

@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/ckat/ckat/grader/internal/etcddata"
+	"github.com/ckat/ckat/internal/readyz"
 )
 
 // objectKinds are the kinds an ObjectRef may name, and whether they are
@@ -78,7 +79,7 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	var wrong, errs []string
 	unreachable := func(ref ObjectRef, err error) Result {
 		return Result{Status: StatusError, Evidence: ev,
-			Message: fmt.Sprintf("could not look: the API server at %s did not answer GET %s: %v", t.RESTConfig.Host, ref, shortError(err))}
+			Message: fmt.Sprintf("could not look: the API server at %s did not answer GET %s: %v", t.RESTConfig.Host, ref, readyz.ShortError(err))}
 	}
 	for _, ref := range c.Present {
 		rows, problem, err := checkPresent(ctx, client, ref)
@@ -99,7 +100,7 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 		case isNotFound(err, ref):
 			row.Got = "no (404 NotFound)"
 		case err != nil:
-			row.Got = "unknown: " + shortError(err).Error()
+			row.Got = "unknown: " + readyz.ShortError(err).Error()
 			ev = append(ev, row)
 			if !isAPIStatus(err) || isTimeout(err) {
 				return unreachable(ref, err)
@@ -129,11 +130,11 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 func etcdUnreachable(ctx context.Context, client kubernetes.Interface, host string) (Result, bool) {
 	reqCtx, cancel := context.WithTimeout(ctx, readyzProbeTimeout)
 	defer cancel()
-	body, err := getReadyz(reqCtx, client)
+	body, err := readyz.GetVerbose(reqCtx, client)
 	if err == nil || !strings.Contains(string(body), "[-]etcd") {
 		return Result{}, false
 	}
-	why := readyError(body, err)
+	why := readyz.Summarize(body, err)
 	return Result{Status: StatusError,
 		Message:  fmt.Sprintf("could not look: the API server at %s answers but cannot reach etcd (%v), so it serves no objects", host, why),
 		Evidence: []Evidence{{Source: "API server: GET " + host + "/readyz", Field: "status", Want: "ok", Got: why.Error()}}}, true
@@ -155,14 +156,6 @@ func isAPIStatus(err error) bool {
 	return errors.As(err, &status)
 }
 
-// shortError drops client-go's account of earlier retries.
-func shortError(err error) error {
-	if msg, _, cut := strings.Cut(err.Error(), " - error from a previous attempt"); cut {
-		return errors.New(msg)
-	}
-	return err
-}
-
 // checkPresent GETs ref and compares its data; it returns the evidence, a
 // problem when the object is wrong, or an error when it could not look.
 func checkPresent(ctx context.Context, client kubernetes.Interface, ref ObjectRef) ([]Evidence, string, error) {
@@ -173,7 +166,7 @@ func checkPresent(ctx context.Context, client kubernetes.Interface, ref ObjectRe
 			ref.String() + " is missing", nil
 	}
 	if err != nil {
-		return []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "unknown: " + shortError(err).Error()}}, "", err
+		return []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "unknown: " + readyz.ShortError(err).Error()}}, "", err
 	}
 	ev := []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "yes"}}
 	var diffs []string

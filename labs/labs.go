@@ -29,6 +29,9 @@ type Provider interface {
 	Stop(ctx context.Context, name string) error
 	// Delete stops a lab and removes everything it made.
 	Delete(ctx context.Context, name string) error
+	// Preflight checks what the provider needs on this machine, one
+	// finding per check, each with its fix.
+	Preflight(ctx context.Context) []Finding
 }
 
 // CreateOptions says what lab to make.
@@ -70,7 +73,7 @@ const (
 	StateDead State = "dead"
 )
 
-// Status is what `ckat labs` shows of a lab.
+// Status is what `ckat lab list` shows of a lab.
 type Status struct {
 	Name      string    `json:"name"`
 	Provider  string    `json:"provider"`
@@ -80,6 +83,9 @@ type Status struct {
 	Created   time.Time `json:"created"`
 	// Message explains a state other than running, in one line.
 	Message string `json:"message,omitempty"`
+	// Remedy is what brings a lab that does not run back, if anything;
+	// the command layer adds it to Message.
+	Remedy Remedy `json:"-"`
 }
 
 // Node is a lab's control-plane node seen from the host. Paths are node

@@ -73,7 +73,7 @@ func ReadRecord(name string) (Record, error) {
 	}
 	data, err := os.ReadFile(filepath.Join(dir, recordFile))
 	if errors.Is(err, os.ErrNotExist) {
-		return Record{}, fmt.Errorf("%w: no lab called %q (see 'ckat labs')", ErrNotFound, name)
+		return Record{}, WithRemedy(fmt.Errorf("%w: no lab called %q", ErrNotFound, name), RemedyList, "")
 	}
 	if err != nil {
 		return Record{}, fmt.Errorf("reading lab %q: %w", name, err)
@@ -97,7 +97,7 @@ func CreateDir(r Record) (string, error) {
 	}
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		if errors.Is(err, os.ErrExist) {
-			return "", fmt.Errorf("lab %q already exists: use it, or remove it with 'ckat delete --lab %s'", r.Name, r.Name)
+			return "", WithRemedy(fmt.Errorf("lab %q already exists", r.Name), RemedyDelete, r.Name)
 		}
 		return "", fmt.Errorf("creating lab directory: %w", err)
 	}
@@ -153,7 +153,7 @@ func Resolve(name string) (Record, error) {
 	}
 	switch len(all) {
 	case 0:
-		return Record{}, fmt.Errorf("%w: there are no labs yet: start one with 'ckat start etcd-backup-restore'", ErrNotFound)
+		return Record{}, WithRemedy(fmt.Errorf("%w: there are no labs yet", ErrNotFound), RemedyCreate, "")
 	case 1:
 		return all[0], nil
 	}

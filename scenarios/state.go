@@ -60,7 +60,7 @@ func LoadState(lab string) (State, *Scenario, error) {
 	}
 	data, err := os.ReadFile(filepath.Join(dir, stateFile))
 	if errors.Is(err, os.ErrNotExist) {
-		return st, nil, fmt.Errorf("%w: lab %q runs no scenario: start one with 'ckat start SCENARIO --lab %s'", ErrNoScenario, lab, lab)
+		return st, nil, labs.WithRemedy(fmt.Errorf("%w: lab %q runs no scenario", ErrNoScenario, lab), labs.RemedyScenario, lab)
 	}
 	if err != nil {
 		return st, nil, fmt.Errorf("reading the lab's scenario state: %w", err)

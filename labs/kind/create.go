@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kind/pkg/apis/config/v1alpha4"
 	"sigs.k8s.io/kind/pkg/cluster"
 
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/kindconfigs"
 	"github.com/ckat/ckat/labs"
 )
@@ -63,7 +64,7 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (labs.La
 	}
 	wait := opts.WaitReady
 	if wait <= 0 {
-		wait = defaultWaitReady
+		wait = readyz.LabTimeout
 	}
 	p.logger.V(0).Infof("Creating kind cluster %s from %s (%s, %s)", rec.Cluster, configName, image, e.Binary)
 	labelNodes(cfg, opts.Name)
@@ -105,11 +106,11 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (labs.La
 // answer for is only a warning here: kind's own pull may still succeed.
 func (p *Provider) preflight(ctx context.Context, name, image string) error {
 	var problems []string
-	for _, f := range Preflight(ctx, image) {
+	for _, f := range findings(ctx, image) {
 		switch {
-		case f.Status == StatusOK:
+		case f.Status == labs.FindingOK:
 			p.logger.V(1).Infof("%s: %s", f.Check, f.Message)
-		case f.Status == StatusProblem && f.Check != "node image":
+		case f.Status == labs.FindingProblem && f.Check != "node image":
 			problems = append(problems, fmt.Sprintf("%s: %s: %s", f.Check, f.Message, f.Fix))
 		default:
 			p.logger.Warnf("%s: %s (%s)", f.Check, f.Message, f.Fix)
@@ -122,7 +123,7 @@ func (p *Provider) preflight(ctx context.Context, name, image string) error {
 }
 
 func cannotCreate(name string, err error) error {
-	return fmt.Errorf("cannot create kind lab %q: %w (see 'ckat doctor --provider kind')", name, err)
+	return &labs.RemedyError{Err: fmt.Errorf("cannot create kind lab %q: %w", name, err), Remedy: labs.RemedyDoctor, Provider: ProviderName}
 }
 
 // LabLabel is the Kubernetes label ckat puts on every node of a lab's kind

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ckat/ckat/labs"
 )
 
 func TestParseEngineInfo(t *testing.T) {
@@ -90,8 +92,8 @@ func TestFindEngineClientWithoutDaemon(t *testing.T) {
 	if d := time.Since(start); d > engineTimeout {
 		t.Errorf("took %s", d)
 	}
-	findings := Preflight(context.Background(), "")
-	if len(findings) != 1 || findings[0].Status != StatusProblem ||
+	findings := New(nil).Preflight(context.Background())
+	if len(findings) != 1 || findings[0].Status != labs.FindingProblem ||
 		!strings.HasPrefix(findings[0].Message, "docker is installed but no engine answers (") ||
 		!strings.HasPrefix(findings[0].Fix, "start the Docker daemon") {
 		t.Errorf("Preflight = %+v, want one problem saying docker is installed but no engine answers, with the fix", findings)
@@ -104,11 +106,11 @@ func TestMemoryFinding(t *testing.T) {
 		engineTotal, localAvl int64
 		status, message       string
 	}{
-		{"plenty", 16 << 30, 20 << 30, StatusOK, "20.0 GiB available"},
-		{"small engine VM", 2 << 30, 20 << 30, StatusWarning, "the container engine has 2.0 GiB in all"},
-		{"little free here", 16 << 30, 3 << 30, StatusWarning, "3.0 GiB available; a kind lab wants at least 4.0 GiB free"},
-		{"remote engine", 8 << 30, 0, StatusOK, "8.0 GiB on the engine's host"},
-		{"unknown", 0, 0, StatusWarning, "could not measure memory"},
+		{"plenty", 16 << 30, 20 << 30, labs.FindingOK, "20.0 GiB available"},
+		{"small engine VM", 2 << 30, 20 << 30, labs.FindingWarning, "the container engine has 2.0 GiB in all"},
+		{"little free here", 16 << 30, 3 << 30, labs.FindingWarning, "3.0 GiB available; a kind lab wants at least 4.0 GiB free"},
+		{"remote engine", 8 << 30, 0, labs.FindingOK, "8.0 GiB on the engine's host"},
+		{"unknown", 0, 0, labs.FindingWarning, "could not measure memory"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -116,7 +118,7 @@ func TestMemoryFinding(t *testing.T) {
 			if f.Status != tt.status || !strings.Contains(f.Message, tt.message) {
 				t.Errorf("got %s %q, want %s containing %q", f.Status, f.Message, tt.status, tt.message)
 			}
-			if f.Status != StatusOK && f.Fix == "" {
+			if f.Status != labs.FindingOK && f.Fix == "" {
 				t.Error("no fix given")
 			}
 		})
@@ -127,12 +129,12 @@ func TestCgroupFinding(t *testing.T) {
 	tests := []struct {
 		version, image, status, message string
 	}{
-		{"2", DefaultNodeImage, StatusOK, "cgroup v2"},
-		{"1", DefaultNodeImage, StatusProblem, "refuses"},
-		{"1", "kindest/node:v1.35.0", StatusProblem, "refuses"},
-		{"1", "kindest/node:v1.34.3@sha256:abc", StatusOK, "still accepted by Kubernetes 1.34"},
-		{"1", "my-registry/node:latest", StatusProblem, "refuses"},
-		{"", DefaultNodeImage, StatusWarning, "did not say"},
+		{"2", DefaultNodeImage, labs.FindingOK, "cgroup v2"},
+		{"1", DefaultNodeImage, labs.FindingProblem, "refuses"},
+		{"1", "kindest/node:v1.35.0", labs.FindingProblem, "refuses"},
+		{"1", "kindest/node:v1.34.3@sha256:abc", labs.FindingOK, "still accepted by Kubernetes 1.34"},
+		{"1", "my-registry/node:latest", labs.FindingProblem, "refuses"},
+		{"", DefaultNodeImage, labs.FindingWarning, "did not say"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.version+" "+tt.image, func(t *testing.T) {
@@ -140,7 +142,7 @@ func TestCgroupFinding(t *testing.T) {
 			if f.Status != tt.status || !strings.Contains(f.Message, tt.message) {
 				t.Errorf("got %s %q, want %s containing %q", f.Status, f.Message, tt.status, tt.message)
 			}
-			if f.Status == StatusProblem && !strings.Contains(f.Fix, "failCgroupV1: false") {
+			if f.Status == labs.FindingProblem && !strings.Contains(f.Fix, "failCgroupV1: false") {
 				t.Errorf("fix %q does not name the kubelet setting", f.Fix)
 			}
 		})

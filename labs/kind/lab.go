@@ -7,16 +7,12 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ckat/ckat/labs"
 )
-
-// defaultWaitReady bounds the wait for a kind cluster's API server.
-const defaultWaitReady = 5 * time.Minute
 
 // lab is one kind lab.
 type lab struct {
@@ -54,7 +50,7 @@ func (l *lab) runner(ctx context.Context) (nodeRunner, error) {
 			return containerRunner{engine: e.Binary, node: n}, nil
 		}
 	}
-	return nil, fmt.Errorf("kind cluster %s has no node %s (see 'ckat labs')", l.rec.Cluster, l.rec.ControlPlane)
+	return nil, labs.WithRemedy(fmt.Errorf("kind cluster %s has no node %s", l.rec.Cluster, l.rec.ControlPlane), labs.RemedyList, "")
 }
 
 // Status says whether the control-plane container runs.
@@ -73,14 +69,14 @@ func (l *lab) Status(ctx context.Context) (labs.Status, error) {
 	switch {
 	case err != nil && strings.Contains(strings.ToLower(err.Error()), "no such"):
 		st.State = labs.StateDead
-		st.Message = fmt.Sprintf("its node container %s is gone: delete the lab with 'ckat delete --lab %s'", l.rec.ControlPlane, l.record.Name)
+		st.Message, st.Remedy = fmt.Sprintf("its node container %s is gone", l.rec.ControlPlane), labs.RemedyDelete
 	case err != nil:
 		return st, err
 	case strings.TrimSpace(out) == "true":
 		st.State = labs.StateRunning
 	default:
 		st.State = labs.StateStopped
-		st.Message = fmt.Sprintf("its node container %s is stopped: start it with 'ckat lab start %s'", l.rec.ControlPlane, l.record.Name)
+		st.Message, st.Remedy = fmt.Sprintf("its node container %s is stopped", l.rec.ControlPlane), labs.RemedyStart
 	}
 	return st, nil
 }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 )
 
@@ -28,7 +29,7 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	return l.waitReady(ctx, defaultWaitReady)
+	return l.waitReady(ctx, readyz.LabTimeout)
 }
 
 func (p *Provider) startStop(ctx context.Context, name, verb string) error {
@@ -45,7 +46,7 @@ func (p *Provider) startStop(ctx context.Context, name, verb string) error {
 		return fmt.Errorf("listing the nodes of kind cluster %s: %w", l.rec.Cluster, err)
 	}
 	if len(nodes) == 0 {
-		return fmt.Errorf("kind cluster %s has no node containers left: delete the lab with 'ckat delete --lab %s'", l.rec.Cluster, name)
+		return labs.WithRemedy(fmt.Errorf("kind cluster %s has no node containers left", l.rec.Cluster), labs.RemedyDelete, name)
 	}
 	args := []string{verb}
 	for _, n := range nodes {

@@ -12,22 +12,9 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kind/pkg/apis/config/defaults"
-)
 
-// Finding statuses. A problem stops a lab from working; a warning may.
-const (
-	StatusOK      = "ok"
-	StatusWarning = "warning"
-	StatusProblem = "problem"
+	"github.com/ckat/ckat/labs"
 )
-
-// Finding is the outcome of one preflight check.
-type Finding struct {
-	Check   string `json:"check"`
-	Status  string `json:"status"`
-	Message string `json:"message"`
-	Fix     string `json:"fix,omitempty"`
-}
 
 // recommendedMemory is the free memory a kind lab needs to run well.
 const recommendedMemory = 4 << 30
@@ -37,15 +24,22 @@ const DefaultNodeImage = defaults.Image
 
 // Preflight checks what a kind lab needs on this machine: a container
 // engine that answers, memory, cgroup v2 for Kubernetes 1.35 and later,
-// and the node image (empty means DefaultNodeImage). When no engine
-// answers, the other checks are not run.
-func Preflight(ctx context.Context, image string) []Finding {
+// and the default node image. When no engine answers, the other checks
+// are not run.
+func (p *Provider) Preflight(ctx context.Context) []labs.Finding {
+	p.logger.V(1).Infof("asking the container engines (each has %s to answer)", engineTimeout)
+	return findings(ctx, DefaultNodeImage)
+}
+
+// findings runs the preflight checks for a lab of image (empty means
+// DefaultNodeImage).
+func findings(ctx context.Context, image string) []labs.Finding {
 	if image == "" {
 		image = DefaultNodeImage
 	}
 	e, err := FindEngine(ctx)
 	if err != nil {
-		f := Finding{Check: "container engine", Status: StatusProblem, Message: err.Error(),
+		f := labs.Finding{Check: "container engine", Status: labs.FindingProblem, Message: err.Error(),
 			Fix: "start or install a container engine; kind runs each node as a container"}
 		var ne *NoEngineError
 		if errors.As(err, &ne) {
@@ -55,9 +49,9 @@ func Preflight(ctx context.Context, image string) []Finding {
 			}
 			f.Fix = ne.Fix
 		}
-		return []Finding{f}
+		return []labs.Finding{f}
 	}
-	out := []Finding{{Check: "container engine", Status: StatusOK,
+	out := []labs.Finding{{Check: "container engine", Status: labs.FindingOK,
 		Message: fmt.Sprintf("%s answers (server %s)", e.Binary, e.ServerVersion)}}
 	out = append(out, memoryFinding(e.MemTotal, memAvailable()))
 	out = append(out, cgroupFinding(e.CgroupVersion, image))
@@ -67,23 +61,23 @@ func Preflight(ctx context.Context, image string) []Finding {
 
 // memoryFinding judges the engine host's total memory and this machine's
 // available memory (0 means unknown).
-func memoryFinding(engineTotal, localAvailable int64) Finding {
-	f := Finding{Check: "memory", Status: StatusOK}
+func memoryFinding(engineTotal, localAvailable int64) labs.Finding {
+	f := labs.Finding{Check: "memory", Status: labs.FindingOK}
 	switch {
 	case engineTotal > 0 && engineTotal < recommendedMemory:
-		f.Status = StatusWarning
+		f.Status = labs.FindingWarning
 		f.Message = fmt.Sprintf("the container engine has %s in all; a kind lab wants at least %s free", GiB(engineTotal), GiB(recommendedMemory))
 		f.Fix = "give the engine more memory (Docker Desktop: Settings > Resources; podman machine set --memory 4096)"
 	case localAvailable > 0 && localAvailable < recommendedMemory:
-		f.Status = StatusWarning
+		f.Status = labs.FindingWarning
 		f.Message = fmt.Sprintf("%s available; a kind lab wants at least %s free", GiB(localAvailable), GiB(recommendedMemory))
-		f.Fix = "close other programs or delete labs you no longer use ('ckat labs', 'ckat delete --lab NAME')"
+		f.Fix = "close other programs or delete labs you no longer use"
 	case localAvailable > 0:
 		f.Message = GiB(localAvailable) + " available"
 	case engineTotal > 0:
 		f.Message = GiB(engineTotal) + " on the engine's host"
 	default:
-		f.Status = StatusWarning
+		f.Status = labs.FindingWarning
 		f.Message = "could not measure memory; a kind lab wants at least " + GiB(recommendedMemory) + " free"
 		f.Fix = "check the engine's memory with 'docker info' (Total Memory)"
 	}
@@ -124,20 +118,20 @@ func imageMinor(image string) int {
 // cgroupFinding judges the engine host's cgroup version for the node
 // image's Kubernetes version: from 1.35 the kubelet refuses cgroup v1
 // unless its failCgroupV1 setting is false.
-func cgroupFinding(version, image string) Finding {
-	f := Finding{Check: "cgroup v2", Status: StatusOK}
+func cgroupFinding(version, image string) labs.Finding {
+	f := labs.Finding{Check: "cgroup v2", Status: labs.FindingOK}
 	minor := imageMinor(image)
 	switch {
 	case version == "2":
 		f.Message = "the engine's host uses cgroup v2"
 	case version == "1" && (minor == 0 || minor >= 35):
-		f.Status = StatusProblem
+		f.Status = labs.FindingProblem
 		f.Message = fmt.Sprintf("the engine's host uses cgroup v1, which the kubelet of %s (Kubernetes 1.35 and later) refuses", image)
 		f.Fix = "boot the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1), or use a node image of Kubernetes 1.34 or older, or set failCgroupV1: false in a KubeletConfiguration patch of your kind config"
 	case version == "1":
 		f.Message = fmt.Sprintf("the engine's host uses cgroup v1, still accepted by Kubernetes 1.%d", minor)
 	default:
-		f.Status = StatusWarning
+		f.Status = labs.FindingWarning
 		f.Message = "the engine did not say which cgroup version its host uses; Kubernetes 1.35 and later need cgroup v2"
 		f.Fix = "check with 'stat -fc %T /sys/fs/cgroup' on the engine's host: cgroup2fs means v2"
 	}
@@ -146,8 +140,8 @@ func cgroupFinding(version, image string) Finding {
 
 // imageFinding checks that the node image is present, or that the
 // registry answers for it so that create can pull it.
-func imageFinding(ctx context.Context, bin, image string) Finding {
-	f := Finding{Check: "node image", Status: StatusOK}
+func imageFinding(ctx context.Context, bin, image string) labs.Finding {
+	f := labs.Finding{Check: "node image", Status: labs.FindingOK}
 	ctx, cancel := context.WithTimeout(ctx, engineTimeout)
 	defer cancel()
 	if exec.CommandContext(ctx, bin, "image", "inspect", image).Run() == nil {
@@ -159,7 +153,7 @@ func imageFinding(ctx context.Context, bin, image string) Finding {
 		f.Message = image + " is not present yet; the registry has it, so creating a lab pulls it"
 		return f
 	}
-	f.Status = StatusProblem
+	f.Status = labs.FindingProblem
 	f.Message = fmt.Sprintf("%s is not present and the registry did not answer for it: %s", image, firstLine(string(out), err.Error()))
 	f.Fix = fmt.Sprintf("pull it where the network allows ('%s pull %s'), or load a saved copy ('%s load -i FILE')", bin, image, bin)
 	return f

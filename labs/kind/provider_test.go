@@ -63,11 +63,13 @@ func TestCreateWithoutEngineFailsFast(t *testing.T) {
 	for _, want := range []string{
 		`cannot create kind lab "demo": container engine: docker is installed but no engine answers`,
 		"start the Docker daemon",
-		"(see 'ckat doctor --provider kind')",
 	} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error %q lacks %q", msg, want)
 		}
+	}
+	if re, ok := labs.RemedyOf(err); !ok || re.Remedy != labs.RemedyDoctor || re.Provider != ProviderName {
+		t.Errorf("error %q: remedy %+v, want the kind provider's doctor", msg, re)
 	}
 	if strings.Contains(msg, "\n") {
 		t.Errorf("error is not one line: %q", msg)

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/client-go/kubernetes"
+	"github.com/ckat/ckat/internal/readyz"
 )
 
 // waitReady polls the API server's /readyz until it says ok.
@@ -14,23 +14,8 @@ func (l *lab) waitReady(ctx context.Context, limit time.Duration) error {
 	if err != nil {
 		return err
 	}
-	cfg.Timeout = 5 * time.Second
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return err
+	if err := readyz.Wait(ctx, cfg, readyz.Options{Timeout: limit}); err != nil {
+		return fmt.Errorf("lab %q (API server %s): %w", l.record.Name, cfg.Host, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	defer cancel()
-	var last error
-	for {
-		_, last = cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-		if last == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("lab %q: the API server at %s was not ready within %s: %v", l.record.Name, cfg.Host, limit, last)
-		case <-time.After(2 * time.Second):
-		}
-	}
+	return nil
 }

@@ -35,8 +35,14 @@ func findKubeAPIServer(explicit, ckatPath string) (string, error) {
 	if p, err := exec.LookPath("kube-apiserver"); err == nil {
 		return filepath.Abs(p)
 	}
-	return "", fmt.Errorf("kube-apiserver not found next to %s or on PATH: %s", ckatPath, buildHint)
+	return "", &kubeAPIServerError{fmt.Sprintf("kube-apiserver not found next to %s or on PATH", ckatPath)}
 }
+
+// kubeAPIServerError is a kube-apiserver the search could not use: the
+// problem, then how to get one (buildHint).
+type kubeAPIServerError struct{ problem string }
+
+func (e *kubeAPIServerError) Error() string { return e.problem + ": " + buildHint }
 
 // checkExecutable returns path made absolute if it is an executable
 // regular file; from names where the path came from, for the error.
@@ -48,11 +54,11 @@ func checkExecutable(path, from string) (string, error) {
 	fi, err := os.Stat(abs)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		err = fmt.Errorf("kube-apiserver %s (from %s) does not exist: %s", abs, from, buildHint)
+		err = &kubeAPIServerError{fmt.Sprintf("kube-apiserver %s (from %s) does not exist", abs, from)}
 	case err != nil:
 		err = fmt.Errorf("kube-apiserver %s (from %s): %w", abs, from, err)
 	case !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0:
-		err = fmt.Errorf("kube-apiserver %s (from %s) is not an executable file: %s", abs, from, buildHint)
+		err = &kubeAPIServerError{fmt.Sprintf("kube-apiserver %s (from %s) is not an executable file", abs, from)}
 	}
 	if err != nil {
 		return "", err

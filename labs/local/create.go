@@ -2,17 +2,14 @@ package local
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
-	"time"
 
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 )
-
-// DefaultWaitReady is how long Create and Start wait for the API server
-// when not told otherwise.
-const DefaultWaitReady = 2 * time.Minute
 
 // kubeadmConfig is the cluster every local lab runs: kubeadm's defaults
 // on a node of its own address.
@@ -65,12 +62,12 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.
 	step.end(true)
 	wait := opts.WaitReady
 	if wait <= 0 {
-		wait = DefaultWaitReady
+		wait = readyz.LabTimeout
 	}
 	if _, err := p.boot(ctx, step, opts.Name, dir, st, ckat, wait, true); err != nil {
 		return nil, fmt.Errorf("creating lab %q: %w", opts.Name, err)
 	}
-	p.logger.V(0).Infof("Lab %q is ready: ckat ssh --lab %s opens a shell on its node", opts.Name, opts.Name)
+	p.logger.V(0).Infof("Lab %q is ready", opts.Name)
 	return p.open(opts.Name)
 }
 
@@ -143,5 +140,5 @@ func freeNodeIP() (string, error) {
 			return ip, nil
 		}
 	}
-	return "", fmt.Errorf("all 254 node addresses are taken: delete a lab first ('ckat labs' lists them)")
+	return "", labs.WithRemedy(errors.New("all 254 node addresses are taken: delete a lab first"), labs.RemedyList, "")
 }

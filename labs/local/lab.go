@@ -38,7 +38,7 @@ func (l *lab) Status(context.Context) (labs.Status, error) {
 		s.State, s.Message = labs.StateDead, err.Error()
 		return s, nil
 	}
-	s.State, s.Message = stateOf(l.name, st)
+	s.State, s.Message, s.Remedy = stateOf(st)
 	if s.State == labs.StateRunning {
 		s.APIServer = apiServerURL(st.APIPort)
 	}
@@ -46,17 +46,28 @@ func (l *lab) Status(context.Context) (labs.Status, error) {
 }
 
 // stateOf tells a lab's life state from its state file, with a one-line
-// message for a lab that does not run.
-func stateOf(name string, st state) (labs.State, string) {
+// message and a remedy for a lab that does not run.
+func stateOf(st state) (labs.State, string, labs.Remedy) {
 	switch {
 	case st.running():
-		return labs.StateRunning, ""
+		return labs.StateRunning, "", ""
 	case st.Stopped:
-		return labs.StateStopped, fmt.Sprintf("start it with 'ckat lab start %s'", name)
+		return labs.StateStopped, "", labs.RemedyStart
 	case st.PID == 0:
-		return labs.StateDead, fmt.Sprintf("its node never started (it is being created, or its creation failed); remove it with 'ckat lab delete %s'", name)
+		return labs.StateDead, "its node never started (it is being created, or its creation failed)", labs.RemedyDelete
 	}
-	return labs.StateDead, fmt.Sprintf("its node's processes are gone (killed, or the machine restarted); 'ckat lab start %s' brings it back with its data", name)
+	return labs.StateDead, "its node's processes are gone (killed, or the machine restarted), and its data is kept", labs.RemedyStart
+}
+
+// notRunning is the error for a lab that does not run: what its state
+// says, and its remedy.
+func notRunning(name string, st state) error {
+	_, msg, remedy := stateOf(st)
+	err := fmt.Errorf("lab %q is not running", name)
+	if msg != "" {
+		err = fmt.Errorf("lab %q is not running: %s", name, msg)
+	}
+	return labs.WithRemedy(err, remedy, name)
 }
 
 func apiServerURL(port int) string { return fmt.Sprintf("https://127.0.0.1:%d", port) }
@@ -69,8 +80,7 @@ func (l *lab) Node() labs.Node {
 		return node.New(NodeName, st.PID)
 	}
 	if err == nil {
-		_, msg := stateOf(l.name, st)
-		err = fmt.Errorf("lab %q is not running: %s", l.name, msg)
+		err = notRunning(l.name, st)
 	}
 	return downNode{err: err}
 }
@@ -95,8 +105,8 @@ func (l *lab) Kubeconfig(context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab %q: %w", l.name, err)
 	}
-	if state, msg := stateOf(l.name, st); state != labs.StateRunning {
-		return nil, fmt.Errorf("lab %q is not running: %s", l.name, msg)
+	if !st.running() {
+		return nil, notRunning(l.name, st)
 	}
 	data, err := os.ReadFile(kubeconfigPath(l.dir))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 )
 
@@ -37,7 +38,7 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 		return nil
 	}
 	if st.NodeIP == "" {
-		return fmt.Errorf("lab %q was never fully created: remove it with 'ckat lab delete %s'", name, name)
+		return labs.WithRemedy(fmt.Errorf("lab %q was never fully created", name), labs.RemedyDelete, name)
 	}
 	ckat, err := ckatExecutable()
 	if err != nil {
@@ -47,7 +48,7 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 		return err
 	}
 	p.logger.V(0).Infof("Starting lab %q ...", name)
-	st, err = p.boot(ctx, p.newSteps(), name, l.dir, st, ckat, DefaultWaitReady, false)
+	st, err = p.boot(ctx, p.newSteps(), name, l.dir, st, ckat, readyz.LabTimeout, false)
 	if err != nil {
 		if st.running() {
 			// The node is up and keeps the learner's work; what fails is
@@ -144,7 +145,7 @@ func checkLabDir(name string) error {
 	}
 	fi, err := os.Lstat(dir)
 	if errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("%w: no lab called %q (see 'ckat labs')", labs.ErrNotFound, name)
+		return labs.WithRemedy(fmt.Errorf("%w: no lab called %q", labs.ErrNotFound, name), labs.RemedyList, "")
 	}
 	if err != nil {
 		return err

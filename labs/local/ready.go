@@ -1,24 +1,22 @@
 package local
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path"
-	"sort"
-	"strconv"
 	"strings"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/ckat/ckat/internal/crilog"
 	"github.com/ckat/ckat/internal/log"
-	"github.com/ckat/ckat/labs"
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 	"github.com/ckat/ckat/labs/local/node"
 )
@@ -30,59 +28,18 @@ func waitReady(ctx context.Context, kubeconfig []byte, st state, wait time.Durat
 	if err != nil {
 		return fmt.Errorf("reading the node's admin.conf: %w", err)
 	}
-	cfg.Timeout = 5 * time.Second
-	client, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return err
-	}
-	deadline := time.Now().Add(wait)
-	last := "no answer yet"
-	for {
-		reqCtx, cancel := context.WithDeadline(ctx, deadline)
-		body, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(reqCtx)
-		cancel()
-		if err == nil && strings.TrimSpace(string(body)) == "ok" {
-			return nil
-		}
-		if err != nil && reqCtx.Err() == nil {
-			last = summarizeReadyz(err)
-		}
-		if !st.running() {
-			return fmt.Errorf("the node exited while the API server was starting (last /readyz answer: %s)", last)
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("interrupted while waiting for the API server: %w", ctx.Err())
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the API server was not ready after %s (last /readyz answer: %s); the pods' logs above may say why", wait, last)
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
-// summarizeReadyz makes a failed /readyz answer one line: the failed
-// checks when the server listed them, else the error itself.
-func summarizeReadyz(err error) string {
-	body := err.Error()
-	var status apierrors.APIStatus
-	if errors.As(err, &status) {
-		// client-go keeps an unexpected answer's body as a cause.
-		if d := status.Status().Details; d != nil {
-			for _, c := range d.Causes {
-				body += "\n" + c.Message
+	err = readyz.Wait(ctx, cfg, readyz.Options{Timeout: wait,
+		NotReady: func(_ context.Context, last error) error {
+			if !st.running() {
+				return fmt.Errorf("the node exited while the API server was starting (last /readyz answer: %v)", last)
 			}
-		}
+			return nil
+		}})
+	var notReady *readyz.NotReadyError
+	if errors.As(err, &notReady) {
+		return fmt.Errorf("%w; the pods' logs above may say why", err)
 	}
-	var failed []string
-	for _, line := range strings.Split(body, "\n") {
-		if f := strings.Fields(strings.TrimPrefix(line, "[-]")); strings.HasPrefix(line, "[-]") && len(f) > 0 {
-			failed = append(failed, f[0])
-		}
-	}
-	if len(failed) > 0 {
-		return "failed checks: " + strings.Join(failed, ", ")
-	}
-	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ")
+	return err
 }
 
 // superAdminConfig is the client config of the node's super-admin.conf
@@ -126,61 +83,33 @@ func (p *Provider) printDiagnostics(ctx context.Context, st state, nodeLog strin
 			}
 		}
 	}
-	podDirs, err := n.ReadDir(ctx, "/var/log/pods")
+	podDirs, err := n.ReadDir(ctx, crilog.PodLogsDir)
 	if err != nil {
 		printTail(p.logger, "the node's log ("+nodeLog+")", nodeLog, 15)
 		return
 	}
 	for _, pd := range podDirs {
-		containers, err := n.ReadDir(ctx, path.Join("/var/log/pods", pd.Name()))
+		podDir := path.Join(crilog.PodLogsDir, pd.Name())
+		containers, err := n.ReadDir(ctx, podDir)
 		if err != nil {
 			continue
 		}
 		for _, c := range containers {
-			dir := path.Join("/var/log/pods", pd.Name(), c.Name())
-			logFile, ok := latestLog(ctx, n, dir)
-			if !ok {
+			runs, err := crilog.Runs(ctx, n, path.Join(podDir, c.Name()))
+			if err != nil || len(runs) == 0 {
 				continue
 			}
+			logFile := crilog.ContainerLogPath(podDir, c.Name(), runs[len(runs)-1])
 			data, err := n.ReadFile(ctx, logFile)
 			if err != nil {
 				continue
 			}
-			printLines(p.logger, "the last lines of "+logFile+" on the node", stripCRI(string(data)), 10)
+			var msgs strings.Builder
+			if crilog.Copy(bytes.NewReader(data), &msgs, 10) == nil {
+				printLines(p.logger, "the last lines of "+logFile+" on the node", msgs.String(), 10)
+			}
 		}
 	}
-}
-
-// latestLog returns the log of a container's newest run: N.log with the
-// highest N in dir.
-func latestLog(ctx context.Context, n labs.Node, dir string) (string, bool) {
-	entries, err := n.ReadDir(ctx, dir)
-	if err != nil {
-		return "", false
-	}
-	var runs []int
-	for _, e := range entries {
-		if k, err := strconv.Atoi(strings.TrimSuffix(e.Name(), ".log")); err == nil && strings.HasSuffix(e.Name(), ".log") {
-			runs = append(runs, k)
-		}
-	}
-	if len(runs) == 0 {
-		return "", false
-	}
-	sort.Ints(runs)
-	return path.Join(dir, strconv.Itoa(runs[len(runs)-1])+".log"), true
-}
-
-// stripCRI drops the CRI log prefix (time, stream, tag) from each line of
-// a container log.
-func stripCRI(log string) string {
-	lines := strings.Split(log, "\n")
-	for i, l := range lines {
-		if f := strings.SplitN(l, " ", 4); len(f) == 4 && (f[1] == "stdout" || f[1] == "stderr") {
-			lines[i] = f[3]
-		}
-	}
-	return strings.Join(lines, "\n")
 }
 
 // printTail prints the last lines of a host file, if it has any.

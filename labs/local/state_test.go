@@ -38,23 +38,24 @@ func TestStateOf(t *testing.T) {
 	zStart, _, _ := procStartTime(zombie.Process.Pid)
 
 	tests := []struct {
-		name string
-		st   state
-		want labs.State
-		msg  string
+		name   string
+		st     state
+		want   labs.State
+		msg    string
+		remedy labs.Remedy
 	}{
-		{"alive with its start time", state{PID: self, PIDStartTime: start}, labs.StateRunning, ""},
-		{"PID reused by another process", state{PID: self, PIDStartTime: start + 1}, labs.StateDead, "'ckat lab start x' brings it back with its data"},
-		{"process gone", state{PID: gone.Process.Pid, PIDStartTime: start}, labs.StateDead, "its node's processes are gone"},
-		{"zombie", state{PID: zombie.Process.Pid, PIDStartTime: zStart}, labs.StateDead, "its node's processes are gone"},
-		{"stopped cleanly", state{PID: gone.Process.Pid, Stopped: true}, labs.StateStopped, "start it with 'ckat lab start x'"},
-		{"never started", state{NodeIP: "172.30.1.10"}, labs.StateDead, "its node never started"},
+		{"alive with its start time", state{PID: self, PIDStartTime: start}, labs.StateRunning, "", ""},
+		{"PID reused by another process", state{PID: self, PIDStartTime: start + 1}, labs.StateDead, "its data is kept", labs.RemedyStart},
+		{"process gone", state{PID: gone.Process.Pid, PIDStartTime: start}, labs.StateDead, "its node's processes are gone", labs.RemedyStart},
+		{"zombie", state{PID: zombie.Process.Pid, PIDStartTime: zStart}, labs.StateDead, "its node's processes are gone", labs.RemedyStart},
+		{"stopped cleanly", state{PID: gone.Process.Pid, Stopped: true}, labs.StateStopped, "", labs.RemedyStart},
+		{"never started", state{NodeIP: "172.30.1.10"}, labs.StateDead, "its node never started", labs.RemedyDelete},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, msg := stateOf("x", tt.st)
-			if got != tt.want || !strings.Contains(msg, tt.msg) {
-				t.Errorf("stateOf = %s, %q; want %s, containing %q", got, msg, tt.want, tt.msg)
+			got, msg, remedy := stateOf(tt.st)
+			if got != tt.want || !strings.Contains(msg, tt.msg) || remedy != tt.remedy {
+				t.Errorf("stateOf = %s, %q, %q; want %s, containing %q, %q", got, msg, remedy, tt.want, tt.msg, tt.remedy)
 			}
 		})
 	}

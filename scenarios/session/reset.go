@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ckat/ckat/internal/kubeadm"
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/scenarios/steps"
 )
@@ -103,7 +104,7 @@ func (s *Session) Reset(ctx context.Context) error {
 	if err := steps.Run(ctx, node, "rm -f "+kubeadm.ManifestsDir+"/*"); err != nil {
 		return err
 	}
-	if err := steps.WaitEtcdDown(ctx, node, 2*time.Minute); err != nil {
+	if err := steps.WaitEtcdDown(ctx, node, readyz.StepTimeout); err != nil {
 		return err
 	}
 	time.Sleep(2 * time.Second) // let the stopped processes exit and release their files
@@ -140,7 +141,7 @@ func (s *Session) Reset(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := steps.WaitAPIServerReady(ctx, cfg, 3*time.Minute); err != nil {
+	if err := steps.WaitAPIServerReady(ctx, cfg, readyz.LabTimeout); err != nil {
 		return err
 	}
 	s.State.Stage = s.Rendered.Stages[0].Name

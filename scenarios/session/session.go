@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/scenarios"
 	"github.com/ckat/ckat/scenarios/steps"
@@ -48,7 +49,7 @@ func Start(ctx context.Context, opts StartOptions) (*Session, error) {
 		name = sc.Metadata.Name
 	}
 	if opts.WaitReady == 0 {
-		opts.WaitReady = 3 * time.Minute
+		opts.WaitReady = readyz.LabTimeout
 	}
 	// Draw the parameters first: a scenario that cannot draw them makes
 	// no lab.
@@ -96,7 +97,7 @@ func begin(ctx context.Context, lab labs.Lab, opts StartOptions, seed uint64, pa
 	if err := s.render(); err != nil {
 		return s, err
 	}
-	logger.V(0).Infof("Recording the lab's baseline for 'ckat reset' ...")
+	logger.V(0).Infof("Recording the lab's baseline for a reset ...")
 	if err := s.saveBaseline(ctx); err != nil {
 		return s, fmt.Errorf("recording the lab's baseline: %w", err)
 	}

@@ -6,8 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"github.com/ckat/ckat/labs/guides"
 	"github.com/ckat/ckat/scenarios"
+	"github.com/ckat/ckat/scenarios/guides"
 )
 
 // TaskJSON is `ckat task -o json`.

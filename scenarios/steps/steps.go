@@ -20,6 +20,7 @@ import (
 
 	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/scenarios"
 )
@@ -32,7 +33,7 @@ type Env struct {
 }
 
 // DefaultWait bounds a waitFor step without a timeout.
-const DefaultWait = 2 * time.Minute
+const DefaultWait = readyz.StepTimeout
 
 // Apply runs steps in order and stops at the first that fails, saying
 // which.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckat/ckat/cmd/ckat/app/advice"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
 )
@@ -54,7 +55,7 @@ func exitStatus(ctx context.Context, streams cli.Streams, err error) int {
 	}
 	var ee *cli.ExitError
 	if !(errors.As(err, &ee) && ee.Err == nil) {
-		fmt.Fprintf(streams.Err, "ckat: %s\n", strings.TrimSpace(err.Error()))
+		fmt.Fprintf(streams.Err, "ckat: %s\n", strings.TrimSpace(advice.Error(err).Error()))
 	}
 	code := cli.ExitCode(err)
 	if code == cli.ExitOK {

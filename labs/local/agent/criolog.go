@@ -10,24 +10,12 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/ckat/ckat/internal/crilog"
 )
 
-// Container logs are written in the CRI format the kubelet's runtimes use:
-// "TIMESTAMP STREAM TAG MESSAGE", TAG F for a full line, P for a partial one.
-
-// maxLogLine is the longest piece written as one log line; longer lines
-// are split into partial (P) lines, as containerd does.
-const maxLogLine = 16 * 1024
-
-// podLogDir is the kubelet's log directory for a pod.
-func podLogDir(root, namespace, name, uid string) string {
-	return filepath.Join(root, namespace+"_"+name+"_"+uid)
-}
-
-// containerLogPath is the log of one run of a container.
-func containerLogPath(podDir, container string, restart int) string {
-	return filepath.Join(podDir, container, strconv.Itoa(restart)+".log")
-}
+// Container logs are written in the CRI format the kubelet's runtimes use
+// (package crilog).
 
 // criLogWriter serialises timestamped lines from a container's stdout and
 // stderr into one log file.
@@ -40,7 +28,7 @@ type criLogWriter struct {
 // openContainerLog creates the log of run restart and removes runs older
 // than the previous one.
 func openContainerLog(podDir, container string, restart int) (*criLogWriter, error) {
-	path := containerLogPath(podDir, container, restart)
+	path := crilog.ContainerLogPath(podDir, container, restart)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("creating log directory: %w", err)
 	}
@@ -79,16 +67,16 @@ func (w *criLogWriter) pipe(stream string) (*os.File, error) {
 }
 
 func (w *criLogWriter) copy(stream string, r io.Reader) {
-	br := bufio.NewReaderSize(r, maxLogLine)
+	br := bufio.NewReaderSize(r, crilog.MaxLine)
 	for {
 		line, err := br.ReadSlice('\n')
 		if len(line) > 0 {
-			tag := "P"
+			tag := crilog.TagPartial
 			if line[len(line)-1] == '\n' {
-				tag = "F"
+				tag = crilog.TagFull
 				line = line[:len(line)-1]
 			} else if errors.Is(err, io.EOF) {
-				tag = "F"
+				tag = crilog.TagFull
 			}
 			w.write(stream, tag, line)
 		}
@@ -99,18 +87,9 @@ func (w *criLogWriter) copy(stream string, r io.Reader) {
 }
 
 func (w *criLogWriter) write(stream, tag string, msg []byte) {
-	ts := time.Now().UTC().Format(time.RFC3339Nano)
+	buf := crilog.AppendLine(make([]byte, 0, 40+len(stream)+len(msg)), time.Now(), stream, tag, msg)
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	buf := make([]byte, 0, len(ts)+len(stream)+len(msg)+5)
-	buf = append(buf, ts...)
-	buf = append(buf, ' ')
-	buf = append(buf, stream...)
-	buf = append(buf, ' ')
-	buf = append(buf, tag...)
-	buf = append(buf, ' ')
-	buf = append(buf, msg...)
-	buf = append(buf, '\n')
 	_, _ = w.f.Write(buf) // a log line that cannot be written has nowhere to go
 }
 

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ckat/ckat/internal/crilog"
 )
 
 // Container reasons, as the kubelet reports them.
@@ -129,7 +131,7 @@ func (w *podWorker) update(i int, f func(*containerState)) {
 // kubelet's back-off until ctx is cancelled.
 func (w *podWorker) runContainer(ctx context.Context, i int) {
 	c := &w.pod.Spec.Containers[i]
-	podDir := podLogDir(w.a.cfg.PodLogDir, w.pod.Namespace, w.pod.Name, string(w.pod.UID))
+	podDir := crilog.PodDir(w.a.cfg.PodLogDir, w.pod.Namespace, w.pod.Name, string(w.pod.UID))
 	grace := maxGrace
 	if g := w.pod.Spec.TerminationGracePeriodSeconds; g != nil && time.Duration(*g)*time.Second < grace {
 		grace = time.Duration(*g) * time.Second
@@ -176,7 +178,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 				msg = "failed to start container: " + msg
 			}
 			if logw != nil {
-				logw.write("stderr", "F", []byte(msg))
+				logw.write(crilog.Stderr, crilog.TagFull, []byte(msg))
 				logw.close(0)
 			}
 			w.a.log.Warnf("pod %s: container %s: %s", w.pod.Name, c.Name, msg)

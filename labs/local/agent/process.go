@@ -14,6 +14,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ckat/ckat/internal/crilog"
 )
 
 // process is one run of a container.
@@ -55,12 +57,12 @@ func (a *agent) startProcess(scratch string, spec containerSpec, logw *criLogWri
 	if err := os.WriteFile(specPath, data, 0o600); err != nil {
 		return nil, fmt.Errorf("writing container spec: %w", err)
 	}
-	stdout, err := logw.pipe("stdout")
+	stdout, err := logw.pipe(crilog.Stdout)
 	if err != nil {
 		return nil, err
 	}
 	defer stdout.Close()
-	stderr, err := logw.pipe("stderr")
+	stderr, err := logw.pipe(crilog.Stderr)
 	if err != nil {
 		return nil, err
 	}

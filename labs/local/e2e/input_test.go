@@ -13,7 +13,7 @@ import (
 // command for input it cannot act on, and that nothing is left behind.
 func TestBadInput(t *testing.T) {
 	c := newCkat(t)
-	const notFound = `ckat: lab not found: no lab called "nosuch" (see 'ckat labs')`
+	const notFound = `ckat: lab not found: no lab called "nosuch" (see 'ckat lab list')`
 	const buildHint = "build it with 'make kube-apiserver' in ckat's source tree (it writes bin/kube-apiserver next to bin/ckat), or point --kube-apiserver or CKAT_KUBE_APISERVER at one"
 	// An instructor's scenario with three problems: start names each
 	// with its line and column, and makes no lab.

@@ -39,7 +39,7 @@ func TestLabLifecycle(t *testing.T) {
 	}
 
 	dup := c.run("lab", "create", "life")
-	wantDup := `ckat: lab "life" already exists: use it, or remove it with 'ckat delete --lab life'` + "\n"
+	wantDup := `ckat: lab "life" already exists: delete it with 'ckat delete --lab life'` + "\n"
 	if dup.code != 1 || dup.stderr != wantDup {
 		t.Errorf("second ckat lab create life: exit %d, stderr %q; want exit 1, %q", dup.code, dup.stderr, wantDup)
 	}
@@ -109,7 +109,7 @@ func TestLabLifecycle(t *testing.T) {
 			return nil
 		})
 		table := c.must("lab", "list")
-		if !strings.Contains(table, "dead") || !strings.Contains(table, "'ckat lab start life' brings it back") {
+		if !strings.Contains(table, "dead") || !strings.Contains(table, "its data is kept: start it with 'ckat lab start life'") {
 			t.Errorf("ckat lab list after kill -9:\n%s\nwant the lab dead, with how to start it", table)
 		}
 		// Killed mid-task, with the API server's manifest moved out: the

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ckat/ckat/internal/cli"
+	"github.com/ckat/ckat/internal/crilog"
 	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs/local/agent"
@@ -160,7 +161,7 @@ func startAgent(cfg config) (int, error) {
 		NodeName:     cfg.NodeName,
 		NodeIP:       cfg.NodeIP,
 		ManifestDir:  kubeadm.ManifestsDir,
-		PodLogDir:    "/var/log/pods",
+		PodLogDir:    crilog.PodLogsDir,
 		StatusFile:   "/run/ckat/pods.json",
 		ContainerDir: "/run/ckat/containers",
 		Kubeconfig:   kubeadm.KubeletConf,

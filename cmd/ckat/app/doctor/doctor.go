@@ -14,7 +14,8 @@ import (
 
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
-	"github.com/ckat/ckat/labs/kind"
+	"github.com/ckat/ckat/labs"
+	"github.com/ckat/ckat/labs/providers"
 )
 
 type flagpole struct {
@@ -27,7 +28,7 @@ type flagpole struct {
 type Report struct {
 	Provider string         `json:"provider"`
 	Ready    bool           `json:"ready"`
-	Checks   []kind.Finding `json:"checks"`
+	Checks   []labs.Finding `json:"checks"`
 }
 
 // NewCommand returns the doctor command.
@@ -54,17 +55,12 @@ cannot run.
 }
 
 func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *flagpole) error {
-	var checks []kind.Finding
-	switch flags.Provider {
-	case "local":
-		checks = LocalChecks(flags.KubeAPIServer)
-	case "kind":
-		logger.V(1).Infof("asking the container engines (each has %s to answer)", "15s")
-		checks = kind.Preflight(ctx, "")
-	default:
-		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("unknown provider %q: use local or kind", flags.Provider))
+	p, err := providers.Get(flags.Provider, providers.WithLogger(logger), providers.WithKubeAPIServer(flags.KubeAPIServer))
+	if err != nil {
+		return cli.WithExitCode(cli.ExitCannotRun, err)
 	}
-	rep := Report{Provider: flags.Provider, Ready: ready(checks), Checks: checks}
+	checks := p.Preflight(ctx)
+	rep := Report{Provider: flags.Provider, Ready: labs.Ready(checks), Checks: checks}
 	if flags.Output.String() == "json" {
 		enc := json.NewEncoder(streams.Out)
 		enc.SetIndent("", "  ")
@@ -80,16 +76,6 @@ func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *f
 	return nil
 }
 
-// ready is false when any check found a problem.
-func ready(checks []kind.Finding) bool {
-	for _, c := range checks {
-		if c.Status == kind.StatusProblem {
-			return false
-		}
-	}
-	return true
-}
-
 // writeTable prints one row per check, with the fix under a check that is
 // not ok, then a one-line verdict.
 func writeTable(w io.Writer, rep Report) {
@@ -97,7 +83,7 @@ func writeTable(w io.Writer, rep Report) {
 	fmt.Fprintln(tw, "CHECK\tSTATUS\tDETAIL")
 	for _, c := range rep.Checks {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Check, strings.ToUpper(c.Status), c.Message)
-		if c.Fix != "" && c.Status != kind.StatusOK {
+		if c.Fix != "" && c.Status != labs.FindingOK {
 			fmt.Fprintf(tw, "\t\tfix: %s\n", c.Fix)
 		}
 	}

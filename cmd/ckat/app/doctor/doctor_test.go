@@ -13,7 +13,7 @@ import (
 
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
-	"github.com/ckat/ckat/labs/kind"
+	"github.com/ckat/ckat/labs"
 )
 
 // doctor runs `ckat doctor` with args and returns stdout and the exit
@@ -82,7 +82,7 @@ func TestDoctorKindWithoutEngine(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &rep); err != nil {
 		t.Fatalf("json output: %v\n%s", err, out)
 	}
-	if rep.Ready || rep.Provider != "kind" || len(rep.Checks) != 1 || rep.Checks[0].Status != kind.StatusProblem {
+	if rep.Ready || rep.Provider != "kind" || len(rep.Checks) != 1 || rep.Checks[0].Status != labs.FindingProblem {
 		t.Errorf("report %+v, want not ready with one problem", rep)
 	}
 }
@@ -108,7 +108,8 @@ func TestDoctorLocal(t *testing.T) {
 		{"with kube-apiserver", []string{"--kube-apiserver", apiserver}, cli.ExitOK,
 			[]string{"namespaces OK", "kube-apiserver OK " + apiserver, "overlayfs OK", "The local provider can run labs here."}},
 		{"kube-apiserver not executable", []string{"--kube-apiserver", notExecutable}, cli.ExitFailed,
-			[]string{"kube-apiserver PROBLEM " + notExecutable + " is not an executable file", "fix: build it with 'make kube-apiserver'", "cannot run labs here"}},
+			[]string{"kube-apiserver PROBLEM kube-apiserver " + notExecutable + " (from --kube-apiserver) is not an executable file",
+				"fix: build it with 'make kube-apiserver'", "cannot run labs here"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,10 +127,17 @@ func TestDoctorLocal(t *testing.T) {
 }
 
 func TestDoctorLocalFindsKubeAPIServerFromEnv(t *testing.T) {
-	t.Setenv("CKAT_KUBE_APISERVER", filepath.Join(t.TempDir(), "missing"))
-	f := kubeAPIServerFinding("")
-	if f.Status != kind.StatusProblem || !strings.Contains(f.Message, "missing is not an executable file") {
-		t.Errorf("got %+v", f)
+	missing := filepath.Join(t.TempDir(), "missing")
+	t.Setenv("CKAT_KUBE_APISERVER", missing)
+	out, code := doctor(t)
+	for _, want := range []string{"kube-apiserver PROBLEM kube-apiserver " + missing + " (from CKAT_KUBE_APISERVER) does not exist",
+		"fix: build it with 'make kube-apiserver'", "The local provider cannot run labs here"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if code != cli.ExitFailed {
+		t.Errorf("exit %d, want 1", code)
 	}
 }
 
@@ -138,43 +146,13 @@ func TestDoctorBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--provider", "vagrant"}, `unknown provider "vagrant": use local or kind`},
+		{[]string{"--provider", "vagrant"}, `unknown provider "vagrant": known providers are kind, local`},
 		{[]string{"-o", "yaml"}, `invalid argument "yaml" for "-o, --output" flag: want text or json`},
 	}
 	for _, tt := range tests {
 		out, code := doctor(t, tt.args...)
 		if code != cli.ExitCannotRun || out != tt.want {
 			t.Errorf("%v: exit %d %q, want exit 2 %q", tt.args, code, out, tt.want)
-		}
-	}
-}
-
-func TestHasFilesystem(t *testing.T) {
-	if !hasFilesystem("testdata/filesystems-with-overlay", "overlay") {
-		t.Error("overlay not found in filesystems-with-overlay")
-	}
-	if hasFilesystem("testdata/filesystems-without-overlay", "overlay") {
-		t.Error("overlay found in filesystems-without-overlay")
-	}
-	if hasFilesystem("testdata/missing", "overlay") {
-		t.Error("overlay found in a missing file")
-	}
-}
-
-func TestKernelAtLeast(t *testing.T) {
-	tests := []struct {
-		release string
-		want    bool
-	}{
-		{"6.8.0-1017-azure", true},
-		{"5.11.0", true},
-		{"5.10.209-198.858.amzn2.x86_64", false},
-		{"4.19.0", false},
-		{"garbage", false},
-	}
-	for _, tt := range tests {
-		if got := kernelAtLeast(tt.release, 5, 11); got != tt.want {
-			t.Errorf("kernelAtLeast(%q, 5, 11) = %v", tt.release, got)
 		}
 	}
 }

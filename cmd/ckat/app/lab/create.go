@@ -8,6 +8,7 @@ import (
 
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local"
 	"github.com/ckat/ckat/labs/providers"
@@ -32,7 +33,7 @@ func newCreateCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&flags.Provider, "provider", providers.Default, "the provider: "+providerList())
 	cmd.Flags().StringVar(&flags.Config, "config", "", "the kind cluster config a kind lab uses: single-control-plane (default), control-plane-and-two-workers or three-control-planes; the local provider ignores it")
-	cmd.Flags().DurationVar(&flags.Wait, "wait", local.DefaultWaitReady, "how long to wait for the API server to be ready")
+	cmd.Flags().DurationVar(&flags.Wait, "wait", readyz.LabTimeout, "how long to wait for the API server to be ready")
 	cmd.Flags().StringVar(&flags.KubeAPIServer, "kube-apiserver", "", "the kube-apiserver executable the local provider runs (default: $"+local.KubeAPIServerEnv+", next to ckat, or on PATH)")
 	return cmd
 }
@@ -44,8 +45,11 @@ func createLab(ctx context.Context, logger *log.Logger, name string, flags *crea
 	if err != nil {
 		return cli.WithExitCode(cli.ExitCannotRun, err)
 	}
-	_, err = p.Create(ctx, labs.CreateOptions{Name: name, Config: flags.Config, WaitReady: flags.Wait})
-	return err
+	if _, err = p.Create(ctx, labs.CreateOptions{Name: name, Config: flags.Config, WaitReady: flags.Wait}); err != nil {
+		return err
+	}
+	logger.V(0).Infof("Lab %q: 'ckat ssh --lab %s' opens a shell on its node", name, name)
+	return nil
 }
 
 func providerList() string {

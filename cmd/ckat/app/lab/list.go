@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/duration"
 
+	"github.com/ckat/ckat/cmd/ckat/app/advice"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/providers"
@@ -60,7 +61,7 @@ func listLabs(ctx context.Context, streams cli.Streams, output string) error {
 // listed as unknown with the reason.
 func statusOf(ctx context.Context, rec labs.Record) labs.Status {
 	unknown := func(err error) labs.Status {
-		return labs.Status{Name: rec.Name, Provider: rec.Provider, State: stateUnknown, Created: rec.Created, Message: err.Error()}
+		return labs.Status{Name: rec.Name, Provider: rec.Provider, State: stateUnknown, Created: rec.Created, Message: advice.Error(err).Error()}
 	}
 	p, err := providers.ForRecord(rec)
 	if err != nil {
@@ -74,7 +75,7 @@ func statusOf(ctx context.Context, rec labs.Record) labs.Status {
 	if err != nil {
 		return unknown(err)
 	}
-	return s
+	return advice.Status(s)
 }
 
 // printTable prints one row per lab, then the message of every lab that

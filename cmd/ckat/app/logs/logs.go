@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ckat/ckat/internal/cli"
+	"github.com/ckat/ckat/internal/crilog"
 	"github.com/ckat/ckat/internal/log"
-	"github.com/ckat/ckat/labs/local/agent"
 	"github.com/ckat/ckat/labs/providers"
 )
 
@@ -41,7 +41,7 @@ down. -p prints the run before the current one (why did it crash?).
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return Logs(cmd.Context(), streams, flags.Lab, agent.LogOptions{
+			return Logs(cmd.Context(), streams, flags.Lab, crilog.Options{
 				Pod: args[0], Container: flags.Container, Previous: flags.Previous, Tail: flags.Tail,
 			})
 		},
@@ -54,10 +54,10 @@ down. -p prints the run before the current one (why did it crash?).
 }
 
 // Logs prints a container log of the lab called name.
-func Logs(ctx context.Context, streams cli.Streams, name string, opts agent.LogOptions) error {
+func Logs(ctx context.Context, streams cli.Streams, name string, opts crilog.Options) error {
 	lab, err := providers.Open(ctx, name)
 	if err != nil {
 		return err
 	}
-	return agent.ReadLogs(ctx, lab.Node(), opts, streams.Out)
+	return crilog.ReadLogs(ctx, lab.Node(), opts, streams.Out)
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ckat/ckat/internal/cli"
-	"github.com/ckat/ckat/labs/guides"
 	"github.com/ckat/ckat/scenarios"
+	"github.com/ckat/ckat/scenarios/guides"
 )
 
 // NewCommand returns the scenario command with its subcommands.

@@ -40,7 +40,7 @@ func TestShow(t *testing.T) {
 		"(counts once objects-restored pass)",
 		"Other correct solutions (checked by 'ckat selftest'):\n  every-path-repointed         --data-dir, the mountPath and the hostPath all changed",
 		"  only-data-dir-changed        fails etcd-data-volume, etcd-serving",
-		"Guide: labs/guides/etcd-restore.md\n",
+		"Guide: scenarios/guides/etcd-restore.md\n",
 	} {
 		require.Contains(t, out, want)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/ckat/ckat/cmd/ckat/app/lab"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/internal/readyz"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/providers"
 	"github.com/ckat/ckat/scenarios"
@@ -59,7 +60,7 @@ and a lab made by 'ckat lab create' gets the scenario set up on it.`,
 	cmd.Flags().Uint64Var(&flags.Seed, "seed", 0, "draw the task's names and paths from this seed (default: random)")
 	cmd.Flags().StringVar(&flags.ScenarioDir, "scenario-dir", "", "also look for the scenario in this directory of scenario files")
 	cmd.Flags().StringVar(&flags.KubeAPIServer, "kube-apiserver", "", "the kube-apiserver executable the local provider runs")
-	cmd.Flags().DurationVar(&flags.Wait, "wait", 3*time.Minute, "how long to wait for the lab's API server")
+	cmd.Flags().DurationVar(&flags.Wait, "wait", readyz.LabTimeout, "how long to wait for the lab's API server")
 	return cmd
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ckat/ckat/cmd/ckat/app/advice"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs"
@@ -34,6 +35,6 @@ func TestTaskErrors(t *testing.T) {
 	_, err = labs.CreateDir(labs.Record{Name: "plain", Provider: "local"})
 	require.NoError(t, err)
 	err = task("-o", "json")
-	require.ErrorContains(t, err, `lab "plain" runs no scenario: start one with 'ckat start SCENARIO --lab plain'`)
+	require.ErrorContains(t, advice.Error(err), `lab "plain" runs no scenario: start one with 'ckat start SCENARIO --lab plain'`)
 	require.Empty(t, out.String())
 }

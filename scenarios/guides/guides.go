@@ -14,7 +14,7 @@ import (
 var files embed.FS
 
 // Path is a guide's path in ckat's source tree.
-func Path(scenario string) string { return "labs/guides/" + scenario + ".md" }
+func Path(scenario string) string { return "scenarios/guides/" + scenario + ".md" }
 
 // Get returns the guide of a scenario.
 func Get(scenario string) ([]byte, error) {

@@ -1,36 +1,37 @@
-package doctor
+package local
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 
 	"golang.org/x/sys/unix"
 
-	"github.com/ckat/ckat/labs/kind"
+	"github.com/ckat/ckat/labs"
 )
 
-// LocalChecks checks what the local provider needs: namespaces, the
-// kube-apiserver executable (explicit is --kube-apiserver) and overlayfs.
-func LocalChecks(explicit string) []kind.Finding {
-	return []kind.Finding{namespacesFinding(), kubeAPIServerFinding(explicit), overlayFinding()}
+// Preflight checks what a local lab needs on this machine: Linux
+// namespaces, the kube-apiserver executable Create would run, and
+// overlayfs.
+func (p *Provider) Preflight(context.Context) []labs.Finding {
+	return []labs.Finding{namespacesFinding(), p.kubeAPIServerFinding(), overlayFinding()}
 }
 
 // namespacesFinding starts a child process in new user, mount, network and
 // PID namespaces, the way a local node starts.
-func namespacesFinding() kind.Finding {
-	f := kind.Finding{Check: "namespaces", Status: kind.StatusOK}
+func namespacesFinding() labs.Finding {
+	f := labs.Finding{Check: "namespaces", Status: labs.FindingOK}
 	err := tryUnshare()
 	if err == nil {
 		f.Message = "a child process could enter new user, mount, network and PID namespaces"
 		return f
 	}
-	f.Status = kind.StatusProblem
+	f.Status = labs.FindingProblem
 	f.Message = "cannot create user, mount, network and PID namespaces: " + err.Error()
 	switch {
 	case errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES):
@@ -62,59 +63,30 @@ func tryUnshare() error {
 	return cmd.Run()
 }
 
-// findKubeAPIServer finds the kube-apiserver the local provider would run:
-// explicit, else $CKAT_KUBE_APISERVER, else next to ckat, else PATH.
-var findKubeAPIServer = func(explicit string) (string, error) {
-	var candidates []string
-	switch {
-	case explicit != "":
-		candidates = []string{explicit}
-	case os.Getenv("CKAT_KUBE_APISERVER") != "":
-		candidates = []string{os.Getenv("CKAT_KUBE_APISERVER")}
-	default:
-		if self, err := os.Executable(); err == nil {
-			if self, err = filepath.EvalSymlinks(self); err == nil {
-				candidates = append(candidates, filepath.Join(filepath.Dir(self), "kube-apiserver"))
-			}
-		}
-		if p, err := exec.LookPath("kube-apiserver"); err == nil {
-			candidates = append(candidates, p)
-		}
+// kubeAPIServerFinding looks for the kube-apiserver as Create does.
+func (p *Provider) kubeAPIServerFinding() labs.Finding {
+	f := labs.Finding{Check: "kube-apiserver", Status: labs.FindingOK}
+	ckat, err := ckatExecutable()
+	if err == nil {
+		f.Message, err = findKubeAPIServer(p.kubeAPIServer, ckat)
 	}
-	for _, c := range candidates {
-		abs, err := filepath.Abs(c)
-		if err != nil {
-			continue
-		}
-		if fi, err := os.Stat(abs); err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0 {
-			return abs, nil
-		}
-		if explicit != "" || len(candidates) == 1 && os.Getenv("CKAT_KUBE_APISERVER") != "" {
-			return "", fmt.Errorf("%s is not an executable file", abs)
-		}
-	}
-	return "", errors.New("kube-apiserver not found next to ckat or on PATH")
-}
-
-func kubeAPIServerFinding(explicit string) kind.Finding {
-	f := kind.Finding{Check: "kube-apiserver", Status: kind.StatusOK}
-	p, err := findKubeAPIServer(explicit)
 	if err != nil {
-		f.Status = kind.StatusProblem
+		f.Status = labs.FindingProblem
 		f.Message = err.Error()
-		f.Fix = "build it with 'make kube-apiserver' in ckat's source tree (it writes bin/kube-apiserver next to bin/ckat), or point --kube-apiserver or CKAT_KUBE_APISERVER at one"
-		return f
+		var kerr *kubeAPIServerError
+		if errors.As(err, &kerr) {
+			f.Message, f.Fix = kerr.problem, buildHint
+		}
 	}
-	f.Message = p
 	return f
 }
 
 // overlayFinding checks that the kernel offers overlayfs, and that an
 // unprivileged user may mount it (Linux 5.11 and later).
-func overlayFinding() kind.Finding {
-	f := kind.Finding{Check: "overlayfs", Status: kind.StatusOK}
+func overlayFinding() labs.Finding {
+	f := labs.Finding{Check: "overlayfs", Status: labs.FindingOK}
 	if !hasFilesystem("/proc/filesystems", "overlay") {
-		f.Status = kind.StatusProblem
+		f.Status = labs.FindingProblem
 		f.Message = "the kernel does not list overlay in /proc/filesystems"
 		f.Fix = "load the module as root: modprobe overlay"
 		return f
@@ -125,7 +97,7 @@ func overlayFinding() kind.Finding {
 		if unix.Uname(&uts) == nil {
 			rel := unix.ByteSliceToString(uts.Release[:])
 			if !kernelAtLeast(rel, 5, 11) {
-				f.Status = kind.StatusProblem
+				f.Status = labs.FindingProblem
 				f.Message = "Linux " + rel + " lets only root mount overlay (unprivileged overlay mounts need 5.11)"
 				f.Fix = "run ckat as root, or use a newer kernel"
 			}

@@ -1,4 +1,4 @@
-package agent
+package crilog
 
 import (
 	"strings"
@@ -40,7 +40,7 @@ func TestCopyCRILog(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out strings.Builder
-			require.NoError(t, copyCRILog(strings.NewReader(tt.in), &out, tt.tail))
+			require.NoError(t, Copy(strings.NewReader(tt.in), &out, tt.tail))
 			require.Equal(t, tt.want, out.String())
 		})
 	}
@@ -54,6 +54,6 @@ func TestPodNameOfDir(t *testing.T) {
 		"a_b":                          "",
 	}
 	for in, want := range tests {
-		require.Equal(t, want, podNameOfDir(in), in)
+		require.Equal(t, want, PodNameOfDir(in), in)
 	}
 }

@@ -1,7 +1,6 @@
-package agent
+package crilog
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -12,15 +11,48 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/ckat/ckat/labs"
 )
 
-// DefaultPodLogDir is where a node keeps its pods' container logs.
-const DefaultPodLogDir = "/var/log/pods"
+// PodLogsDir is where a node keeps its pods' container logs.
+const PodLogsDir = "/var/log/pods"
 
-// LogOptions say which container log ReadLogs prints.
-type LogOptions struct {
+// PodDir is the log directory of a pod under root (PodLogsDir on a node):
+// NAMESPACE_NAME_UID, as the kubelet's BuildPodLogsDirectory
+// (pkg/kubelet/kuberuntime/helpers.go) names it.
+func PodDir(root, namespace, name, uid string) string {
+	return path.Join(root, namespace+"_"+name+"_"+uid)
+}
+
+// ContainerLogPath is the log of one run of a container in podDir:
+// CONTAINER/RESTART.log, as the kubelet's buildContainerLogsPath names it.
+func ContainerLogPath(podDir, container string, restart int) string {
+	return path.Join(podDir, container, strconv.Itoa(restart)+".log")
+}
+
+// PodNameOfDir returns POD of a directory named NAMESPACE_POD_UID, or ""
+// for a directory not named so.
+func PodNameOfDir(dir string) string {
+	parts := strings.Split(path.Base(dir), "_")
+	if len(parts) != 3 {
+		return ""
+	}
+	return parts[1]
+}
+
+// Node is what reading logs needs of a node; labs.Node has it. Paths are
+// the node's.
+type Node interface {
+	// Name is the node's hostname, the suffix of its static pods' names.
+	Name() string
+	// ReadDir lists a directory, sorted by name.
+	ReadDir(ctx context.Context, path string) ([]fs.DirEntry, error)
+	// HostPath returns a host path at which the node's file can be read;
+	// release removes any copy.
+	HostPath(ctx context.Context, path string) (hostPath string, release func(), err error)
+}
+
+// Options say which container log ReadLogs prints.
+type Options struct {
 	// Pod is the pod's name, e.g. etcd-controlplane; the static pod's own
 	// name (etcd) is accepted too.
 	Pod string
@@ -34,17 +66,17 @@ type LogOptions struct {
 
 // ReadLogs writes a container's log from node to w as `kubectl logs`
 // prints it: the messages without the CRI timestamps and stream tags.
-func ReadLogs(ctx context.Context, node labs.Node, opts LogOptions, w io.Writer) error {
-	podDir, err := findPodLogDir(ctx, node, opts.Pod)
+func ReadLogs(ctx context.Context, node Node, opts Options, w io.Writer) error {
+	podDir, err := findPodDir(ctx, node, opts.Pod)
 	if err != nil {
 		return err
 	}
-	podName := podNameOfDir(podDir)
+	podName := PodNameOfDir(podDir)
 	container, err := pickContainer(ctx, node, podDir, podName, opts.Container)
 	if err != nil {
 		return err
 	}
-	runs, err := logRuns(ctx, node, path.Join(podDir, container))
+	runs, err := Runs(ctx, node, path.Join(podDir, container))
 	if err != nil {
 		return err
 	}
@@ -58,7 +90,11 @@ func ReadLogs(ctx context.Context, node labs.Node, opts LogOptions, w io.Writer)
 		}
 		run--
 	}
-	file := path.Join(podDir, container, strconv.Itoa(run)+".log")
+	return CopyFile(ctx, node, ContainerLogPath(podDir, container, run), w, opts.Tail)
+}
+
+// CopyFile writes the messages of the node's CRI log file to w (see Copy).
+func CopyFile(ctx context.Context, node Node, file string, w io.Writer, tail int) error {
 	hostPath, release, err := node.HostPath(ctx, file)
 	if err != nil {
 		return fmt.Errorf("reading %s: %w", file, err)
@@ -69,26 +105,26 @@ func ReadLogs(ctx context.Context, node labs.Node, opts LogOptions, w io.Writer)
 		return fmt.Errorf("reading %s: %w", file, err)
 	}
 	defer f.Close()
-	return copyCRILog(f, w, opts.Tail)
+	return Copy(f, w, tail)
 }
 
-// findPodLogDir finds the log directory NAMESPACE_POD_UID of pod; when a
+// findPodDir finds the log directory NAMESPACE_POD_UID of pod; when a
 // changed manifest left several, the one written last.
-func findPodLogDir(ctx context.Context, node labs.Node, pod string) (string, error) {
-	entries, err := node.ReadDir(ctx, DefaultPodLogDir)
+func findPodDir(ctx context.Context, node Node, pod string) (string, error) {
+	entries, err := node.ReadDir(ctx, PodLogsDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return "", fmt.Errorf("reading %s on the node: %w", DefaultPodLogDir, err)
+		return "", fmt.Errorf("reading %s on the node: %w", PodLogsDir, err)
 	}
 	names := map[string]bool{}
 	var candidates []string
 	for _, e := range entries {
-		name := podNameOfDir(e.Name())
+		name := PodNameOfDir(e.Name())
 		if name == "" {
 			continue
 		}
 		names[name] = true
 		if name == pod || name == pod+"-"+node.Name() {
-			candidates = append(candidates, path.Join(DefaultPodLogDir, e.Name()))
+			candidates = append(candidates, path.Join(PodLogsDir, e.Name()))
 		}
 	}
 	if len(candidates) == 0 {
@@ -112,17 +148,8 @@ func findPodLogDir(ctx context.Context, node labs.Node, pod string) (string, err
 	return best, nil
 }
 
-// podNameOfDir returns POD of a directory named NAMESPACE_POD_UID.
-func podNameOfDir(dir string) string {
-	parts := strings.Split(path.Base(dir), "_")
-	if len(parts) != 3 {
-		return ""
-	}
-	return parts[1]
-}
-
 // newestLogTime is the latest modification time of any log under dir.
-func newestLogTime(ctx context.Context, node labs.Node, dir string) int64 {
+func newestLogTime(ctx context.Context, node Node, dir string) int64 {
 	var newest int64
 	containers, _ := node.ReadDir(ctx, dir)
 	for _, c := range containers {
@@ -136,7 +163,7 @@ func newestLogTime(ctx context.Context, node labs.Node, dir string) int64 {
 	return newest
 }
 
-func pickContainer(ctx context.Context, node labs.Node, podDir, pod, want string) (string, error) {
+func pickContainer(ctx context.Context, node Node, podDir, pod, want string) (string, error) {
 	entries, err := node.ReadDir(ctx, podDir)
 	if err != nil {
 		return "", fmt.Errorf("reading %s on the node: %w", podDir, err)
@@ -164,8 +191,9 @@ func pickContainer(ctx context.Context, node labs.Node, podDir, pod, want string
 	}
 }
 
-// logRuns returns the run numbers N of the N.log files in dir, sorted.
-func logRuns(ctx context.Context, node labs.Node, dir string) ([]int, error) {
+// Runs returns the run numbers N of the N.log files in a container's log
+// directory, sorted.
+func Runs(ctx context.Context, node Node, dir string) ([]int, error) {
 	entries, err := node.ReadDir(ctx, dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading %s on the node: %w", dir, err)
@@ -178,63 +206,4 @@ func logRuns(ctx context.Context, node labs.Node, dir string) ([]int, error) {
 	}
 	sort.Ints(runs)
 	return runs, nil
-}
-
-// copyCRILog writes the messages of a CRI log: "TIMESTAMP STREAM TAG MSG"
-// lines, a P tag continuing on the next line. tail >= 0 keeps only the
-// last tail lines.
-func copyCRILog(r io.Reader, w io.Writer, tail int) error {
-	br := bufio.NewReaderSize(r, 64*1024)
-	var ring []string
-	out := bufio.NewWriter(w)
-	emit := func(s string) {
-		if tail < 0 {
-			_, _ = out.WriteString(s) // a write error shows at Flush
-			return
-		}
-		ring = append(ring, s)
-		if len(ring) > tail {
-			ring = ring[1:]
-		}
-	}
-	var partial strings.Builder
-	for {
-		line, err := br.ReadString('\n')
-		if line != "" {
-			msg, full := parseCRILine(strings.TrimSuffix(line, "\n"))
-			partial.WriteString(msg)
-			if full {
-				partial.WriteByte('\n')
-				emit(partial.String())
-				partial.Reset()
-			}
-		}
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if partial.Len() > 0 {
-		emit(partial.String())
-	}
-	for _, s := range ring {
-		_, _ = out.WriteString(s)
-	}
-	return out.Flush()
-}
-
-// parseCRILine splits a CRI log line into its message and whether it ends
-// a line; a line not in the format is its own message.
-func parseCRILine(line string) (string, bool) {
-	f := strings.SplitN(line, " ", 4)
-	if len(f) < 3 || (f[1] != "stdout" && f[1] != "stderr") || (f[2] != "F" && f[2] != "P") {
-		return line, true
-	}
-	msg := ""
-	if len(f) == 4 {
-		msg = f[3]
-	}
-	return msg, f[2] == "F"
 }
