@@ -93,7 +93,7 @@ var controlPlaneManifests = map[string]string{
 }
 
 // withManifest is controlPlaneManifests with path's file replaced by
-// file from testdata/manifests/parse ("" removes it from the node).
+// file from internal/staticpod/testdata ("" removes it from the node).
 func withManifest(path, file string) map[string]string {
 	m := map[string]string{}
 	for p, f := range controlPlaneManifests {
@@ -112,7 +112,7 @@ func TestAPIServerReadyCheck(t *testing.T) {
 	tests := []struct {
 		name      string
 		config    func(t *testing.T) *rest.Config
-		manifests map[string]string // node path -> testdata/manifests/parse file; nil: both valid
+		manifests map[string]string // node path -> internal/staticpod/testdata file; nil: both valid
 		timeout   time.Duration
 		status    Status
 		message   string
@@ -159,7 +159,7 @@ func TestAPIServerReadyCheck(t *testing.T) {
 			}
 			for path, file := range manifests {
 				if file != "" {
-					node.writeNodeFile(t, path, readTestdata(t, "manifests/parse/"+file))
+					node.writeNodeFile(t, path, readTestdata(t, "../../internal/staticpod/testdata/"+file))
 				}
 			}
 			start := time.Now()
@@ -196,7 +196,7 @@ func TestAPIServerReadyCheck(t *testing.T) {
 func TestAPIServerReadyCheckManifestMovedOutWhilePolling(t *testing.T) {
 	node := newHostDirNode(t)
 	for path, file := range controlPlaneManifests {
-		node.writeNodeFile(t, path, readTestdata(t, "manifests/parse/"+file))
+		node.writeNodeFile(t, path, readTestdata(t, "../../internal/staticpod/testdata/"+file))
 	}
 	moved := time.AfterFunc(time.Second, func() { _ = os.Remove(node.host(DefaultAPIServerManifest)) })
 	defer moved.Stop()

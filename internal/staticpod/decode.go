@@ -180,14 +180,14 @@ func ignored(data, js []byte, tree *yamlTree) []Finding {
 			msg := e.Error()
 			if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
 				out = append(out, Finding{Line: tree.fieldLine(m[1]),
-					Msg: fmt.Sprintf("unknown field %q: the kubelet ignores it (field names are case-sensitive)", m[1])})
+					Msg: fmt.Sprintf("unknown field %q (field names are case-sensitive)", m[1])})
 				continue
 			}
-			out = append(out, Finding{Msg: msg + ": the kubelet keeps the last value"})
+			out = append(out, Finding{Msg: msg + " (the last value is used)"})
 		}
 	}
 	if tree.nextDoc > 0 {
-		out = append(out, Finding{Line: tree.nextDoc, Msg: "a second YAML document: the kubelet reads only the first"})
+		out = append(out, Finding{Line: tree.nextDoc, Msg: "a second YAML document (only the first is read)"})
 	}
 	return out
 }

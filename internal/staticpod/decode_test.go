@@ -35,7 +35,7 @@ func TestDecodeAsKubelet(t *testing.T) {
 			check: volumes(5)},
 		{file: "valid-duplicate-key.yaml",
 			decidedBy: "sigs.k8s.io/yaml YAMLToJSON (non-strict go.yaml.in/yaml/v2: the last key wins), called by apimachinery util/yaml.ToJSON in tryDecodeSinglePod; the codec factory is non-strict, so no error or warning",
-			ignored:   []Finding{{36, `mapping key "image" already defined at line 34: the kubelet keeps the last value`}},
+			ignored:   []Finding{{36, `mapping key "image" already defined at line 34 (the last value is used)`}},
 			check: func(t *testing.T, pod *corev1.Pod) {
 				if got := pod.Spec.Containers[0].Image; got != "registry.k8s.io/etcd:3.6.0-0" {
 					t.Errorf("image = %q, want the last value registry.k8s.io/etcd:3.6.0-0", got)
@@ -70,7 +70,7 @@ func TestDecodeAsKubelet(t *testing.T) {
 			check:     volumes(2)},
 		{file: "valid-two-documents.yaml",
 			decidedBy: "sigs.k8s.io/yaml YAMLToJSON reads the first document only; the second is never seen",
-			ignored:   []Finding{{95, "a second YAML document: the kubelet reads only the first"}},
+			ignored:   []Finding{{95, "a second YAML document (only the first is read)"}},
 			check:     volumes(2)},
 
 		{file: "invalid-mountpath-lowercase.yaml", line: 75,

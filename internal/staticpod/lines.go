@@ -40,7 +40,7 @@ func parseTree(data []byte) *yamlTree {
 	if err := doc.Decode(&generic); err != nil {
 		for _, m := range duplicateRE.FindAllStringSubmatch(err.Error(), -1) {
 			line, _ := strconv.Atoi(m[1])
-			t.duplicates = append(t.duplicates, Finding{Line: line, Msg: m[2] + ": the kubelet keeps the last value"})
+			t.duplicates = append(t.duplicates, Finding{Line: line, Msg: m[2] + " (the last value is used)"})
 		}
 	}
 	var next yamlv3.Node
