@@ -147,8 +147,9 @@ func Decode(data []byte, opts Options) (*Manifest, error) {
 	}
 	pod, ok := obj.(*corev1.Pod)
 	if !ok {
-		return nil, &Error{Line: tree.line("kind"), Msg: fmt.Sprintf("kind is %s, want Pod", gvk.Kind),
-			Kubelet: fmt.Sprintf("invalid pod: %#v", obj)}
+		// Upstream prints the whole object (%#v); the kind says enough.
+		return nil, &Error{Line: tree.line("kind"), Msg: fmt.Sprintf("apiVersion/kind is %q/%q, want v1/Pod", gvk.Version, gvk.Kind),
+			Kubelet: fmt.Sprintf("invalid pod: kind %s, want Pod", gvk.Kind)}
 	}
 	m := &Manifest{Pod: pod, Ignored: ignored(data, js, tree)}
 	if pod.Name == "" {
