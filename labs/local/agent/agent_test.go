@@ -289,6 +289,7 @@ func TestREADMEAndSubdirectory(t *testing.T) {
 	require.NoError(t, os.Mkdir(filepath.Join(n.cfg.ManifestDir, "backup"), 0o755))
 	readme := n.waitPod(t, "README", 10*time.Second, "invalid", func(s PodStatus, ok bool) bool { return s.Reason == reasonInvalidManifest })
 	require.Contains(t, readme.Message, "couldn't parse as pod")
+	require.NotContains(t, n.status(t), "backup", "a directory is no manifest, invalid or not")
 	require.Eventually(t, func() bool {
 		return strings.Contains(n.logs.String(), `"Provided manifest path is a directory, not recursing into manifest path" path="`+filepath.Join(n.cfg.ManifestDir, "backup")+`"`)
 	}, 2*n.cfg.FileCheckFrequency+5*time.Second, 100*time.Millisecond)

@@ -166,11 +166,13 @@ func (s *fileSource) poll() bool {
 // written consumes a Create, Write or Chmod event for file.
 func (s *fileSource) written(file string) bool {
 	path := filepath.Join(s.dir, file)
-	m := s.extract(file)
+	m, regular := s.extract(file)
 	if m.Err != nil {
 		s.logOnce("event "+file, fmt.Sprintf("\"Unable to process watch event\" err=%q", fmt.Sprintf("can't process config file %q: %v", path, m.Err)))
 		delete(s.valid, file)
-		s.invalid[file] = m
+		if regular { // a directory or a FIFO is no manifest at all
+			s.invalid[file] = m
+		}
 		return false
 	}
 	delete(s.invalid, file)
@@ -202,30 +204,35 @@ func (s *fileSource) removed(file string) bool {
 
 // extract reads one file as extractFromFile does: a regular file (through
 // a symlink) of less than maxManifestSize bytes that decodes as a pod.
-func (s *fileSource) extract(file string) manifest {
+// regular says whether the entry is a regular file at all.
+func (s *fileSource) extract(file string) (m manifest, regular bool) {
 	path := filepath.Join(s.dir, file)
-	m := manifest{File: file}
+	m = manifest{File: file}
 	st, err := os.Stat(path)
 	switch {
 	case err != nil:
 		m.Err = err
-		return m
+		return m, false
+	case st.IsDir():
+		m.Err = fmt.Errorf("read %s: is a directory", path)
+		return m, false
 	case !st.Mode().IsRegular():
-		m.Err = fmt.Errorf("read %s: not a regular file", path)
-		return m
+		// The kubelet would block opening a FIFO; the agent does not.
+		m.Err = fmt.Errorf("%s is not a regular file", path)
+		return m, false
 	}
 	data, err := readManifest(path)
 	if err != nil {
 		m.Err = err
-		return m
+		return m, true
 	}
 	m.Hash = contentHash(data)
 	if c, ok := s.parsed[file]; ok && c.Hash == m.Hash {
-		return c
+		return c, true
 	}
 	m.Pod, m.Err = parsePod(path, data, s.nodeName)
 	s.parsed[file] = m
-	return m
+	return m, true
 }
 
 // send records the store's pods as the running set; nil runs nothing.

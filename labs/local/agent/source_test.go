@@ -117,6 +117,13 @@ func TestFileSource(t *testing.T) {
 	require.True(t, src.list())
 	runs("etcd-link.yaml:new", "kube-apiserver.yaml:old")
 	require.False(t, strings.Contains(logs.String(), ".etcd.yaml.swp"))
+
+	// A new directory is an event the kubelet cannot read a pod from: it
+	// logs it, and the directory is no invalid manifest either.
+	require.NoError(t, os.Mkdir(filepath.Join(dir, "backup"), 0o755))
+	require.False(t, src.poll())
+	require.NotContains(t, src.invalid, "backup")
+	require.Contains(t, logs.String(), `"Unable to process watch event" err="can't process config file \"`+filepath.Join(dir, "backup")+`\": read `+filepath.Join(dir, "backup")+`: is a directory"`)
 }
 
 // TestFileCheckFrequencyDefault: the re-read period is the kubelet's
