@@ -21,7 +21,9 @@
 //   - between re-reads a changed file's pod replaces the pod of that name
 //     and a removed file's pod stops (file_linux.go, produceWatchEvent and
 //     consumeWatchEvent); changes are found by looking every 0.5s rather
-//     than through inotify.
+//     than through inotify, so a file that comes and goes between two
+//     looks (sed -i's temporary file, vim's etcd.yaml~) is not seen, where
+//     the kubelet acts on each of its events.
 //
 // Each container runs through `ckat __container` in a mount namespace of
 // its own, rooted in a scratch directory under Config.ContainerDir that
