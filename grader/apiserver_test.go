@@ -146,7 +146,7 @@ func TestAPIServerReadyCheck(t *testing.T) {
 			"nothing will start etcd: its static pod manifest /etc/kubernetes/manifests/etcd.yaml is not on the node", "connection refused", true},
 		// An unknown field only a strict reading refuses: the kubelet runs
 		// the pod, so the check waits.
-		{"refused, etcd's manifest has an unknown field", refused, withManifest(etcdManifest, "invalid-unknown-field.yaml"), 2 * time.Second, StatusFail,
+		{"refused, etcd's manifest has an unknown field", refused, withManifest(etcdManifest, "valid-unknown-field.yaml"), 2 * time.Second, StatusFail,
 			"the API server did not become ready in 2s: ", "connection refused", false},
 	}
 	for _, tt := range tests {
