@@ -95,7 +95,7 @@ var controlPlaneManifests = map[string]string{
 }
 
 // withManifest is controlPlaneManifests with path's file replaced by
-// file from testdata/manifests/parse ("" removes it from the node).
+// file from internal/staticpod/testdata ("" removes it from the node).
 func withManifest(path, file string) map[string]string {
 	m := map[string]string{}
 	for p, f := range controlPlaneManifests {
@@ -114,7 +114,7 @@ func TestAPIServerReadyCheck(t *testing.T) {
 	tests := []struct {
 		name      string
 		config    func(t *testing.T) *rest.Config
-		manifests map[string]string // node path -> testdata/manifests/parse file; nil: both valid
+		manifests map[string]string // node path -> internal/staticpod/testdata file; nil: both valid
 		timeout   time.Duration
 		status    Status
 		message   string
@@ -148,7 +148,7 @@ func TestAPIServerReadyCheck(t *testing.T) {
 			"nothing will start etcd: its static pod manifest /etc/kubernetes/manifests/etcd.yaml is not on the node", "connection refused", true},
 		// An unknown field only a strict reading refuses: the kubelet runs
 		// the pod, so the check waits.
-		{"refused, etcd's manifest has an unknown field", refused, withManifest(kubeadm.EtcdManifest, "invalid-unknown-field.yaml"), 2 * time.Second, StatusFail,
+		{"refused, etcd's manifest has an unknown field", refused, withManifest(kubeadm.EtcdManifest, "valid-unknown-field.yaml"), 2 * time.Second, StatusFail,
 			"the API server did not become ready in 2s: ", "connection refused", false},
 	}
 	for _, tt := range tests {
@@ -161,7 +161,7 @@ func TestAPIServerReadyCheck(t *testing.T) {
 			}
 			for path, file := range manifests {
 				if file != "" {
-					node.writeNodeFile(t, path, readTestdata(t, "manifests/parse/"+file))
+					node.writeNodeFile(t, path, readTestdata(t, "../../internal/staticpod/testdata/"+file))
 				}
 			}
 			start := time.Now()
@@ -198,7 +198,7 @@ func TestAPIServerReadyCheck(t *testing.T) {
 func TestAPIServerReadyCheckManifestMovedOutWhilePolling(t *testing.T) {
 	node := newHostDirNode(t)
 	for path, file := range controlPlaneManifests {
-		node.writeNodeFile(t, path, readTestdata(t, "manifests/parse/"+file))
+		node.writeNodeFile(t, path, readTestdata(t, "../../internal/staticpod/testdata/"+file))
 	}
 	moved := time.AfterFunc(time.Second, func() { _ = os.Remove(node.host(DefaultAPIServerManifest)) })
 	defer moved.Stop()

@@ -136,7 +136,7 @@ func TestEtcdServingCheck(t *testing.T) {
 		{"etcd down, its manifest has a tab", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
 			te := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
 			te.stop()
-			n.write(t, kubeadm.EtcdManifest, readTestdata(t, "manifests/parse/invalid-tab.yaml"))
+			n.write(t, kubeadm.EtcdManifest, readTestdata(t, "../../internal/staticpod/testdata/invalid-tab.yaml"))
 			return te.endpoint
 		}, "", StatusFail, ", and nothing will start it: its static pod manifest does not parse as a Pod: /etc/kubernetes/manifests/etcd.yaml: line "},
 		{"etcd down, its manifest moved out", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {

@@ -18,11 +18,15 @@ import (
 // manifest moved out of the manifest directory.
 var manifestSearchDirs = []string{"/tmp", "/root", kubeadm.KubernetesDir, "/opt", "/var/tmp", "/home"}
 
-// Run checks that the manifest is at Path and parses as a Pod.
+// Run checks that the manifest is at Path, is a Pod the kubelet runs, and
+// is the only file in its directory defining that pod.
 func (c *ManifestPresentCheck) Run(ctx context.Context, t Target) Result {
-	_, err := ReadManifest(ctx, t.Node, c.Path)
+	m, err := readStaticPod(ctx, t.Node, c.Path)
 	if err == nil {
-		return Result{Status: StatusPass, Message: fmt.Sprintf("%s is in place and parses as a Pod", c.Path),
+		if others := otherManifests(ctx, t, c.Path, m.Pod); len(others) > 0 {
+			return duplicateManifestResult(c.Path, m.Pod, others)
+		}
+		return Result{Status: StatusPass, Message: fmt.Sprintf("%s is in place and parses as a Pod%s", c.Path, ignoredNote(m)),
 			Evidence: []Evidence{{Source: c.Path, Field: "file", Want: "present", Got: "present, a valid Pod"}}}
 	}
 	if !errors.Is(err, fs.ErrNotExist) {
@@ -68,11 +72,16 @@ func findStrayManifests(ctx context.Context, t Target, want string) []string {
 	return found
 }
 
-// Run checks that the manifest's first container sets Flag to Want.
+// Run checks that the manifest's first container sets Flag to Want, and
+// that no other file in its directory defines the same pod.
 func (c *ManifestArgCheck) Run(ctx context.Context, t Target) Result {
-	pod, err := ReadManifest(ctx, t.Node, c.Path)
+	m, err := readStaticPod(ctx, t.Node, c.Path)
 	if err != nil {
 		return manifestReadResult(c.Path, c.Path, err)
+	}
+	pod := m.Pod
+	if others := otherManifests(ctx, t, c.Path, pod); len(others) > 0 {
+		return duplicateManifestResult(c.Path, pod, others)
 	}
 	flag := "--" + strings.TrimLeft(c.Flag, "-")
 	container := pod.Spec.Containers[0]

@@ -12,7 +12,7 @@ import (
 const apiServerManifest = "/etc/kubernetes/manifests/kube-apiserver.yaml"
 
 func TestManifestPresentCheck(t *testing.T) {
-	valid, err := os.ReadFile("testdata/manifests/parse/valid-kube-apiserver.yaml")
+	valid, err := os.ReadFile("../internal/staticpod/testdata/valid-kube-apiserver.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,15 +32,33 @@ func TestManifestPresentCheck(t *testing.T) {
 			"found /etc/kubernetes/manifests/kube-apiserver.yaml.bak: move it back", "missing; found /etc/kubernetes/manifests/kube-apiserver.yaml.bak"},
 		{"gone", map[string]string{"/etc/kubernetes/manifests/etcd.yaml": "valid"}, StatusFail,
 			"kube-apiserver.yaml is not in /etc/kubernetes/manifests (looked for /etc/kubernetes/manifests/kube-apiserver.yaml), so the kubelet does not run it", "missing"},
-		{"broken", map[string]string{apiServerManifest: "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: a\n    name: b\n"}, StatusFail,
-			`line 6: invalid YAML: mapping key "name" already defined at line 5`, "mapping key \"name\" already defined at line 5"},
+		// The kubelet refuses an unsupported hostPath type.
+		{"broken", map[string]string{apiServerManifest: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: a\n    image: a\n  volumes:\n  - name: v\n    hostPath:\n      path: /x\n      type: DirectoryorCreate\n"}, StatusFail,
+			`line 13: spec.volumes[0].hostPath.type: Unsupported value: "DirectoryorCreate"`, `supported values: "", "BlockDevice", "CharDevice", "Directory", "DirectoryOrCreate", "File", "FileOrCreate", "Socket"`},
+		// The kubelet keeps the last of duplicate keys and runs the pod
+		// (until the kubelet's rules were mirrored, this case failed).
+		{"duplicate key", map[string]string{apiServerManifest: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: a\n    image: a\n    image: b\n"}, StatusPass,
+			`parses as a Pod; the kubelet ignores line 9: mapping key "image" already defined at line 8 (the last value is used)`, "present, a valid Pod"},
+		{"beside etcd.yaml and a dotfile copy", map[string]string{apiServerManifest: "valid", "/etc/kubernetes/manifests/etcd.yaml": "etcd",
+			"/etc/kubernetes/manifests/.kube-apiserver.yaml.swp": "valid"}, StatusPass,
+			"is in place and parses as a Pod", "present, a valid Pod"},
+		{"a .bak copy beside it", map[string]string{apiServerManifest: "valid", apiServerManifest + ".bak": "valid"}, StatusFail,
+			"2 files in /etc/kubernetes/manifests define the static pod kube-system/kube-apiserver: kube-apiserver.yaml and kube-apiserver.yaml.bak. " +
+				"The kubelet keeps one pod per name and at each re-read of the directory (every 20s) the last file in name order wins, so the kubelet runs kube-apiserver.yaml.bak's pod, not kube-apiserver.yaml's,",
+			"kube-apiserver.yaml, kube-apiserver.yaml.bak"},
+		{"a copy that sorts first", map[string]string{apiServerManifest: "valid", "/etc/kubernetes/manifests/apiserver-old.yaml": "valid"}, StatusFail,
+			"define the static pod kube-system/kube-apiserver: apiserver-old.yaml and kube-apiserver.yaml. The kubelet keeps one pod per name and at each re-read of the directory (every 20s) the last file in name order wins, so the kubelet runs kube-apiserver.yaml's pod whatever was edited last",
+			"apiserver-old.yaml, kube-apiserver.yaml"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			node := newHostDirNode(t)
 			for p, content := range tt.files {
-				if content == "valid" {
+				switch content {
+				case "valid":
 					content = string(valid)
+				case "etcd":
+					content = string(readTestdata(t, "../../internal/staticpod/testdata/valid-etcd-kubeadm.yaml"))
 				}
 				node.writeNodeFile(t, p, []byte(content))
 			}
@@ -51,12 +69,15 @@ func TestManifestPresentCheck(t *testing.T) {
 			if len(r.Evidence) != 1 || !strings.HasSuffix(r.Evidence[0].Got, tt.got) {
 				t.Errorf("evidence = %+v, want one row whose got ends with %q", r.Evidence, tt.got)
 			}
+			if dup := strings.Contains(r.Message, "define the static pod"); dup != (r.Hint == duplicateManifestHint) {
+				t.Errorf("hint = %q for %q", r.Hint, r.Message)
+			}
 		})
 	}
 }
 
 func TestManifestArgCheck(t *testing.T) {
-	valid, err := os.ReadFile("testdata/manifests/parse/valid-kube-apiserver.yaml")
+	valid, err := os.ReadFile("../internal/staticpod/testdata/valid-kube-apiserver.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

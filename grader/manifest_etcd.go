@@ -26,9 +26,13 @@ func (c *EtcdDataVolumeCheck) Run(ctx context.Context, t Target) Result {
 	if manifest == "" {
 		manifest = kubeadm.EtcdManifest
 	}
-	pod, err := ReadManifest(ctx, t.Node, manifest)
+	sp, err := readStaticPod(ctx, t.Node, manifest)
 	if err != nil {
 		return manifestReadResult(manifest, "etcd's manifest", err)
+	}
+	pod := sp.Pod
+	if others := otherManifests(ctx, t, manifest, pod); len(others) > 0 {
+		return duplicateManifestResult(manifest, pod, others)
 	}
 	want := path.Clean(c.DataDir)
 	container := etcdContainer(pod)
@@ -36,7 +40,7 @@ func (c *EtcdDataVolumeCheck) Run(ctx context.Context, t Target) Result {
 	ev := []Evidence{{Source: manifest, Field: fmt.Sprintf("spec.containers[%s] --data-dir", container.Name),
 		Want: "a path under a hostPath volumeMount", Got: m.dataDir}}
 	fail := func(format string, args ...any) Result {
-		return Result{Status: StatusFail, Message: fmt.Sprintf(format, args...), Evidence: ev}
+		return Result{Status: StatusFail, Message: fmt.Sprintf(format, args...) + ignoredNote(sp), Evidence: ev}
 	}
 
 	if m.mount == nil {

@@ -93,12 +93,19 @@ func TestEtcdDataVolumeCheckUnreadableManifest(t *testing.T) {
 		{"broken", func(n hostDirNode) {
 			n.writeNodeFile(t, layout.EtcdManifest, []byte("apiVersion: v1\nkind: Pod\nspec:\n\tcontainers: []\n"))
 		}, StatusFail, "etcd's manifest does not parse as a Pod, so the kubelet will not run it: /etc/kubernetes/manifests/etcd.yaml: line 4: invalid YAML: a tab"},
+		// The kubelet drops `hostpath` (field names are case-sensitive)
+		// and makes the volume an emptyDir: etcd runs on an empty
+		// directory. (Until the kubelet's rules were mirrored, any unknown
+		// field failed as "not a clean Pod manifest".)
 		{"unknown field", func(n hostDirNode) {
-			n.writeNodeFile(t, layout.EtcdManifest, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - {name: etcd, image: etcd}\n  hostpath: {}\n"))
-		}, StatusFail, `etcd's manifest is not a clean Pod manifest: /etc/kubernetes/manifests/etcd.yaml: line 7: unknown field "hostpath" (the kubelet ignores unknown fields`},
+			n.writeNodeFile(t, layout.EtcdManifest, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - {name: etcd, image: etcd, command: [etcd, --data-dir=/var/lib/etcd], volumeMounts: [{name: etcd-data, mountPath: /var/lib/etcd}]}\n  volumes:\n  - name: etcd-data\n    hostpath: {path: /var/lib/etcd-restored}\n"))
+		}, StatusFail, `volume etcd-data, mounted at etcd's --data-dir /var/lib/etcd, is an emptyDir, not a hostPath: etcd's data would not be the restored directory /var/lib/etcd-from-backup and would not outlive the pod; the kubelet ignores line 9: unknown field "spec.volumes[0].hostpath" (field names are case-sensitive)`},
+		// The kubelet keeps the last of duplicate keys: here an empty
+		// container list, which it refuses. (Until the kubelet's rules
+		// were mirrored, the duplicate itself failed.)
 		{"duplicate key", func(n hostDirNode) {
 			n.writeNodeFile(t, layout.EtcdManifest, []byte("apiVersion: v1\nkind: Pod\nmetadata: {name: etcd}\nspec:\n  containers:\n  - {name: etcd, image: etcd}\n  containers: []\n"))
-		}, StatusFail, `etcd's manifest is not a clean Pod manifest: /etc/kubernetes/manifests/etcd.yaml: line 7: invalid YAML: mapping key "containers" already defined at line 5 (the kubelet`},
+		}, StatusFail, `etcd's manifest does not parse as a Pod, so the kubelet will not run it: /etc/kubernetes/manifests/etcd.yaml: line 7: spec.containers is empty`},
 		{"unreadable", func(n hostDirNode) {
 			n.writeNodeFile(t, layout.EtcdManifest, []byte("kind: Pod\n"))
 		}, StatusError, "could not read /etc/kubernetes/manifests/etcd.yaml: open /etc/kubernetes/manifests/etcd.yaml: permission denied"},

@@ -9,13 +9,16 @@ import (
 	"testing"
 
 	"github.com/ckat/ckat/internal/kubeadm"
+	"github.com/ckat/ckat/internal/staticpod"
 )
 
-// FuzzParseManifest feeds the manifest reader arbitrary bytes: it must never
-// panic, every error must be a one-line *ManifestError with a line inside
+// FuzzParseManifest feeds the static pod reader arbitrary bytes: it must never
+// panic, every error must be a one-line *staticpod.Error with a line inside
 // the file, and every manifest it accepts must be one the checks can judge.
 func FuzzParseManifest(f *testing.F) {
 	files, _ := filepath.Glob("testdata/manifests/*/*.yaml")
+	parse, _ := filepath.Glob("../internal/staticpod/testdata/*.yaml")
+	files = append(files, parse...)
 	for _, file := range files {
 		data, err := os.ReadFile(file)
 		if err != nil {
@@ -26,11 +29,11 @@ func FuzzParseManifest(f *testing.F) {
 	// One node per fuzzing process: inputs run one at a time in each.
 	node := newHostDirNode(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		pod, err := ParseManifest(data)
+		m, err := staticpod.Decode(data, staticpod.Options{})
 		if err != nil {
-			var me *ManifestError
+			var me *staticpod.Error
 			if !errors.As(err, &me) {
-				t.Fatalf("error %v is a %T, want a *ManifestError", err, err)
+				t.Fatalf("error %v is a %T, want a *staticpod.Error", err, err)
 			}
 			if strings.Contains(err.Error(), "\n") {
 				t.Fatalf("error spans lines: %q", err)
@@ -40,6 +43,7 @@ func FuzzParseManifest(f *testing.F) {
 			}
 			return
 		}
+		pod := m.Pod
 		if len(pod.Spec.Containers) == 0 {
 			t.Fatal("accepted a pod without containers")
 		}

@@ -35,7 +35,8 @@ type Result struct {
 	MaxPoints int        `json:"maxPoints"`
 	Message   string     `json:"message"`
 	Evidence  []Evidence `json:"evidence,omitempty"`
-	// Hint is shown when the check does not pass.
+	// Hint is shown when the check does not pass. A check sets it for a
+	// cause it found; otherwise the spec's hint is used.
 	Hint string `json:"hint,omitempty"`
 }
 

@@ -9,7 +9,8 @@ import (
 
 // Run runs each spec's check against t, in order, and returns their
 // results with Name, Stage, Points, MaxPoints and (when not passed) Hint
-// filled in. An invalid spec or a check that panics becomes a StatusError
+// filled in: the check's own hint for the cause it found, else the
+// spec's. An invalid spec or a check that panics becomes a StatusError
 // result; Run itself never fails.
 func Run(ctx context.Context, t Target, stage string, specs []CheckSpec) []Result {
 	results := make([]Result, 0, len(specs))
@@ -21,11 +22,13 @@ func Run(ctx context.Context, t Target, stage string, specs []CheckSpec) []Resul
 			r.MaxPoints = 1
 		}
 		r.Points = 0
+		// A hint the check gave for the cause it found beats the spec's.
+		own := r.Hint
 		r.Hint = ""
 		if r.Status == StatusPass {
 			r.Points = r.MaxPoints
-		} else {
-			r.Hint = spec.Hint
+		} else if r.Hint = spec.Hint; own != "" {
+			r.Hint = own
 		}
 		results = append(results, r)
 	}

@@ -43,7 +43,7 @@ func gradedLab(tb testing.TB) (Target, []CheckSpec) {
 	}
 	for nodePath, file := range map[string]string{
 		kubeadm.EtcdManifest: "testdata/manifests/etcd/valid-hostpath-only.yaml",
-		apiServerManifest:    "testdata/manifests/parse/valid-kube-apiserver.yaml",
+		apiServerManifest:    "../internal/staticpod/testdata/valid-kube-apiserver.yaml",
 	} {
 		data, err := os.ReadFile(file)
 		if err != nil {

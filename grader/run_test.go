@@ -13,7 +13,7 @@ import (
 )
 
 func TestRun(t *testing.T) {
-	apiserver, err := os.ReadFile("testdata/manifests/parse/valid-kube-apiserver.yaml")
+	apiserver, err := os.ReadFile("../internal/staticpod/testdata/valid-kube-apiserver.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+
+	"github.com/ckat/ckat/internal/staticpod"
 )
 
 // wontRun is why a static pod will not run: its manifest is gone or
@@ -26,14 +28,14 @@ func staticPodWontRun(ctx context.Context, t Target, path string) *wontRun {
 		return nil
 	}
 	_, err := ReadManifest(ctx, t.Node, path)
-	var me *ManifestError
+	var me *staticpod.Error
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return &wontRun{
 			Reason:   fmt.Sprintf("its static pod manifest %s is not on the node", path),
 			Evidence: Evidence{Source: nodeSource(t, path), Field: "file", Want: "present", Got: "missing"},
 		}
-	case errors.As(err, &me) && !me.KubeletRunsIt:
+	case errors.As(err, &me):
 		return &wontRun{
 			Reason:   fmt.Sprintf("its static pod manifest does not parse as a Pod: %v", me),
 			Evidence: Evidence{Source: nodeSource(t, path), Field: "manifest", Want: "a valid Pod manifest", Got: me.Msg},

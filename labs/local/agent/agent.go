@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"sync"
 	"time"
@@ -10,25 +11,18 @@ import (
 	"github.com/ckat/ckat/internal/log"
 )
 
-// pollInterval is how often the manifest directory is read.
-const pollInterval = 500 * time.Millisecond
-
 // agent is the running node agent.
 type agent struct {
 	cfg  Config
 	log  *log.Logger
 	self string // the executable that runs `__container`
 
-	mu      sync.Mutex
-	pods    map[string]*podWorker // by manifest file
-	invalid map[string]manifest   // manifests that are not pods, by file
-	logged  map[string]string     // what was last logged per key, against repeats
-	// skipped is what was last logged for each directory entry that is
-	// not a manifest (a subdirectory, a FIFO, a dangling symlink), for
-	// syncManifests only.
-	skipped map[string]string
-	// parsed caches manifests by file and content, for syncManifests only.
-	parsed map[string]manifest
+	mu   sync.Mutex
+	pods map[string]*podWorker // by pod key (namespace/name)
+	// valid and invalid are the manifest files that are pods and that are
+	// not, as the file source last read them, for the status file.
+	valid, invalid map[string]manifest
+	logged         map[string]string // what was last logged per key, against repeats
 	// lastDone closes when the latest worker of a pod name has stopped.
 	lastDone map[string]<-chan struct{}
 
@@ -55,24 +49,32 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 		return err
 	}
 	a := &agent{cfg: cfg, log: logger, self: self,
-		pods: map[string]*podWorker{}, invalid: map[string]manifest{}, logged: map[string]string{}, skipped: map[string]string{},
-		lastDone: map[string]<-chan struct{}{}, parsed: map[string]manifest{}}
+		pods: map[string]*podWorker{}, valid: map[string]manifest{}, invalid: map[string]manifest{}, logged: map[string]string{},
+		lastDone: map[string]<-chan struct{}{}}
 	a.statusChanged()
 	mirrorsDone := make(chan struct{})
 	go func() {
 		defer close(mirrorsDone)
 		a.syncAPI(ctx)
 	}()
-	t := time.NewTicker(pollInterval)
-	defer t.Stop()
+	// As the kubelet's sourceFile.run: read the directory at once, then
+	// on every tick of the re-read period and on every change between.
+	src := newFileSource(cfg.ManifestDir, cfg.NodeName, logger)
+	a.apply(ctx, src, src.list())
+	watch := time.NewTicker(watchInterval)
+	defer watch.Stop()
+	resync := time.NewTicker(cfg.fileCheckFrequency())
+	defer resync.Stop()
 	for {
-		a.syncManifests(ctx)
 		select {
 		case <-ctx.Done():
 			a.stopAll()
 			<-mirrorsDone
 			return nil
-		case <-t.C:
+		case <-watch.C:
+			a.apply(ctx, src, src.poll())
+		case <-resync.C:
+			a.apply(ctx, src, src.list())
 		}
 	}
 }
@@ -91,98 +93,52 @@ func clearContainerDir(dir string) error {
 	return nil
 }
 
-// syncManifests starts, restarts and stops pods to match the manifest
-// directory.
-func (a *agent) syncManifests(ctx context.Context) {
-	list, skipped, err := listManifests(a.cfg.ManifestDir, a.cfg.NodeName, a.parsed)
-	if err != nil {
-		a.logOnce("manifest-dir", "%v", err)
-		return
-	}
-	a.forget("manifest-dir")
-	a.logSkipped(skipped)
-	seen := map[string]bool{}
-	changed := false
+// apply takes the file source's view: the files for the status file and,
+// when the running set may have changed, the pods to run.
+func (a *agent) apply(ctx context.Context, src *fileSource, changed bool) {
 	a.mu.Lock()
-	for _, m := range list {
-		seen[m.File] = true
-		w := a.pods[m.File]
-		if m.Err != nil {
-			if old, ok := a.invalid[m.File]; !ok || old.Hash != m.Hash || old.Err.Error() != m.Err.Error() {
-				if m.Duplicate {
-					a.log.Warnf("\"Pod failed validation due to duplicate pod name, ignoring\" pod=\"%s/%s\" source=\"file\" path=%q",
-						m.Pod.Namespace, m.Pod.Name, a.cfg.ManifestDir+"/"+m.File)
-				} else {
-					a.log.Errorf("\"Could not process manifest file\" err=%q path=%q", m.Err.Error(), a.cfg.ManifestDir+"/"+m.File)
-				}
-				a.invalid[m.File] = m
-				changed = true
-			}
-			if w != nil {
-				w.stop()
-				delete(a.pods, m.File)
-			}
-			continue
-		}
-		if _, ok := a.invalid[m.File]; ok {
-			delete(a.invalid, m.File)
-			changed = true
-		}
-		if w != nil && w.hash == m.Hash {
-			continue
-		}
-		if w != nil {
-			a.log.V(0).Infof("manifest %s changed: restarting %s", m.File, w.pod.Name)
-			w.stop()
-		}
-		// A pod of the same name from another file (now shadowed by this
-		// one) stops too; the new pod starts once the last of its name has
-		// stopped, as it reuses the name's scratch and log paths.
-		key := m.Pod.Namespace + "/" + m.Pod.Name
-		for file, other := range a.pods {
-			if file != m.File && other.pod.Namespace+"/"+other.pod.Name == key {
-				other.stop()
-				delete(a.pods, file)
-			}
-		}
-		nw := a.startPod(ctx, m, a.lastDone[key])
-		a.pods[m.File] = nw
-		a.lastDone[key] = nw.done
-		changed = true
-	}
-	for file, w := range a.pods {
-		if !seen[file] {
-			a.log.V(0).Infof("manifest %s removed: stopping %s", file, w.pod.Name)
-			w.stop()
-			delete(a.pods, file)
-			changed = true
-		}
-	}
-	for file := range a.invalid {
-		if !seen[file] {
-			delete(a.invalid, file)
-			changed = true
-		}
+	a.valid, a.invalid = maps.Clone(src.valid), maps.Clone(src.invalid)
+	if changed {
+		a.syncPods(ctx, src.running)
 	}
 	a.mu.Unlock()
-	if changed {
-		a.statusChanged()
-	}
+	a.statusChanged()
 }
 
-// logSkipped logs, as errors the way the kubelet does, the directory
-// entries listManifests passed over; each once until its message changes
-// or it goes away and comes back. The kubelet repeats them on every read
-// of the directory.
-func (a *agent) logSkipped(skipped []skippedEntry) {
-	now := make(map[string]string, len(skipped))
-	for _, s := range skipped {
-		now[s.File] = s.Msg
-		if a.skipped[s.File] != s.Msg {
-			a.log.Errorf("%s", s.Msg)
-		}
+// syncPods starts, restarts and stops pods so that exactly running runs,
+// one pod per namespace/name. A pod whose manifest changed, or that now
+// comes from another file, is a new pod (its UID hashes content and
+// path): the old one stops first. Called with a.mu held.
+func (a *agent) syncPods(ctx context.Context, running []manifest) {
+	want := make(map[string]manifest, len(running))
+	for _, m := range running {
+		want[m.key()] = m
 	}
-	a.skipped = now
+	for key, w := range a.pods {
+		m, ok := want[key]
+		switch {
+		case !ok:
+			a.log.V(0).Infof("manifest %s removed: stopping %s", w.file, w.pod.Name)
+		case m.File != w.file:
+			a.log.V(0).Infof("pod %s now comes from %s, not %s (one pod per name; the file read last wins): restarting it", w.pod.Name, m.File, w.file)
+		case m.Hash != w.hash:
+			a.log.V(0).Infof("manifest %s changed: restarting %s", m.File, w.pod.Name)
+		default:
+			continue
+		}
+		w.stop()
+		delete(a.pods, key)
+	}
+	for key, m := range want {
+		if _, ok := a.pods[key]; ok {
+			continue
+		}
+		// The new pod starts once the last of its name has stopped, as it
+		// reuses the name's scratch and log paths.
+		nw := a.startPod(ctx, m, a.lastDone[key])
+		a.pods[key] = nw
+		a.lastDone[key] = nw.done
+	}
 }
 
 // stopAll stops every pod and waits for them.

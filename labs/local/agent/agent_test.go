@@ -71,18 +71,22 @@ func TestInvalidManifestIsReportedAndOthersKeepRunning(t *testing.T) {
 	require.Contains(t, bad.Message, "yaml: line 9: did not find expected key")
 	require.Contains(t, bad.Message, filepath.Join(n.cfg.ManifestDir, "kube-apiserver.yaml"))
 
-	logged := n.logs.String()
-	require.Contains(t, logged, `"Could not process manifest file"`)
-	require.Contains(t, logged, "kube-apiserver.yaml: couldn't parse as pod(error converting YAML to JSON: yaml: line 9")
-	time.Sleep(2 * time.Second)
+	// The new file is a watch event; the re-reads that follow log it as
+	// "Could not process manifest file", once while it stays the same.
+	require.Contains(t, n.logs.String(), `"Unable to process watch event"`)
+	require.Contains(t, n.logs.String(), `kube-apiserver.yaml: couldn't parse as pod(yaml: line 9: did not find expected key), please check config file`)
+	time.Sleep(2*n.cfg.FileCheckFrequency + time.Second)
 	require.Equal(t, 1, strings.Count(n.logs.String(), "Could not process manifest file"), "an unchanged bad manifest is logged once")
+	require.Equal(t, 1, strings.Count(n.logs.String(), "Unable to process watch event"))
 
 	still := n.status(t)["etcd.yaml"]
 	require.Equal(t, etcd.PID, still.PID, "etcd was not restarted")
 	require.True(t, still.Ready)
 	etcdPut(t, e.endpoint(), "k", "v")
 
-	// Fixing the manifest runs it; a bad edit of a running pod stops it.
+	// Fixing the manifest runs it; a bad edit of a running pod stops it
+	// at the next re-read of the directory (until then the kubelet keeps
+	// the pod it has).
 	n.writeManifest(t, "kube-apiserver.yaml", shellPod("kube-apiserver", "exec sleep 1000"))
 	api := n.waitReady(t, "kube-apiserver.yaml", 0)
 	n.writeManifest(t, "kube-apiserver.yaml", string(broken))
@@ -235,56 +239,64 @@ func TestMissingDirectoryWaitsWithFailedMount(t *testing.T) {
 	require.ErrorIs(t, err, os.ErrNotExist)
 }
 
-func TestDuplicatePodNameFirstFileWins(t *testing.T) {
+// TestBackupCopyInManifestDir is the learner's `cp etcd.yaml
+// etcd.yaml.bak` then an edit of etcd.yaml, with real processes: the copy
+// runs once it appears, the edit runs once it is made, and the next
+// re-read of the directory runs the copy again, the last file in name
+// order (kubelet v1.37's file source, see fileSource).
+func TestBackupCopyInManifestDir(t *testing.T) {
 	requireIntegration(t)
 	n := startAgent(t)
-	n.writeManifest(t, "etcd.yaml", shellPod("etcd", "echo from etcd.yaml; exec sleep 1000"))
+	n.writeManifest(t, "etcd.yaml", shellPod("etcd", "echo old data; exec sleep 1000"))
 	first := n.waitReady(t, "etcd.yaml", 0)
 
-	// A copy left in the manifest directory under a name that sorts first
-	// shadows the real manifest: the agent's rule (see markDuplicates).
-	n.writeManifest(t, "etcd-old.yaml", shellPod("etcd", "echo from etcd-old.yaml; exec sleep 1000"))
-	shadowed := n.waitPod(t, "etcd.yaml", 10*time.Second, "shadowed", func(s PodStatus, ok bool) bool { return s.Reason == reasonDuplicatePodName })
-	require.Equal(t, "etcd-controlplane", shadowed.Name)
-	require.Equal(t, "Failed", shadowed.Phase)
-	require.Contains(t, shadowed.Message, `duplicate pod name "etcd-controlplane", ignoring (etcd-old.yaml defines it first)`)
-	winner := n.waitReady(t, "etcd-old.yaml", first.PID)
-	require.Equal(t, "etcd-controlplane", winner.Name)
-	require.True(t, processGone(first.PID))
-	require.Contains(t, n.logs.String(), "Pod failed validation due to duplicate pod name, ignoring")
+	n.writeManifest(t, "etcd.yaml.bak", shellPod("etcd", "echo old data; exec sleep 1000"))
+	copied := n.waitReady(t, "etcd.yaml.bak", first.PID)
+	require.Equal(t, "etcd-controlplane", copied.Name)
+	require.True(t, processGone(first.PID), "one pod per name: the copy's pod replaced etcd.yaml's")
+	shadowed := n.status(t)["etcd.yaml"]
+	require.Equal(t, reasonDuplicatePodName, shadowed.Reason)
+	require.Contains(t, shadowed.Message, "pod kube-system/etcd-controlplane runs from etcd.yaml.bak: the kubelet keeps one pod per name")
 
-	require.NoError(t, os.Remove(filepath.Join(n.cfg.ManifestDir, "etcd-old.yaml")))
-	back := n.waitReady(t, "etcd.yaml", winner.PID)
-	require.True(t, processGone(winner.PID))
-	logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_etcd-controlplane_*", "etcd", "0.log"))
-	require.Len(t, logs, 2, "one log directory per manifest content")
-	require.Equal(t, 0, back.Restarts)
+	n.writeManifest(t, "etcd.yaml", shellPod("etcd", "echo restored data; exec sleep 1000"))
+	edited := n.waitReady(t, "etcd.yaml", copied.PID)
+	editedAt := time.Now()
+	back := n.waitReady(t, "etcd.yaml.bak", edited.PID)
+	require.Less(t, time.Since(editedAt), n.cfg.FileCheckFrequency+5*time.Second, "the next re-read runs the copy again")
+	require.True(t, processGone(edited.PID))
+	require.Contains(t, n.logs.String(), "pod etcd-controlplane now comes from etcd.yaml.bak, not etcd.yaml")
+
+	// Removing the copy removes the pod it defined; the next re-read runs
+	// etcd.yaml's.
+	require.NoError(t, os.Remove(filepath.Join(n.cfg.ManifestDir, "etcd.yaml.bak")))
+	final := n.waitReady(t, "etcd.yaml", back.PID)
+	require.True(t, processGone(back.PID))
+	dirs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_etcd-controlplane_*"))
+	require.Len(t, dirs, 3, "one log directory per pod UID, which hashes file and content")
+	require.Equal(t, 0, final.Restarts)
 }
 
-func TestBackupCopyREADMEAndSubdirectory(t *testing.T) {
+func TestREADMEAndSubdirectory(t *testing.T) {
 	requireIntegration(t)
 	n := startAgent(t)
 	n.writeManifest(t, "etcd.yaml", shellPod("etcd", "echo from etcd.yaml; exec sleep 1000"))
 	first := n.waitReady(t, "etcd.yaml", 0)
 
-	// What a learner leaves behind with `cp etcd.yaml etcd.yaml.bak` and
-	// `mkdir backup`: the copy is read, as the kubelet reads it, and as it
-	// sorts after etcd.yaml it is the duplicate; the directory is skipped.
-	n.writeManifest(t, "etcd.yaml.bak", shellPod("etcd", "echo from etcd.yaml.bak; exec sleep 1000"))
+	// What a learner leaves behind with `mkdir backup` and a note: the
+	// README is read, as the kubelet reads it, and is no pod; the
+	// directory is skipped.
 	n.writeManifest(t, "README", "Backups are in /root.\n")
 	require.NoError(t, os.Mkdir(filepath.Join(n.cfg.ManifestDir, "backup"), 0o755))
-	dup := n.waitPod(t, "etcd.yaml.bak", 10*time.Second, "a duplicate", func(s PodStatus, ok bool) bool { return s.Reason == reasonDuplicatePodName })
-	require.Equal(t, "etcd-controlplane", dup.Name)
-	require.Contains(t, dup.Message, "(etcd.yaml defines it first)")
 	readme := n.waitPod(t, "README", 10*time.Second, "invalid", func(s PodStatus, ok bool) bool { return s.Reason == reasonInvalidManifest })
 	require.Contains(t, readme.Message, "couldn't parse as pod")
+	require.NotContains(t, n.status(t), "backup", "a directory is no manifest, invalid or not")
 	require.Eventually(t, func() bool {
 		return strings.Contains(n.logs.String(), `"Provided manifest path is a directory, not recursing into manifest path" path="`+filepath.Join(n.cfg.ManifestDir, "backup")+`"`)
-	}, 10*time.Second, 100*time.Millisecond)
-	time.Sleep(3 * pollInterval)
+	}, 2*n.cfg.FileCheckFrequency+5*time.Second, 100*time.Millisecond)
+	time.Sleep(2 * n.cfg.FileCheckFrequency)
 	require.Equal(t, 1, strings.Count(n.logs.String(), "not recursing into manifest path"), "logged once")
 	s := n.status(t)
-	require.Len(t, s, 3)
+	require.Len(t, s, 2)
 	require.Equal(t, first.PID, s["etcd.yaml"].PID, "etcd.yaml keeps running")
 	require.NotContains(t, s, "backup")
 }

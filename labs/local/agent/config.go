@@ -5,6 +5,26 @@
 // keeps a status file for the host, and publishes the Node object and the
 // mirror pods once the API server answers.
 //
+// The manifest directory is read as kubelet v1.37 reads it (see fileSource
+// in source.go for each rule and the upstream code it mirrors):
+//   - every entry whose name does not start with '.' is a manifest,
+//     whatever it ends in (pkg/kubelet/config/file.go, extractFromDir);
+//   - a manifest is decoded and validated by internal/staticpod, the
+//     kubelet's decoder and Pod validation (pkg/kubelet/config/common.go,
+//     tryDecodeSinglePod);
+//   - one pod runs per namespace/name (file.go, the store keyed by
+//     cache.MetaNamespaceKeyFunc);
+//   - the whole directory is re-read every 20s, the kubelet's default
+//     --file-check-frequency, and of two files defining one pod the last
+//     in name order wins (file.go, listConfig and replaceStore): a copy
+//     etcd.yaml.bak beats an edited etcd.yaml;
+//   - between re-reads a changed file's pod replaces the pod of that name
+//     and a removed file's pod stops (file_linux.go, produceWatchEvent and
+//     consumeWatchEvent); changes are found by looking every 0.5s rather
+//     than through inotify, so a file that comes and goes between two
+//     looks (sed -i's temporary file, vim's etcd.yaml~) is not seen, where
+//     the kubelet acts on each of its events.
+//
 // Each container runs through `ckat __container` in a mount namespace of
 // its own, rooted in a scratch directory under Config.ContainerDir that
 // holds the node's /usr, /lib*, /bin, /sbin, /dev, /sys (read-only where a
@@ -15,16 +35,19 @@
 //
 // Liveness and startup probes are not run: a container is restarted only
 // when its process exits. Readiness is probed (see probe.go). Init
-// containers, ephemeral containers and volume types other than hostPath
-// and emptyDir are not supported; a manifest that uses them is reported
-// as InvalidManifest. Resource requests and limits, security contexts and
-// images are recorded, not enforced.
+// containers and volume types other than hostPath and emptyDir are not
+// supported, and as there are no images a container needs a command; a
+// manifest that needs them is reported as InvalidManifest (agentLimits).
+// A relative hostPath, which the kubelet's validation accepts, fails to
+// mount here. Resource requests and limits, security contexts and images
+// are recorded, not enforced.
 package agent
 
 import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"time"
 )
 
 // Config says where the agent finds manifests and executables and where it
@@ -38,6 +61,17 @@ type Config struct {
 	ContainerDir string            `json:"containerDir"` // /run/ckat/containers (scratch roots)
 	Kubeconfig   string            `json:"kubeconfig"`   // /etc/kubernetes/kubelet.conf
 	Binaries     map[string]string `json:"binaries"`     // command name -> executable, e.g. "etcd" -> /run/ckat/bin/ckat
+	// FileCheckFrequency is how often the whole manifest directory is
+	// re-read; zero means the kubelet's default, 20s. Tests shorten it.
+	FileCheckFrequency time.Duration `json:"-"`
+}
+
+// fileCheckFrequency is the re-read period in effect.
+func (c Config) fileCheckFrequency() time.Duration {
+	if c.FileCheckFrequency > 0 {
+		return c.FileCheckFrequency
+	}
+	return fileCheckFrequency
 }
 
 // ReadConfig reads a Config from a JSON file and checks it.

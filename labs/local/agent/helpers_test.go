@@ -102,6 +102,9 @@ func newTestNode(t testing.TB) *testNode {
 		StatusFile:   filepath.Join(root, "run/ckat/pods.json"),
 		ContainerDir: filepath.Join(root, "run/ckat/containers"),
 		Binaries:     map[string]string{"etcd": ckatBinary(t)},
+		// Re-read the directory more often than the kubelet's 20s, so
+		// that tests see what a re-read does in a few seconds.
+		FileCheckFrequency: 3 * time.Second,
 	}}
 	require.NoError(t, os.MkdirAll(n.cfg.ManifestDir, 0o755))
 	return n

@@ -14,8 +14,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes/scheme"
-	"sigs.k8s.io/yaml"
+
+	"github.com/ckat/ckat/internal/staticpod"
 )
 
 // Annotations the kubelet puts on static and mirror pods.
@@ -33,43 +33,16 @@ type manifest struct {
 	Hash string // of the file's content; empty if it could not be read
 	Pod  *corev1.Pod
 	Err  error
-	// Duplicate is set on a valid pod whose name an earlier file (in name
-	// order) already uses; the agent does not run it (see markDuplicates).
-	Duplicate bool
 }
 
-// markDuplicates flags every manifest whose pod has the name of a pod in
-// an earlier file: the first file in name order wins, so etcd-old.yaml
-// shadows etcd.yaml and etcd.yaml shadows etcd.yaml.bak. The shadowed file
-// is reported with the message of the kubelet's duplicate check
-// (pkg/kubelet/config/config.go, filterInvalidPods). That is this agent's
-// rule, chosen to be predictable; the kubelet v1.37 is not: its file
-// source keeps one pod per name in a store keyed by namespace/name, so each
-// full re-read of the directory lets the last file in name order replace
-// the others without a message (etcd.yaml.bak over etcd.yaml), and a
-// change to a file makes that file's pod current until the next re-read.
-func markDuplicates(list []manifest) {
-	seen := map[string]string{}
-	for i := range list {
-		m := &list[i]
-		if m.Err != nil {
-			continue
-		}
-		key := m.Pod.Namespace + "/" + m.Pod.Name
-		if first, ok := seen[key]; ok {
-			m.Duplicate = true
-			m.Err = fmt.Errorf("Error validating pod %s_%s(%s) from file due to duplicate pod name %q, ignoring (%s defines it first)",
-				m.Pod.Name, m.Pod.Namespace, m.Pod.UID, m.Pod.Name, first)
-			continue
-		}
-		seen[key] = m.File
-	}
-}
+// key is the pod's key in the kubelet's store: namespace/name
+// (cache.MetaNamespaceKeyFunc, after applyDefaults).
+func (m manifest) key() string { return m.Pod.Namespace + "/" + m.Pod.Name }
 
 // maxManifestSize is the most the kubelet reads of a manifest
 // (maxConfigLength in pkg/kubelet/config/common.go); a file this long or
 // longer is not a pod.
-const maxManifestSize = 10 << 20
+const maxManifestSize = staticpod.MaxSize
 
 // errManifestTooLong is the error the kubelet logs for a file of
 // maxManifestSize bytes or more (k8s.io/utils/io.ErrLimitReached).
@@ -92,8 +65,8 @@ type skippedEntry struct {
 // Entries are taken in name order and followed through symlinks. A
 // regular file is listed: as a pod, or with Err set when it is not one
 // (it does not parse, is not a valid pod, cannot be read, or is 10 MiB or
-// longer); then markDuplicates flags pods whose name an earlier file
-// uses. A directory (not recursed into), any other non-regular file and a
+// longer). Two files may define one pod: which runs is the file source's
+// business (source.go). A directory (not recursed into), any other non-regular file and a
 // dangling symlink are not listed but returned in skipped, with what the
 // kubelet logs for them. Dotfiles (editor swap files, .etcd.yaml.tmp) are
 // neither. A file that goes away between listing and reading is left out.
@@ -136,8 +109,7 @@ func listManifests(dir, nodeName string, cache map[string]manifest) (list []mani
 			list = append(list, m)
 			continue
 		}
-		sum := md5.Sum(data)
-		m.Hash = hex.EncodeToString(sum[:])
+		m.Hash = contentHash(data)
 		if c, ok := cache[name]; ok && c.Hash == m.Hash {
 			m = c
 		} else {
@@ -152,8 +124,13 @@ func listManifests(dir, nodeName string, cache map[string]manifest) (list []mani
 		}
 	}
 	sort.Slice(list, func(i, j int) bool { return list[i].File < list[j].File })
-	markDuplicates(list)
 	return list, skipped, nil
+}
+
+// contentHash identifies a manifest's content.
+func contentHash(data []byte) string {
+	sum := md5.Sum(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // readManifest reads at most maxManifestSize bytes of path, as the kubelet
@@ -174,24 +151,26 @@ func readManifest(path string) ([]byte, error) {
 	return data, nil
 }
 
-// parsePod decodes a static pod manifest as the kubelet does and applies
-// the kubelet's static pod defaults: the name gets "-NODENAME", the
-// namespace defaults to "default", the UID and config hash are derived
-// from the content, node name and path. Errors read like the kubelet's.
+// parsePod decodes a static pod manifest as the kubelet does
+// (internal/staticpod: its decoder, defaults and validation), checks what
+// this node's agent cannot run, and applies the kubelet's static pod
+// defaults (applyDefaults in pkg/kubelet/config/common.go): the name gets
+// "-NODENAME", the namespace defaults to "default", the UID and config
+// hash derive from the content, node name and path. Errors read like the
+// kubelet's, with the path.
 func parsePod(path string, data []byte, nodeName string) (*corev1.Pod, error) {
-	js, err := yaml.YAMLToJSON(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s: couldn't parse as pod(error converting YAML to JSON: %w), please check config file", path, err)
+	m, err := staticpod.Decode(data, staticpod.Options{NodeName: nodeName})
+	var se *staticpod.Error
+	switch {
+	case errors.As(err, &se) && se.Parsed:
+		return nil, fmt.Errorf("%s: %s", path, se.Kubelet)
+	case errors.As(err, &se):
+		return nil, errors.New(se.KubeletMessage(path))
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	obj, gvk, err := scheme.Codecs.UniversalDeserializer().Decode(js, nil, nil)
-	if err != nil {
-		return nil, fmt.Errorf("%s: couldn't parse as pod(%w), please check config file", path, err)
-	}
-	pod, ok := obj.(*corev1.Pod)
-	if !ok {
-		return nil, fmt.Errorf("%s: couldn't parse as pod(invalid pod: kind %s, want Pod), please check config file", path, gvk.Kind)
-	}
-	if err := validatePod(pod); err != nil {
+	pod := m.Pod
+	if err := agentLimits(pod); err != nil {
 		return nil, fmt.Errorf("%s: invalid pod: %w", path, err)
 	}
 	h := md5.New()
@@ -214,59 +193,21 @@ func parsePod(path string, data []byte, nodeName string) (*corev1.Pod, error) {
 	return pod, nil
 }
 
-// validatePod checks what the agent needs to run a pod, as the kubelet's
-// validation would reject it.
-func validatePod(pod *corev1.Pod) error {
-	if pod.Name == "" {
-		return errors.New("metadata.name: Required value")
-	}
-	if len(pod.Spec.Containers) == 0 {
-		return errors.New("spec.containers: Required value")
-	}
+// agentLimits refuses what this node's agent cannot run though the
+// kubelet would: init containers, volumes other than hostPath and
+// emptyDir, and a container without a command (there are no images).
+func agentLimits(pod *corev1.Pod) error {
 	if len(pod.Spec.InitContainers) > 0 {
 		return errors.New("spec.initContainers: not supported by this node's agent")
 	}
-	volumes := map[string]corev1.Volume{}
 	for i, v := range pod.Spec.Volumes {
-		if v.Name == "" {
-			return fmt.Errorf("spec.volumes[%d].name: Required value", i)
-		}
-		if _, dup := volumes[v.Name]; dup {
-			return fmt.Errorf("spec.volumes[%d].name: Duplicate value: %q", i, v.Name)
-		}
-		switch {
-		case v.HostPath != nil:
-			if !filepath.IsAbs(v.HostPath.Path) {
-				return fmt.Errorf("spec.volumes[%d].hostPath.path: Invalid value: %q: must be an absolute path", i, v.HostPath.Path)
-			}
-		case v.EmptyDir != nil:
-		default:
+		if v.HostPath == nil && v.EmptyDir == nil {
 			return fmt.Errorf("spec.volumes[%d]: volume %q: only hostPath and emptyDir volumes are supported on this node", i, v.Name)
 		}
-		volumes[v.Name] = v
 	}
-	names := map[string]bool{}
 	for i, c := range pod.Spec.Containers {
-		if c.Name == "" {
-			return fmt.Errorf("spec.containers[%d].name: Required value", i)
-		}
-		if names[c.Name] {
-			return fmt.Errorf("spec.containers[%d].name: Duplicate value: %q", i, c.Name)
-		}
-		names[c.Name] = true
-		if c.Image == "" {
-			return fmt.Errorf("spec.containers[%d].image: Required value", i)
-		}
 		if len(c.Command) == 0 {
 			return fmt.Errorf("spec.containers[%d].command: Required value: this node has no images, so a container needs a command", i)
-		}
-		for j, m := range c.VolumeMounts {
-			if _, ok := volumes[m.Name]; !ok {
-				return fmt.Errorf("spec.containers[%d].volumeMounts[%d].name: Not found: %q", i, j, m.Name)
-			}
-			if !filepath.IsAbs(m.MountPath) {
-				return fmt.Errorf("spec.containers[%d].volumeMounts[%d].mountPath: Invalid value: %q: must be an absolute path", i, j, m.MountPath)
-			}
 		}
 	}
 	return nil

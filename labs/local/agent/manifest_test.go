@@ -35,7 +35,7 @@ func TestParsePodInvalid(t *testing.T) {
 		file string
 		want []string // substrings of the error, as the kubelet logs it
 	}{
-		{"invalid-yaml-indent.yaml", []string{"couldn't parse as pod", "error converting YAML to JSON", "yaml: line 9: did not find expected key"}},
+		{"invalid-yaml-indent.yaml", []string{"couldn't parse as pod(yaml: line 9: did not find expected key), please check config file"}},
 		{"invalid-kind.yaml", []string{"couldn't parse as pod", "kind Service, want Pod"}},
 		{"invalid-no-kind.yaml", []string{"couldn't parse as pod", "'Kind' is missing"}},
 		{"invalid-no-containers.yaml", []string{"invalid pod", "spec.containers: Required value"}},
@@ -62,8 +62,8 @@ func TestParsePodInvalid(t *testing.T) {
 // files the kubelet's file source reads (pkg/kubelet/config/file.go,
 // extractFromDir): every name not starting with '.', whatever it ends in,
 // in name order; directories and other non-regular files are passed over
-// with the kubelet's log line. Of two files defining one pod name the
-// first in name order runs (the agent's rule, see markDuplicates).
+// with the kubelet's log line. Two files defining one pod are both listed:
+// which runs is the file source's choice (TestFileSource).
 func TestListManifestsSkipsWhatKubeletSkips(t *testing.T) {
 	etcd, err := os.ReadFile("testdata/valid-etcd.yaml")
 	require.NoError(t, err)
@@ -72,12 +72,10 @@ func TestListManifestsSkipsWhatKubeletSkips(t *testing.T) {
 		require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
 		require.NoError(t, os.WriteFile(path, data, 0o644))
 	}
-	// want is one listed manifest: a pod that runs, a duplicate of an
-	// earlier file, or an invalid file.
+	// want is one listed manifest: a pod, or an invalid file.
 	type want struct {
 		file   string
-		pod    string // the static pod's name, when it runs
-		dupOf  string // the file that defines the pod first
+		pod    string // the static pod's name, when it is one
 		errHas string // part of the error, when the file is not a pod
 	}
 	tests := []struct {
@@ -87,20 +85,20 @@ func TestListManifestsSkipsWhatKubeletSkips(t *testing.T) {
 		skipped map[string]string // file: part of the kubelet's log line
 	}{
 		{
-			name: "a .bak copy is a duplicate and the first in sort order wins",
+			name: "a .bak copy is a pod too",
 			setup: func(t *testing.T, dir string) {
 				write(t, filepath.Join(dir, "etcd.yaml"), etcd)
 				write(t, filepath.Join(dir, "etcd.yaml.bak"), etcd)
 			},
-			want: []want{{file: "etcd.yaml", pod: "etcd-controlplane"}, {file: "etcd.yaml.bak", dupOf: "etcd.yaml"}},
+			want: []want{{file: "etcd.yaml", pod: "etcd-controlplane"}, {file: "etcd.yaml.bak", pod: "etcd-controlplane"}},
 		},
 		{
-			name: "a copy whose name sorts first shadows the manifest",
+			name: "a copy whose name sorts first",
 			setup: func(t *testing.T, dir string) {
 				write(t, filepath.Join(dir, "etcd.yaml"), etcd)
 				write(t, filepath.Join(dir, "etcd-old.yaml"), etcd)
 			},
-			want: []want{{file: "etcd-old.yaml", pod: "etcd-controlplane"}, {file: "etcd.yaml", dupOf: "etcd-old.yaml"}},
+			want: []want{{file: "etcd-old.yaml", pod: "etcd-controlplane"}, {file: "etcd.yaml", pod: "etcd-controlplane"}},
 		},
 		{
 			name: "a second kube-apiserver manifest under any name",
@@ -111,8 +109,8 @@ func TestListManifestsSkipsWhatKubeletSkips(t *testing.T) {
 			},
 			want: []want{
 				{file: "kube-apiserver.yaml", pod: "kube-apiserver-controlplane"},
-				{file: "kube-apiserver.yaml.orig", dupOf: "kube-apiserver.yaml"},
-				{file: "kube-apiserver.yaml~", dupOf: "kube-apiserver.yaml"},
+				{file: "kube-apiserver.yaml.orig", pod: "kube-apiserver-controlplane"},
+				{file: "kube-apiserver.yaml~", pod: "kube-apiserver-controlplane"},
 			},
 		},
 		{
@@ -204,17 +202,10 @@ func TestListManifestsSkipsWhatKubeletSkips(t *testing.T) {
 			for i, w := range tt.want {
 				m := list[i]
 				require.Equal(t, w.file, m.File)
-				switch {
-				case w.pod != "":
+				if w.pod != "" {
 					require.NoError(t, m.Err, m.File)
-					require.False(t, m.Duplicate, m.File)
 					require.Equal(t, w.pod, m.Pod.Name)
-				case w.dupOf != "":
-					require.True(t, m.Duplicate, m.File)
-					require.ErrorContains(t, m.Err, "due to duplicate pod name")
-					require.ErrorContains(t, m.Err, "("+w.dupOf+" defines it first)")
-				default:
-					require.False(t, m.Duplicate, m.File)
+				} else {
 					require.ErrorContains(t, m.Err, w.errHas)
 				}
 			}

@@ -74,15 +74,22 @@ func (a *agent) statusChanged() {
 	defer a.statusMu.Unlock()
 	a.mu.Lock()
 	var list []PodStatus
+	runs := map[string]bool{} // files a pod runs from
 	for _, w := range a.pods {
 		list = append(list, w.status())
+		runs[w.file] = true
 	}
+	// A file that became invalid keeps its pod until the next re-read:
+	// the pod is what the status shows.
 	for _, m := range a.invalid {
-		st := PodStatus{Name: trimExt(m.File), Manifest: m.File, Phase: "Failed", Reason: reasonInvalidManifest, Message: m.Err.Error()}
-		if m.Duplicate {
-			st.Name, st.Namespace, st.Reason = m.Pod.Name, m.Pod.Namespace, reasonDuplicatePodName
+		if !runs[m.File] {
+			list = append(list, PodStatus{Name: trimExt(m.File), Manifest: m.File, Phase: "Failed", Reason: reasonInvalidManifest, Message: m.Err.Error()})
 		}
-		list = append(list, st)
+	}
+	for _, m := range a.valid {
+		if !runs[m.File] {
+			list = append(list, a.notRunning(m))
+		}
 	}
 	a.mu.Unlock()
 	sort.Slice(list, func(i, j int) bool { return list[i].Manifest < list[j].Manifest })
@@ -99,6 +106,20 @@ func (a *agent) statusChanged() {
 		return
 	}
 	a.lastStatus = data
+}
+
+// notRunning is the status of a file whose pod does not run because
+// another file defines the same pod. Called with a.mu held.
+func (a *agent) notRunning(m manifest) PodStatus {
+	st := PodStatus{Name: m.Pod.Name, Namespace: m.Pod.Namespace, Manifest: m.File, Phase: "Pending", Reason: reasonDuplicatePodName}
+	if w := a.pods[m.key()]; w != nil {
+		st.Message = fmt.Sprintf("pod %s runs from %s: the kubelet keeps one pod per name, and of two files the last read wins (the last in name order at each re-read of the directory, every %s, or the last changed since)",
+			m.key(), w.file, a.cfg.fileCheckFrequency())
+	} else {
+		st.Message = fmt.Sprintf("pod %s does not run: a file that also defined it was removed, and the kubelet runs it again at its next re-read of the directory (every %s)",
+			m.key(), a.cfg.fileCheckFrequency())
+	}
+	return st
 }
 
 // writeFileAtomic replaces path with data so that readers see the old or

@@ -67,7 +67,9 @@ func prepareMounts(pod *corev1.Pod, c *corev1.Container, emptyDirRoot string) ([
 			}
 			file = false
 		}
-		out = append(out, bindMount{Source: src, Target: path.Clean(m.MountPath), ReadOnly: m.ReadOnly, File: file})
+		// A relative mountPath is made absolute, as the kubelet's
+		// makeMounts does (pkg/kubelet/kubelet_pods.go, MakeAbsolutePath).
+		out = append(out, bindMount{Source: src, Target: path.Join("/", m.MountPath), ReadOnly: m.ReadOnly, File: file})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		return strings.Count(out[i].Target, "/") < strings.Count(out[j].Target, "/")
@@ -83,10 +85,16 @@ func checkHostPath(volume string, hp *corev1.HostPathVolumeSource) (file bool, e
 		t = *hp.Type
 	}
 	p := hp.Path
-	st, statErr := os.Stat(p)
 	fail := func(format string, args ...any) (bool, error) {
 		return false, &volumeError{fmt.Sprintf("MountVolume.SetUp failed for volume %q : ", volume) + fmt.Sprintf(format, args...)}
 	}
+	// The kubelet's validation accepts a relative hostPath, but what it
+	// then names depends on the working directories of the kubelet and
+	// the container runtime; this node does not guess.
+	if !filepath.IsAbs(p) {
+		return fail("hostPath %q is not an absolute path", p)
+	}
+	st, statErr := os.Stat(p)
 	if statErr != nil && !errors.Is(statErr, fs.ErrNotExist) {
 		return fail("%v", statErr)
 	}

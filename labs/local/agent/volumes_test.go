@@ -50,6 +50,8 @@ func TestCheckHostPath(t *testing.T) {
 		{"FileOrCreate creates", filepath.Join(dir, "created"), typ(corev1.HostPathFileOrCreate), true, "", true},
 		{"Socket missing", filepath.Join(dir, "sock"), typ(corev1.HostPathSocket), false, "is not a socket file", false},
 		{"unset type on a file binds the file", file, nil, true, "", true},
+		{"a relative path is not mounted", "var/lib/etcd-relative", typ(corev1.HostPathDirectoryOrCreate), false,
+			`MountVolume.SetUp failed for volume "v" : hostPath "var/lib/etcd-relative" is not an absolute path`, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
