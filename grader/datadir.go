@@ -20,7 +20,8 @@ import (
 // snapshot's revision (see etcddata.CompareAt). Revisions written after the
 // restore are fine. A directory whose revision just after the snapshot's is
 // byte for byte the original's was restored from a later snapshot or copied
-// from the original, not restored from this snapshot.
+// from the original, not restored from this snapshot; one whose raft log
+// is a running member's is a copy or a move of it (see checkRaftLog).
 func (c *RestoredDataDirCheck) Run(ctx context.Context, t Target) Result {
 	var v verdict
 	orig := c.Original
@@ -84,6 +85,9 @@ func (c *RestoredDataDirCheck) Run(ctx context.Context, t Target) Result {
 			c.Path, st.Revision, c.Snapshot, detail)
 	}
 	if r := c.checkNotLater(ctx, t, orig, dir, st.Revision, &v); r != nil {
+		return *r
+	}
+	if r := c.checkRaftLog(ctx, t, snap, st.Revision, &v); r != nil {
 		return *r
 	}
 	note := ""

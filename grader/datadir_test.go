@@ -45,7 +45,7 @@ func TestRestoredDataDirCheck(t *testing.T) {
 	}{
 		{"restored", func(t *testing.T, n *rootedNode, _ *testEtcd) {
 			restore(t, n.path(snapPath), n.path(restoredDir), 0)
-		}, restoredDir, StatusPass, "is a restore of /opt/backup/etcd-snapshot.db: its key space at revision 3 matches", ""},
+		}, restoredDir, StatusPass, "is a restore of /opt/backup/etcd-snapshot.db: its key space at revision 3 matches", "snapshot record at index 1, term 1"},
 		{"restored, served and written to (etcd running)", func(t *testing.T, n *rootedNode, orig *testEtcd) {
 			orig.stop()
 			restore(t, n.path(snapPath), n.path(restoredDir), 0)

@@ -48,8 +48,9 @@ func freePort(t testing.TB) int {
 }
 
 // startEtcd starts etcd on dataDir (a fresh one when empty); tls, when
-// non-nil, serves clients over TLS with client certificate auth.
-func startEtcd(t testing.TB, dataDir string, pki *etcdPKI) *testEtcd {
+// non-nil, serves clients over TLS with client certificate auth; each of
+// opts changes etcd's configuration.
+func startEtcd(t testing.TB, dataDir string, pki *etcdPKI, opts ...func(*embed.Config)) *testEtcd {
 	t.Helper()
 	if dataDir == "" {
 		dataDir = filepath.Join(t.TempDir(), "etcd")
@@ -57,9 +58,9 @@ func startEtcd(t testing.TB, dataDir string, pki *etcdPKI) *testEtcd {
 	// A port found free may be taken before etcd binds it (by another
 	// test's outgoing connection, from the same ephemeral range): draw
 	// new ones then.
-	te, err := startEtcdOn(dataDir, pki, freePort(t), freePort(t))
+	te, err := startEtcdOn(dataDir, pki, freePort(t), freePort(t), opts...)
 	for try := 1; err != nil && strings.Contains(err.Error(), "address already in use") && try < 5; try++ {
-		te, err = startEtcdOn(dataDir, pki, freePort(t), freePort(t))
+		te, err = startEtcdOn(dataDir, pki, freePort(t), freePort(t), opts...)
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +72,7 @@ func startEtcd(t testing.TB, dataDir string, pki *etcdPKI) *testEtcd {
 // startEtcdOn starts etcd on dataDir serving clients on clientPort; it
 // does not fail the test, so that it can run off the test's goroutine.
 // The caller stops it.
-func startEtcdOn(dataDir string, pki *etcdPKI, clientPort, peerPort int) (*testEtcd, error) {
+func startEtcdOn(dataDir string, pki *etcdPKI, clientPort, peerPort int, opts ...func(*embed.Config)) (*testEtcd, error) {
 	cfg := embed.NewConfig()
 	cfg.Name = "controlplane"
 	cfg.Dir = dataDir
@@ -90,6 +91,9 @@ func startEtcdOn(dataDir string, pki *etcdPKI, clientPort, peerPort int) (*testE
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{peer}, []url.URL{peer}
 	cfg.InitialCluster = cfg.Name + "=" + peer.String()
 	cfg.MaxRequestBytes = 4 << 20
+	for _, o := range opts {
+		o(cfg)
+	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("starting etcd: %w", err)

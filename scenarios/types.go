@@ -208,9 +208,10 @@ type Alternative struct {
 }
 
 // Mistake is a known wrong solution: selftest runs it and expects exactly
-// the checks in Fails not to pass.
+// the checks in Fails to fail (status fail, not error) and the others to
+// pass.
 type Mistake struct {
 	Attempt `yaml:",inline"`
-	// Fails names the checks that must not pass.
+	// Fails names the checks that must fail.
 	Fails []string `yaml:"fails" ckat:"required"`
 }

@@ -140,7 +140,7 @@ func (r *runner) fresh(ctx context.Context) {
 	first := r.s.Rendered.Stages[0].Name
 	rep, err := r.s.GradeStage(ctx, first, 0, func(grader.Report) bool { return true })
 	if err == nil && rep.Score != 0 {
-		err = fmt.Errorf("a fresh lab scores %d/%d; these checks pass before any work: %s", rep.Score, rep.MaxScore, strings.Join(passing(rep), ", "))
+		err = fmt.Errorf("a fresh lab scores %d/%d; these checks pass before any work: %s", rep.Score, rep.MaxScore, strings.Join(withStatus(rep, grader.StatusPass), ", "))
 	}
 	r.add("fresh lab scores 0", err, began)
 }
@@ -196,7 +196,8 @@ func (r *runner) alternative(ctx context.Context, a scenarios.Alternative) {
 }
 
 // mistake: after a reset, the reference solutions of earlier stages (or
-// the mistake's replacements), then the mistake; exactly its checks fail.
+// the mistake's replacements), then the mistake; exactly its checks fail,
+// and every other check passes (see mistakeVerdict).
 func (r *runner) mistake(ctx context.Context, m scenarios.Mistake) {
 	began := time.Now()
 	name := "mistake " + m.Name
@@ -213,17 +214,39 @@ func (r *runner) mistake(ctx context.Context, m scenarios.Mistake) {
 		}
 		// A wrong solution may well fail part way; what it left is graded.
 	}
-	want := slices.Clone(m.Fails)
-	sort.Strings(want)
 	rep, err := r.s.GradeStage(ctx, stage, r.opts.Settle, func(rep grader.Report) bool {
-		return slices.Equal(notPassing(rep), want)
+		return mistakeVerdict(rep, m.Fails) == nil
 	})
 	if err == nil {
-		if got := notPassing(rep); !slices.Equal(got, want) {
-			err = fmt.Errorf("want exactly [%s] not to pass, got [%s]: %s", strings.Join(want, ", "), strings.Join(got, ", "), describeFailures(rep))
-		}
+		err = mistakeVerdict(rep, m.Fails)
 	}
 	r.add(name+" fails "+strings.Join(m.Fails, ", "), err, began)
+}
+
+// mistakeVerdict says whether a mistake's grade proves its fails list:
+// exactly those checks fail (status fail), and no check could not look
+// (status error). A check that could not look says nothing of whether the
+// mistake is graded wrong, so it never counts as failing and always fails
+// the case, named with its message.
+func mistakeVerdict(rep grader.Report, fails []string) error {
+	want := slices.Clone(fails)
+	sort.Strings(want)
+	var problems, couldNotLook []string
+	for _, c := range rep.Checks {
+		if c.Status == grader.StatusError {
+			couldNotLook = append(couldNotLook, fmt.Sprintf("%s: %s", c.Name, c.Message))
+		}
+	}
+	if len(couldNotLook) > 0 {
+		problems = append(problems, "could not look (status error, which proves nothing about the mistake): "+strings.Join(couldNotLook, "; "))
+	}
+	if got := withStatus(rep, grader.StatusFail); !slices.Equal(got, want) {
+		problems = append(problems, fmt.Sprintf("want exactly [%s] to fail, got [%s]: %s", strings.Join(want, ", "), strings.Join(got, ", "), describeFailures(rep)))
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(problems, "; and "))
 }
 
 // prepare resets the lab and brings it to stage (default the last): each
@@ -252,20 +275,11 @@ func (r *runner) prepare(ctx context.Context, stage string, before map[string]st
 	return stage, nil
 }
 
-func passing(rep grader.Report) []string {
+// withStatus returns the sorted names of rep's checks with status s.
+func withStatus(rep grader.Report, s grader.Status) []string {
 	var out []string
 	for _, c := range rep.Checks {
-		if c.Status == grader.StatusPass {
-			out = append(out, c.Name)
-		}
-	}
-	return out
-}
-
-func notPassing(rep grader.Report) []string {
-	var out []string
-	for _, c := range rep.Checks {
-		if c.Status != grader.StatusPass {
+		if c.Status == s {
 			out = append(out, c.Name)
 		}
 	}
