@@ -131,6 +131,13 @@ func (c *EtcdServingCheck) look(ctx context.Context, t Target) (res Result, down
 func (c *EtcdServingCheck) checkDataDir(ctx context.Context, t Target, ctl *etcdctl, rev int64, v *verdict) Result {
 	dbPath := path.Join(c.DataDir, "member/snap/db")
 	dbSrc := nodeSource(t, dbPath)
+	// A data directory that is not there is the learner's answer, not the
+	// grader failing to look: etcd serves something else.
+	if _, err := t.Node.Stat(ctx, dbPath); errors.Is(err, fs.ErrNotExist) {
+		v.add(dbSrc, "etcd database", "present", "does not exist")
+		return v.fail("etcd serves, but %s holds no etcd database (%s does not exist): etcd is not serving the restored data (check --data-dir and the etcd-data volume in %s)",
+			c.DataDir, dbPath, kubeadm.EtcdManifest)
+	}
 	db, st, r := openNodeDB(ctx, t, dbPath, &verdict{})
 	if r != nil {
 		if r.Status == StatusError {

@@ -91,6 +91,12 @@ func TestEtcdServingCheck(t *testing.T) {
 			orig := originalAfterRestore(t, n, pki)
 			return orig.endpoint
 		}, restoredDir, StatusFail, "etcd is not serving /var/lib/etcd-from-backup"},
+		{"the restored dir does not exist", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			// The learner restored into /var/lib/etcd itself: nothing is
+			// at the path the task names, which is a wrong answer, not a
+			// failure to look.
+			return startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki).endpoint
+		}, restoredDir, StatusFail, "/var/lib/etcd-from-backup holds no etcd database (/var/lib/etcd-from-backup/member/snap/db does not exist)"},
 		{"serves another dir at the same revision", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
 			other := startEtcd(t, n.mkdir(t, "/var/lib/etcd-other"), pki)
 			other.put(t, namespace("a"))
