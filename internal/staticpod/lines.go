@@ -88,10 +88,10 @@ type segment struct {
 func parseFieldPath(path string) []segment {
 	var segs []segment
 	for len(path) > 0 {
-		switch {
-		case path[0] == '.':
+		switch path[0] {
+		case '.':
 			path = path[1:]
-		case path[0] == '[':
+		case '[':
 			end := strings.IndexByte(path, ']')
 			if end < 0 {
 				return segs

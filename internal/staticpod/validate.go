@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -388,8 +389,10 @@ func describe(e *field.Error, pod *corev1.Pod) string {
 		return "spec.containers is empty"
 	case e.Type == field.ErrorTypeRequired && containerFieldRE.MatchString(e.Field):
 		m := containerFieldRE.FindStringSubmatch(e.Field)
-		var i int
-		fmt.Sscan(m[1], &i)
+		i, err := strconv.Atoi(m[1])
+		if err != nil || i >= len(pod.Spec.Containers) {
+			return e.Error()
+		}
 		if m[2] == "name" {
 			return fmt.Sprintf("spec.containers[%d].name is missing", i)
 		}

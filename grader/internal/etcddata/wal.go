@@ -40,7 +40,8 @@ func (d *DB) NewestWrites(rev int64, n int) ([]Write, error) {
 				return problemf(NotEtcd, "the bbolt database has no bucket \"key\": it is not etcd's")
 			}
 			c := b.Cursor()
-			k, v := c.Seek(mvcc.RevToBytes(mvcc.Revision{Main: rev + 1}, mvcc.NewRevBytes()))
+			var v []byte
+			k, _ := c.Seek(mvcc.RevToBytes(mvcc.Revision{Main: rev + 1}, mvcc.NewRevBytes()))
 			if k == nil {
 				k, v = c.Last()
 			} else {
