@@ -100,6 +100,12 @@ func TestObjectsCheckStaleCache(t *testing.T) {
 		}
 	}
 
+	for _, e := range res.Evidence {
+		if strings.Contains(e.Got+e.Want, "s3cr3t") {
+			t.Errorf("a secret value shows in the evidence: %+v", e)
+		}
+	}
+
 	// The fix the message names: restart kube-apiserver.
 	srv.stopKubeAPIServer()
 	if err := srv.startKubeAPIServer(); err != nil {
