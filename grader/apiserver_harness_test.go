@@ -39,6 +39,12 @@ type testAPIServer struct {
 	exited chan struct{}
 	log    string
 	config *rest.Config
+	// bin and args start kube-apiserver again after a stop.
+	bin  string
+	args []string
+	// etcdClient and etcdPeer are etcd's URLs, kept when etcd is
+	// restarted on another data directory.
+	etcdClient, etcdPeer url.URL
 
 	stopOnce sync.Once
 }
@@ -136,43 +142,66 @@ func startTestAPIServer() (_ *testAPIServer, err error) {
 	if err != nil {
 		return nil, err
 	}
-	logFile, err := os.Create(s.log)
-	if err != nil {
-		return nil, err
-	}
-	defer logFile.Close()
-	s.cmd = exec.Command(bin,
-		"--etcd-servers="+etcdURL,
+	s.bin = bin
+	s.args = []string{
+		"--etcd-servers=" + etcdURL,
 		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", fmt.Sprintf("--secure-port=%d", port),
-		"--tls-cert-file="+pki.file("apiserver.crt"), "--tls-private-key-file="+pki.file("apiserver.key"),
-		"--client-ca-file="+pki.file("ca.crt"),
+		"--tls-cert-file=" + pki.file("apiserver.crt"), "--tls-private-key-file=" + pki.file("apiserver.key"),
+		"--client-ca-file=" + pki.file("ca.crt"),
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-		"--service-account-key-file="+pki.file("sa.key"), "--service-account-signing-key-file="+pki.file("sa.key"),
+		"--service-account-key-file=" + pki.file("sa.key"), "--service-account-signing-key-file=" + pki.file("sa.key"),
 		"--service-cluster-ip-range=10.96.0.0/12",
 		"--authorization-mode=Node,RBAC", "--allow-privileged=true",
 		// A loopback advertise address is only allowed without the
 		// endpoint reconciler.
 		"--endpoint-reconciler-type=none",
-		"--cert-dir="+filepath.Join(dir, "certs"),
-	)
-	s.cmd.Stdout, s.cmd.Stderr = logFile, logFile
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := s.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
+		"--cert-dir=" + filepath.Join(dir, "certs"),
 	}
-	s.exited = make(chan struct{})
-	go func() { _ = s.cmd.Wait(); close(s.exited) }()
-
 	s.config = &rest.Config{
 		Host: fmt.Sprintf("https://127.0.0.1:%d", port),
 		TLSClientConfig: rest.TLSClientConfig{
 			CAData: pki.pem["ca.crt"], CertData: pki.pem["admin.crt"], KeyData: pki.pem["admin.key"],
 		},
 	}
-	if err := s.waitReady(90 * time.Second); err != nil {
+	if err := s.startKubeAPIServer(); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// startKubeAPIServer starts kube-apiserver with s.args and waits until it
+// is ready.
+func (s *testAPIServer) startKubeAPIServer() error {
+	logFile, err := os.OpenFile(s.log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o600)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	cmd := exec.Command(s.bin, s.args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("starting %s: %w", s.bin, err)
+	}
+	exited := make(chan struct{})
+	s.cmd, s.exited = cmd, exited
+	go func() { _ = cmd.Wait(); close(exited) }()
+	return s.waitReady(90 * time.Second)
+}
+
+// stopKubeAPIServer stops kube-apiserver, killing it after 10s.
+func (s *testAPIServer) stopKubeAPIServer() {
+	if s.cmd == nil || s.cmd.Process == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM) // it may have exited
+	select {
+	case <-s.exited:
+	case <-time.After(10 * time.Second):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+	s.cmd = nil
 }
 
 func (s *testAPIServer) startEtcd() (string, error) {
@@ -184,12 +213,18 @@ func (s *testAPIServer) startEtcd() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	s.etcdClient = url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", clientPort)}
+	s.etcdPeer = url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", peerPort)}
+	return s.startEtcdOn(filepath.Join(s.dir, "etcd"))
+}
+
+// startEtcdOn starts etcd on dataDir at s's etcd URLs.
+func (s *testAPIServer) startEtcdOn(dataDir string) (string, error) {
 	cfg := embed.NewConfig()
 	cfg.Name = "controlplane"
-	cfg.Dir = filepath.Join(s.dir, "etcd")
+	cfg.Dir = dataDir
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
-	client := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", clientPort)}
-	peer := url.URL{Scheme: "http", Host: fmt.Sprintf("127.0.0.1:%d", peerPort)}
+	client, peer := s.etcdClient, s.etcdPeer
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{client}, []url.URL{client}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{peer}, []url.URL{peer}
 	cfg.InitialCluster = cfg.Name + "=" + peer.String()
@@ -237,15 +272,7 @@ func (s *testAPIServer) stop() {
 }
 
 func (s *testAPIServer) doStop() {
-	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGTERM) // it may have exited
-		select {
-		case <-s.exited:
-		case <-time.After(10 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.exited
-		}
-	}
+	s.stopKubeAPIServer()
 	if s.etcd != nil {
 		s.etcd.Close()
 	}

@@ -40,9 +40,12 @@ const etcdServingQuietPolling = time.Second
 // directory, read-only and without trusting identities (a restore with the
 // same flags has the original's member and cluster IDs): it takes the
 // revision R etcd serves, waits for DataDir's member/snap/db to hold R,
-// and asks etcd for the key written at R at revision R; etcd serving
-// another directory does not have that record byte for byte (and a
-// directory nobody serves never reaches R).
+// takes the newest record at or below R whose key still exists at R, and
+// asks etcd for that key at revision R; etcd serving another directory
+// does not have that record byte for byte (and a directory nobody serves
+// never reaches R). It reads at R, not at the record's own revision: a
+// restore with `--bump-revision N --mark-compacted` compacts every
+// revision below its bumped one, so an older revision cannot be read.
 //
 // A failing look is repeated until Timeout passes, since etcd may be
 // restarting on a manifest just edited (etcd commits its backend every
@@ -147,15 +150,23 @@ func (c *EtcdServingCheck) checkDataDir(ctx context.Context, t Target, ctl *etcd
 		return v.fail("etcd serves, but %s is not a readable etcd data directory: %s", c.DataDir, r.Message)
 	}
 	var rec *etcddata.Record
+	var bumped int64
 	dirRev := st.Revision
 	if dirRev >= rev {
-		rec, _ = newestRecordAtOrBelow(db, rev)
+		rec, bumped, _ = newestLiveRecordAtOrBelow(db, rev)
 	}
 	db.Close()
 	v.add(dbSrc, "revision", fmt.Sprintf(">= %d (served)", rev), fmt.Sprint(dirRev))
 	if dirRev < rev {
 		return v.fail("etcd serves revision %d but %s holds revisions only up to %d: etcd is not serving %s (check --data-dir and the etcd-data volume in %s)",
 			rev, c.DataDir, dirRev, c.DataDir, kubeadm.EtcdManifest)
+	}
+	if bumped > rev {
+		// An etcd started on a restore made with --bump-revision serves
+		// at least the bumped revision.
+		v.add(dbSrc, "revision restored with --bump-revision", fmt.Sprintf("<= %d (served)", rev), fmt.Sprint(bumped))
+		return v.fail("etcd serves revision %d but %s was restored to start at revision %d: etcd is not serving %s (check --data-dir and the etcd-data volume in %s)",
+			rev, c.DataDir, bumped, c.DataDir, kubeadm.EtcdManifest)
 	}
 	if rec == nil {
 		return v.fail("%s has no record at or below revision %d to compare with what etcd serves", c.DataDir, rev)
@@ -164,7 +175,7 @@ func (c *EtcdServingCheck) checkDataDir(ctx context.Context, t Target, ctl *etcd
 	if err != nil {
 		return v.fail("%s: %v", dbPath, err)
 	}
-	out, r := ctl.run(ctx, v, "get", string(want.Key), fmt.Sprintf("--rev=%d", rec.Rev.Main), "-w", "json")
+	out, r := ctl.run(ctx, v, "get", string(want.Key), fmt.Sprintf("--rev=%d", rev), "-w", "json")
 	if r != nil {
 		return *r
 	}
@@ -175,7 +186,7 @@ func (c *EtcdServingCheck) checkDataDir(ctx context.Context, t Target, ctl *etcd
 			ModRevision int64  `json:"mod_revision"`
 		} `json:"kvs"`
 	}
-	field := fmt.Sprintf("%s at revision %d", want.Key, rec.Rev.Main)
+	field := fmt.Sprintf("%s at revision %d (written at %d)", want.Key, rev, rec.Rev.Main)
 	if err := json.Unmarshal([]byte(out), &got); err != nil {
 		return v.err("cannot read etcdctl get output: %s", firstLine(out))
 	}
@@ -193,18 +204,45 @@ func (c *EtcdServingCheck) checkDataDir(ctx context.Context, t Target, ctl *etcd
 	return v.pass("etcd serves the data in %s (revision %d)", c.DataDir, rev)
 }
 
-// newestRecordAtOrBelow is the newest non-tombstone record at or below rev.
-func newestRecordAtOrBelow(db *etcddata.DB, rev int64) (*etcddata.Record, error) {
-	var out *etcddata.Record
+// newestLiveRecordAtOrBelow is the newest record at or below rev whose
+// key is not deleted at rev: what etcd answers for that key at rev. It
+// also returns the revision of the marker `etcdutl snapshot restore
+// --bump-revision` writes (a record with no key), or 0.
+func newestLiveRecordAtOrBelow(db *etcddata.DB, rev int64) (*etcddata.Record, int64, error) {
+	latest := map[string]etcddata.Rev{}
+	var bumped int64
 	err := db.ForEachRecord(func(r etcddata.Record) error {
-		if r.Rev.Main <= rev && !r.Rev.Tombstone && len(r.Key) > 0 {
+		switch {
+		case len(r.Key) == 0:
+			bumped = max(bumped, r.Rev.Main)
+		case r.Rev.Main <= rev:
+			latest[string(r.Key)] = r.Rev
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	var best etcddata.Rev
+	found := false
+	for _, r := range latest {
+		if !r.Tombstone && (!found || r.Main > best.Main || r.Main == best.Main && r.Sub > best.Sub) {
+			best, found = r, true
+		}
+	}
+	if !found {
+		return nil, bumped, nil
+	}
+	var out *etcddata.Record
+	err = db.ForEachRecord(func(r etcddata.Record) error {
+		if out == nil && r.Rev == best {
 			r.Raw = append([]byte(nil), r.Raw...)
 			r.Key = append([]byte(nil), r.Key...)
 			out = &r
 		}
 		return nil
 	})
-	return out, err
+	return out, bumped, err
 }
 
 // etcdctl runs etcdctl on the node with the certificates etcd's manifest

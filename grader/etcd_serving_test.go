@@ -87,6 +87,41 @@ func TestEtcdServingCheck(t *testing.T) {
 			te.put(t, configMap("shop", "after-restore", map[string]string{"a": "b"}))
 			return te.endpoint
 		}, restoredDir, StatusPass, "etcd serves the data in /var/lib/etcd-from-backup"},
+		// etcd's documented restore for Kubernetes: every revision below
+		// the bumped one is compacted, so none of them can be read.
+		{"serves a restore made with --bump-revision --mark-compacted", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+			orig.put(t, namespace("shop"))
+			orig.put(t, configMap("shop", "settings", map[string]string{"a": "b"}))
+			n.mkdir(t, "/root")
+			orig.save(t, n.path("/root/snap.db"))
+			orig.stop()
+			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 1_000_000_000)
+			return startEtcd(t, n.path(restoredDir), pki).endpoint
+		}, restoredDir, StatusPass, "etcd serves the data in /var/lib/etcd-from-backup (revision 1000000"},
+		{"serves the original, not a restore made with --bump-revision", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+			orig.put(t, namespace("shop"))
+			n.mkdir(t, "/root")
+			orig.save(t, n.path("/root/snap.db"))
+			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 1_000_000_000)
+			orig.put(t, namespace("after-snapshot"))
+			return orig.endpoint
+		}, restoredDir, StatusFail, "was restored to start at revision 1000000"},
+		// The newest write before the served revision is a delete: etcd
+		// has nothing for that key at the served revision.
+		{"serves the restored dir, whose newest write is a delete", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
+			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
+			orig.put(t, namespace("shop"))
+			n.mkdir(t, "/root")
+			orig.save(t, n.path("/root/snap.db"))
+			orig.stop()
+			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 0)
+			te := startEtcd(t, n.path(restoredDir), pki)
+			te.put(t, configMap("shop", "short-lived", map[string]string{"a": "b"}))
+			te.delete(t, "/registry/configmaps/shop/short-lived")
+			return te.endpoint
+		}, restoredDir, StatusPass, "etcd serves the data in /var/lib/etcd-from-backup"},
 		{"serves the original, not the restored dir", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
 			orig := originalAfterRestore(t, n, pki)
 			return orig.endpoint

@@ -6,67 +6,41 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"sort"
+	"path"
+	"slices"
 	"strings"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/ckat/ckat/grader/internal/etcddata"
 	"github.com/ckat/ckat/internal/readyz"
 )
 
-// objectKinds are the kinds an ObjectRef may name, and whether they are
-// namespaced.
-var objectKinds = map[string]bool{"Namespace": false, "ConfigMap": true, "Secret": true, "Deployment": true}
-
-// validateRefs adds what is wrong with a check's object references to p,
-// sorted.
-func validateRefs(p *fieldProblems, present, absent []ObjectRef) {
-	start := len(p.errs)
-	for list, refs := range map[string][]ObjectRef{"present": present, "absent": absent} {
-		for i, ref := range refs {
-			field := fmt.Sprintf("%s[%d]", list, i)
-			namespaced, known := objectKinds[ref.Kind]
-			switch {
-			case !known:
-				p.addf(field+".kind", "is %q; want Namespace, ConfigMap, Secret or Deployment", ref.Kind)
-				continue
-			case ref.Name == "":
-				p.addf(field+".name", "is required")
-			case namespaced && ref.Namespace == "":
-				p.addf(field+".namespace", "is required for a %s", ref.Kind)
-			case !namespaced && ref.Namespace != "":
-				p.addf(field+".namespace", "must be empty for a Namespace")
-			}
-			if len(ref.Data) > 0 && ref.Kind != "ConfigMap" && ref.Kind != "Secret" {
-				p.addf(field+".data", "is for a ConfigMap or Secret, not a %s", ref.Kind)
-			}
-			if ref.Image != "" && ref.Kind != "Deployment" {
-				p.addf(field+".image", "is for a Deployment, not a %s", ref.Kind)
-			}
-		}
-	}
-	errs := p.errs[start:]
-	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
-}
-
-// String names the object as kubectl would: "configmap default/app-config".
-func (r ObjectRef) String() string {
-	if r.Namespace == "" {
-		return strings.ToLower(r.Kind) + " " + r.Name
-	}
-	return fmt.Sprintf("%s %s/%s", strings.ToLower(r.Kind), r.Namespace, r.Name)
-}
-
-// Run GETs every object by name: a LIST could be answered from the API
-// server's watch cache, stale after a restore. When the API server does not
-// answer at all, or times out, it stops at the first object and says so
-// once; when its /readyz says it cannot reach etcd it GETs nothing (each
-// GET would wait a minute for etcd).
+// Run looks at every object the two ways a learner's kubectl does, and
+// needs both to agree:
+//
+//   - a LIST of its kind in its namespace, as `kubectl get KIND -n NS`
+//     sends it: paged, without resourceVersion. The API server answers it
+//     from its watch cache once the cache has caught up with etcd's
+//     current revision (k8s.io/apiserver v0.37 pkg/storage/cacher:
+//     CacheDelegator.GetList in delegator.go takes the consistent-read
+//     path, ShouldDelegateConsistentRead; watchCache.waitUntilFreshLocked
+//     in watch_cache.go returns at once when etcd's revision is not above
+//     the cache's). Informers and controllers read the same cache.
+//   - a GET by name, which the API server serves from etcd when no
+//     resourceVersion is given (CacheDelegator.Get).
+//
+// After etcd is restored under a running API server, etcd's revision went
+// back: the cache is never waited for and keeps the objects from before
+// the restore, while a GET reads the restored etcd. The views then
+// disagree and the check fails, naming the cause and the fix. When they
+// agree, what they show is judged.
+//
+// When the API server does not answer at all, or times out, it stops at
+// the first request and says so once; when its /readyz says it cannot
+// reach etcd it looks no further (each GET would wait a minute for etcd).
 func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	client, err := clientset(t.RESTConfig)
 	if err != nil {
@@ -75,52 +49,184 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	if r, down := etcdUnreachable(ctx, client, t.RESTConfig.Host); down {
 		return r
 	}
+	cfg, _ := clientConfig(t.RESTConfig)
+	lk, err := newLooker(cfg)
+	if err != nil {
+		return Result{Status: StatusError, Message: "could not look: " + err.Error()}
+	}
 	var ev []Evidence
-	var wrong, errs []string
-	unreachable := func(ref ObjectRef, err error) Result {
-		return Result{Status: StatusError, Evidence: ev,
-			Message: fmt.Sprintf("could not look: the API server at %s did not answer GET %s: %v", t.RESTConfig.Host, ref, readyz.ShortError(err))}
+	var wrong, stale, errs []string
+	refs := make([]wantRef, 0, len(c.Present)+len(c.Absent))
+	for _, r := range c.Present {
+		refs = append(refs, wantRef{r, true})
 	}
-	for _, ref := range c.Present {
-		rows, problem, err := checkPresent(ctx, client, ref)
-		ev = append(ev, rows...)
-		switch {
-		case err != nil && (!isAPIStatus(err) || isTimeout(err)):
-			return unreachable(ref, err)
-		case err != nil:
-			errs = append(errs, fmt.Sprintf("%s: %v", ref, err))
-		case problem != "":
-			wrong = append(wrong, problem)
-		}
+	for _, r := range c.Absent {
+		refs = append(refs, wantRef{r, false})
 	}
-	for _, ref := range c.Absent {
-		_, err := getObject(ctx, client, ref)
-		row := Evidence{Source: "API server: GET " + ref.String(), Field: "exists", Want: "no"}
+	for _, w := range refs {
+		ref := w.ref
+		m, err := lk.mapping(ref)
+		var ns *notServedError
 		switch {
-		case isNotFound(err, ref):
-			row.Got = "no (404 NotFound)"
-		case err != nil:
-			row.Got = "unknown: " + readyz.ShortError(err).Error()
-			ev = append(ev, row)
-			if !isAPIStatus(err) || isTimeout(err) {
-				return unreachable(ref, err)
-			}
+		case errors.As(err, &ns):
 			errs = append(errs, fmt.Sprintf("%s: %v", ref, err))
 			continue
-		default:
-			row.Got = "yes"
-			wrong = append(wrong, ref.String()+" exists, but it was made after the backup and must be gone")
+		case err != nil:
+			ev = append(ev, Evidence{Source: "API server: discovery", Field: ref.APIVersion + " " + ref.Kind, Want: "served", Got: "unknown: " + readyz.ShortError(err).Error()})
+			return unreachableResult(t, ev, "discovery for "+ref.String(), err)
 		}
-		ev = append(ev, row)
+		getObj, getErr := lk.get(ctx, m, ref)
+		var listObj *etcddata.Object
+		var listErr error
+		if getErr == nil {
+			listObj, listErr = lk.list(ctx, m, ref)
+		}
+		for _, f := range []struct {
+			source string
+			err    error
+		}{{"GET " + ref.String(), getErr}, {listSource(m, ref), listErr}} {
+			if f.err == nil {
+				continue
+			}
+			ev = append(ev, Evidence{Source: "API server: " + f.source, Field: "exists", Want: yesNo(w.present), Got: "unknown: " + readyz.ShortError(f.err).Error()})
+			if !isAPIStatus(f.err) || isTimeout(f.err) {
+				return unreachableResult(t, ev, f.source, f.err)
+			}
+			errs = append(errs, fmt.Sprintf("%s: %v", ref, f.err))
+		}
+		if getErr != nil || listErr != nil {
+			continue
+		}
+		listRows, problem := judge(ref, w.present, listObj)
+		getRows, _ := judge(ref, w.present, getObj)
+		if rowsAgree(listRows, getRows) {
+			ev = append(ev, sourced("API server: LIST and GET "+ref.String(), listRows, "not listed, 404 NotFound")...)
+			if problem != "" {
+				wrong = append(wrong, problem)
+			}
+			continue
+		}
+		ev = append(ev, sourced("API server: "+listSource(m, ref)+" (kubectl get)", listRows, "not listed")...)
+		ev = append(ev, sourced("API server: GET "+ref.String(), getRows, "404 NotFound")...)
+		stale = append(stale, ref.String()+": "+disagreement(listObj, getObj))
 	}
 	switch {
+	case len(stale) > 0:
+		msg := staleCacheMessage(stale)
+		if len(wrong) > 0 {
+			msg += "; besides, " + strings.Join(wrong, "; ")
+		}
+		return Result{Status: StatusFail, Message: msg, Evidence: ev}
 	case len(wrong) > 0:
 		return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}
 	case len(errs) > 0:
 		return Result{Status: StatusError, Message: "could not look: " + strings.Join(errs, "; "), Evidence: ev}
 	}
 	return Result{Status: StatusPass, Evidence: ev,
-		Message: fmt.Sprintf("the API server serves the %d expected objects with their data and none of the %d that must be gone", len(c.Present), len(c.Absent))}
+		Message: fmt.Sprintf("kubectl get (LIST) and GET by name both show the %d expected objects with their data and none of the %d that must be gone", len(c.Present), len(c.Absent))}
+}
+
+// wantRef is an object and whether it must exist.
+type wantRef struct {
+	ref     ObjectRef
+	present bool
+}
+
+// unreachableResult is the "could not look" result for a request the API
+// server did not answer.
+func unreachableResult(t Target, ev []Evidence, what string, err error) Result {
+	return Result{Status: StatusError, Evidence: ev,
+		Message: fmt.Sprintf("could not look: the API server at %s did not answer %s: %v", t.RESTConfig.Host, what, readyz.ShortError(err))}
+}
+
+// staleCacheMessage says that the two views disagree, why, and the fix.
+func staleCacheMessage(stale []string) string {
+	return fmt.Sprintf("kubectl get (a LIST, answered from the API server's cache) and a GET by name (read from etcd) disagree: %s. "+
+		"The API server started before etcd was restored, so its cache is older than etcd: restart kube-apiserver by moving %s out of %s and back",
+		strings.Join(stale, "; "), path.Base(DefaultAPIServerManifest), path.Dir(DefaultAPIServerManifest))
+}
+
+// disagreement says how the LIST and the GET differ.
+func disagreement(listed, got *etcddata.Object) string {
+	switch {
+	case listed == nil:
+		return "kubectl get does not list it, a GET by name finds it"
+	case got == nil:
+		return "kubectl get lists it, a GET by name finds none (404 NotFound)"
+	}
+	return "kubectl get and a GET by name show different contents"
+}
+
+// judge compares one view of ref (obj, nil when absent) with what the
+// check wants. Its evidence rows have no source yet; problem is what is
+// wrong, or "".
+func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, problem string) {
+	exists := Evidence{Field: "exists", Want: yesNo(present), Got: yesNo(obj != nil)}
+	switch {
+	case !present && obj != nil:
+		return []Evidence{exists}, ref.String() + " exists, but it was made after the backup and must be gone"
+	case !present:
+		return []Evidence{exists}, ""
+	case obj == nil:
+		return []Evidence{exists}, ref.String() + " is missing"
+	}
+	rows = []Evidence{exists}
+	var diffs []string
+	if ref.Port != 0 {
+		rows = append(rows, Evidence{Field: "spec.ports[*].port", Want: fmt.Sprint(ref.Port), Got: showPorts(obj.Ports)})
+		if !slices.Contains(obj.Ports, int64(ref.Port)) {
+			diffs = append(diffs, fmt.Sprintf("no port %d (ports: %s)", ref.Port, showPorts(obj.Ports)))
+		}
+	}
+	if ref.Image != "" {
+		rows = append(rows, Evidence{Field: "spec.template.spec.containers[0].image", Want: ref.Image, Got: obj.Image})
+		if obj.Image != ref.Image {
+			diffs = append(diffs, fmt.Sprintf("image is %q, want %q", obj.Image, ref.Image))
+		}
+	}
+	dataRows, d := compareData("", ref, obj.Data)
+	rows, diffs = append(rows, dataRows...), append(diffs, d...)
+	if len(diffs) > 0 {
+		return rows, fmt.Sprintf("%s differs: %s", ref, strings.Join(diffs, ", "))
+	}
+	return rows, ""
+}
+
+// rowsAgree reports two views that show the same.
+func rowsAgree(a, b []Evidence) bool {
+	return slices.Equal(a, b)
+}
+
+// sourced sets the rows' source, and says why an object does not exist.
+func sourced(source string, rows []Evidence, why string) []Evidence {
+	out := make([]Evidence, len(rows))
+	for i, r := range rows {
+		r.Source = source
+		if r.Field == "exists" && r.Got == "no" {
+			r.Got = "no (" + why + ")"
+		}
+		out[i] = r
+	}
+	return out
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// showPorts lists a Service's ports: "80, 443", or "(none)".
+func showPorts(ports []int64) string {
+	if len(ports) == 0 {
+		return "(none)"
+	}
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = fmt.Sprint(p)
+	}
+	return strings.Join(s, ", ")
 }
 
 // etcdUnreachable asks /readyz whether the API server reaches etcd, and
@@ -154,83 +260,6 @@ func isTimeout(err error) bool {
 func isAPIStatus(err error) bool {
 	var status apierrors.APIStatus
 	return errors.As(err, &status)
-}
-
-// checkPresent GETs ref and compares its data; it returns the evidence, a
-// problem when the object is wrong, or an error when it could not look.
-func checkPresent(ctx context.Context, client kubernetes.Interface, ref ObjectRef) ([]Evidence, string, error) {
-	source := "API server: GET " + ref.String()
-	obj, err := getObject(ctx, client, ref)
-	if isNotFound(err, ref) {
-		return []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "no (404 NotFound)"}},
-			ref.String() + " is missing", nil
-	}
-	if err != nil {
-		return []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "unknown: " + readyz.ShortError(err).Error()}}, "", err
-	}
-	ev := []Evidence{{Source: source, Field: "exists", Want: "yes", Got: "yes"}}
-	var diffs []string
-	switch o := obj.(type) {
-	case map[string]string:
-		rows, d := compareData(source, ref, o)
-		ev, diffs = append(ev, rows...), d
-	case string:
-		ev = append(ev, Evidence{Source: source, Field: "spec.template.spec.containers[0].image", Want: ref.Image, Got: o})
-		if o != ref.Image {
-			diffs = append(diffs, fmt.Sprintf("image is %q, want %q", o, ref.Image))
-		}
-	}
-	if len(diffs) > 0 {
-		return ev, fmt.Sprintf("%s differs: %s", ref, strings.Join(diffs, ", ")), nil
-	}
-	return ev, "", nil
-}
-
-// getObject GETs ref and returns what is compared: a ConfigMap's or
-// Secret's data (Secret values as text), a Deployment's first image, or nil.
-func getObject(ctx context.Context, client kubernetes.Interface, ref ObjectRef) (any, error) {
-	get := metav1.GetOptions{}
-	switch ref.Kind {
-	case "Namespace":
-		_, err := client.CoreV1().Namespaces().Get(ctx, ref.Name, get)
-		return nil, err
-	case "ConfigMap":
-		cm, err := client.CoreV1().ConfigMaps(ref.Namespace).Get(ctx, ref.Name, get)
-		if err != nil {
-			return nil, err
-		}
-		data := map[string]string{}
-		for k, v := range cm.Data {
-			data[k] = v
-		}
-		for k, v := range cm.BinaryData {
-			data[k] = string(v)
-		}
-		return data, nil
-	case "Secret":
-		s, err := client.CoreV1().Secrets(ref.Namespace).Get(ctx, ref.Name, get)
-		if err != nil {
-			return nil, err
-		}
-		data := map[string]string{}
-		for k, v := range s.Data {
-			data[k] = string(v)
-		}
-		return data, nil
-	case "Deployment":
-		d, err := client.AppsV1().Deployments(ref.Namespace).Get(ctx, ref.Name, get)
-		if err != nil {
-			return nil, err
-		}
-		if ref.Image == "" {
-			return nil, nil
-		}
-		if cs := d.Spec.Template.Spec.Containers; len(cs) > 0 {
-			return cs[0].Image, nil
-		}
-		return "(no containers)", nil
-	}
-	return nil, fmt.Errorf("unsupported kind %q", ref.Kind)
 }
 
 // compareData compares every key of ref.Data and reports keys the object
@@ -274,31 +303,4 @@ func compareData(source string, ref ObjectRef, got map[string]string) ([]Evidenc
 func maskSecretValue(v string) string {
 	sum := sha256.Sum256([]byte(v))
 	return fmt.Sprintf("(secret, %d bytes, sha256 %s…)", len(v), hex.EncodeToString(sum[:])[:8])
-}
-
-// isNotFound reports a real 404 for ref: the API server's own NotFound
-// status naming the object ("configmaps \"x\" not found"), not a 404 from a
-// path the server does not serve or from something else on the port.
-func isNotFound(err error, ref ObjectRef) bool {
-	var status apierrors.APIStatus
-	if !apierrors.IsNotFound(err) || !errors.As(err, &status) {
-		return false
-	}
-	return strings.HasSuffix(status.Status().Message, fmt.Sprintf("%q not found", ref.Name))
-}
-
-// clientset builds a client for cfg; a missing config is an error.
-func clientset(cfg *rest.Config) (kubernetes.Interface, error) {
-	if cfg == nil {
-		return nil, errors.New("no REST config for the lab's API server")
-	}
-	c := rest.CopyConfig(cfg)
-	if c.QPS == 0 {
-		c.QPS, c.Burst = 50, 100
-	}
-	client, err := kubernetes.NewForConfig(c)
-	if err != nil {
-		return nil, fmt.Errorf("client for %s: %w", cfg.Host, err)
-	}
-	return client, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -16,7 +17,8 @@ import (
 const objectsNS = "ckat-objects"
 
 // seedObjects creates the objects a scenario's setup would make before the
-// backup: a namespace, a ConfigMap, a Secret and a Deployment.
+// backup: a namespace, a ConfigMap, a Secret, a Service, a NetworkPolicy
+// and a Deployment.
 func seedObjects(tb testing.TB, c kubernetes.Interface) {
 	tb.Helper()
 	ctx := context.Background()
@@ -33,6 +35,15 @@ func seedObjects(tb testing.TB, c kubernetes.Interface) {
 		func() error {
 			_, err := c.CoreV1().Secrets(objectsNS).Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "db-password"},
 				StringData: map[string]string{"password": "s3cr3t-before-backup"}}, metav1.CreateOptions{})
+			return err
+		},
+		func() error {
+			_, err := c.CoreV1().Services(objectsNS).Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "web"},
+				Spec: corev1.ServiceSpec{Selector: map[string]string{"app": "web"}, Ports: []corev1.ServicePort{{Port: 80}}}}, metav1.CreateOptions{})
+			return err
+		},
+		func() error {
+			_, err := c.NetworkingV1().NetworkPolicies(objectsNS).Create(ctx, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Name: "deny-all"}}, metav1.CreateOptions{})
 			return err
 		},
 		func() error {
@@ -56,8 +67,13 @@ var (
 	refConfigMap = ObjectRef{Kind: "ConfigMap", Namespace: objectsNS, Name: "app-config", Data: map[string]string{"mode": "production", "replicas": "3"}}
 	refSecret    = ObjectRef{Kind: "Secret", Namespace: objectsNS, Name: "db-password", Data: map[string]string{"password": "s3cr3t-before-backup"}}
 	refWeb       = ObjectRef{Kind: "Deployment", Namespace: objectsNS, Name: "web", Image: "nginx:1.27"}
+	refService   = ObjectRef{Kind: "Service", Namespace: objectsNS, Name: "web", Port: 80}
+	refPolicy    = ObjectRef{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: objectsNS, Name: "deny-all"}
 	refAfter     = ObjectRef{Kind: "ConfigMap", Namespace: objectsNS, Name: "made-after-backup"}
 )
+
+// bothViews is the source of evidence when LIST and GET agree.
+func bothViews(ref ObjectRef) string { return "API server: LIST and GET " + ref.String() }
 
 func TestObjectsCheck(t *testing.T) {
 	srv := apiServerForTest(t)
@@ -85,33 +101,49 @@ func TestObjectsCheck(t *testing.T) {
 		row     Evidence // one evidence row that must be present
 	}{
 		{"all as before the backup", live,
-			ObjectsCheck{Present: []ObjectRef{refNamespace, refConfigMap, refSecret, refWeb}, Absent: []ObjectRef{refAfter}},
-			StatusPass, "the API server serves the 4 expected objects with their data and none of the 1 that must be gone",
-			Evidence{Source: "API server: GET configmap ckat-objects/made-after-backup", Field: "exists", Want: "no", Got: "no (404 NotFound)"}},
+			ObjectsCheck{Present: []ObjectRef{refNamespace, refConfigMap, refSecret, refWeb, refService, refPolicy}, Absent: []ObjectRef{refAfter}},
+			StatusPass, "kubectl get (LIST) and GET by name both show the 6 expected objects with their data and none of the 1 that must be gone",
+			Evidence{Source: bothViews(refAfter), Field: "exists", Want: "no", Got: "no (not listed, 404 NotFound)"}},
 		{"configmap data differs", live,
 			ObjectsCheck{Present: []ObjectRef{with(refConfigMap, func(r *ObjectRef) { r.Data["mode"] = "staging" })}},
 			StatusFail, `configmap ckat-objects/app-config differs: data.mode = "production", want "staging"`,
-			Evidence{Source: "API server: GET configmap ckat-objects/app-config", Field: "data.mode", Want: `"staging"`, Got: `"production"`}},
+			Evidence{Source: bothViews(refConfigMap), Field: "data.mode", Want: `"staging"`, Got: `"production"`}},
 		{"configmap has an extra key", live,
 			ObjectsCheck{Present: []ObjectRef{with(refConfigMap, func(r *ObjectRef) { delete(r.Data, "replicas") })}},
 			StatusFail, "configmap ckat-objects/app-config differs: extra key data.replicas",
-			Evidence{Source: "API server: GET configmap ckat-objects/app-config", Field: "data.replicas", Want: "(absent)", Got: `"3"`}},
+			Evidence{Source: bothViews(refConfigMap), Field: "data.replicas", Want: "(absent)", Got: `"3"`}},
 		{"secret differs, masked", live,
 			ObjectsCheck{Present: []ObjectRef{with(refSecret, func(r *ObjectRef) { r.Data["password"] = "after" })}},
 			StatusFail, "secret ckat-objects/db-password differs: data.password = (secret, 20 bytes, sha256 ",
-			Evidence{Source: "API server: GET secret ckat-objects/db-password", Field: "data.password", Want: maskSecretValue("after"), Got: maskSecretValue("s3cr3t-before-backup")}},
+			Evidence{Source: bothViews(refSecret), Field: "data.password", Want: maskSecretValue("after"), Got: maskSecretValue("s3cr3t-before-backup")}},
 		{"deployment image differs", live,
 			ObjectsCheck{Present: []ObjectRef{with(refWeb, func(r *ObjectRef) { r.Image = "nginx:1.28" })}},
 			StatusFail, `deployment ckat-objects/web differs: image is "nginx:1.27", want "nginx:1.28"`,
-			Evidence{Source: "API server: GET deployment ckat-objects/web", Field: "spec.template.spec.containers[0].image", Want: "nginx:1.28", Got: "nginx:1.27"}},
+			Evidence{Source: bothViews(refWeb), Field: "spec.template.spec.containers[0].image", Want: "nginx:1.28", Got: "nginx:1.27"}},
+		{"service port differs", live,
+			ObjectsCheck{Present: []ObjectRef{{Kind: "Service", Namespace: objectsNS, Name: "web", Port: 8080}}},
+			StatusFail, `service ckat-objects/web differs: no port 8080 (ports: 80)`,
+			Evidence{Source: bothViews(refService), Field: "spec.ports[*].port", Want: "8080", Got: "80"}},
 		{"present object missing", live,
 			ObjectsCheck{Present: []ObjectRef{refNamespace, {Kind: "Secret", Namespace: objectsNS, Name: "gone"}}},
 			StatusFail, "secret ckat-objects/gone is missing",
-			Evidence{Source: "API server: GET secret ckat-objects/gone", Field: "exists", Want: "yes", Got: "no (404 NotFound)"}},
+			Evidence{Source: "API server: LIST and GET secret ckat-objects/gone", Field: "exists", Want: "yes", Got: "no (not listed, 404 NotFound)"}},
 		{"absent object exists", live,
 			ObjectsCheck{Absent: []ObjectRef{{Kind: "Deployment", Namespace: objectsNS, Name: "web"}}},
 			StatusFail, "deployment ckat-objects/web exists, but it was made after the backup and must be gone",
-			Evidence{Source: "API server: GET deployment ckat-objects/web", Field: "exists", Want: "no", Got: "yes"}},
+			Evidence{Source: bothViews(refWeb), Field: "exists", Want: "no", Got: "yes"}},
+		{"a kind found by discovery, absent", live,
+			ObjectsCheck{Absent: []ObjectRef{refPolicy}},
+			StatusFail, "networkpolicy.networking.k8s.io ckat-objects/deny-all exists, but it was made after the backup and must be gone",
+			Evidence{Source: bothViews(refPolicy), Field: "exists", Want: "no", Got: "yes"}},
+		{"a kind the API server does not serve", live,
+			ObjectsCheck{Present: []ObjectRef{refNamespace, {APIVersion: "internal.apiserver.k8s.io/v1alpha1", Kind: "StorageVersion", Name: "x"}}},
+			StatusError, "could not look: storageversion.internal.apiserver.k8s.io x: the API server serves no StorageVersion in internal.apiserver.k8s.io/v1alpha1",
+			Evidence{Source: bothViews(refNamespace), Field: "exists", Want: "yes", Got: "yes"}},
+		{"a namespaced kind without a namespace", live,
+			ObjectsCheck{Present: []ObjectRef{refNamespace, {APIVersion: "v1", Kind: "Pod", Name: "p"}}},
+			StatusError, "could not look: pod p: a Pod is namespaced: the check must name its namespace",
+			Evidence{Source: bothViews(refNamespace), Field: "exists", Want: "yes", Got: "yes"}},
 		{"refused connection is not absence", func(t *testing.T) *rest.Config { return refusedConfig(t) },
 			ObjectsCheck{Absent: []ObjectRef{refAfter}},
 			StatusError, " did not answer GET configmap ckat-objects/made-after-backup: ",

@@ -51,7 +51,7 @@ func gradedLab(tb testing.TB) (Target, []CheckSpec) {
 		}
 		node.writeNodeFile(tb, nodePath, data)
 	}
-	objects := []ObjectRef{refNamespace, refConfigMap, refSecret, refWeb}
+	objects := []ObjectRef{refNamespace, refConfigMap, refSecret, refWeb, refService}
 	specs := []CheckSpec{
 		{Name: "snapshot-saved", SnapshotFile: &SnapshotFileCheck{Path: "/opt/etcd-backup.db"}},
 		{Name: "snapshot-contents", SnapshotContents: &SnapshotContentsCheck{Path: "/opt/etcd-backup.db", Present: objects, Absent: []ObjectRef{refAfter}}},

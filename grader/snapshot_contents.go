@@ -3,6 +3,7 @@ package grader
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/ckat/ckat/grader/internal/etcddata"
@@ -39,17 +40,15 @@ func (c *SnapshotContentsCheck) Run(ctx context.Context, t Target) Result {
 	defer db.Close()
 
 	keys := map[string]bool{}
-	refKey := func(r ObjectRef) string {
-		k, _ := etcddata.StorageKey(r.Kind, r.Namespace, r.Name)
-		return k
-	}
+	refKeys := map[string]string{} // ObjectRef.String() to its etcd key
 	for _, r := range append(append([]ObjectRef(nil), c.Present...), c.Absent...) {
-		k, err := etcddata.StorageKey(r.Kind, r.Namespace, r.Name)
+		k, err := refStorageKey(r)
 		if err != nil {
 			return v.err("check %s: %v", refName(r), err)
 		}
-		keys[k] = true
+		keys[k], refKeys[r.String()] = true, k
 	}
+	refKey := func(r ObjectRef) string { return refKeys[r.String()] }
 	live, err := db.Live(0, func(k string) bool { return keys[k] })
 	if err != nil {
 		return readSnapshotResult(t, c.Path, err, &v)
@@ -70,7 +69,7 @@ func (c *SnapshotContentsCheck) Run(ctx context.Context, t Target) Result {
 			problems = append(problems, fmt.Sprintf("%s cannot be decoded: %v", refName(r), err))
 			continue
 		}
-		problems = append(problems, compareObject(src, r, obj, &v)...)
+		problems = append(problems, compareObject(src, refKey(r), r, obj, &v)...)
 	}
 	var late []string
 	for _, r := range c.Absent {
@@ -90,27 +89,29 @@ func (c *SnapshotContentsCheck) Run(ctx context.Context, t Target) Result {
 	return v.pass("the snapshot at revision %d holds the %d expected objects and none of the %d created later", st.Revision, len(c.Present), len(c.Absent))
 }
 
-// refName is "Secret shop/db".
-func refName(r ObjectRef) string {
-	if r.Kind == "Namespace" {
-		return "Namespace " + r.Name
+// refStorageKey is where the API server keeps r in etcd.
+func refStorageKey(r ObjectRef) (string, error) {
+	gvk, err := r.GVK()
+	if err != nil {
+		return "", err
 	}
-	ns := r.Namespace
-	if ns == "" {
-		ns = "default"
-	}
-	return r.Kind + " " + ns + "/" + r.Name
+	return etcddata.StorageKey(gvk, r.Namespace, r.Name)
 }
 
 // compareObject adds evidence comparing obj with what r wants and returns
 // the differences.
-func compareObject(src string, r ObjectRef, obj *etcddata.Object, v *verdict) []string {
-	key, _ := etcddata.StorageKey(r.Kind, r.Namespace, r.Name)
-	if obj.Kind != r.Kind {
-		v.add(src, key, r.Kind, obj.Kind)
-		return []string{fmt.Sprintf("%s holds a %s", key, obj.Kind)}
+func compareObject(src, key string, r ObjectRef, obj *etcddata.Object, v *verdict) []string {
+	if gvk, _ := r.GVK(); obj.GroupKind != gvk.GroupKind() {
+		v.add(src, key, r.Kind, obj.GroupKind.Kind)
+		return []string{fmt.Sprintf("%s holds a %s", key, obj.GroupKind.Kind)}
 	}
 	var out []string
+	if r.Port != 0 {
+		v.add(src, key+" spec.ports[*].port", fmt.Sprint(r.Port), showPorts(obj.Ports))
+		if !slices.Contains(obj.Ports, int64(r.Port)) {
+			out = append(out, fmt.Sprintf("%s has no port %d (ports: %s)", refName(r), r.Port, showPorts(obj.Ports)))
+		}
+	}
 	if r.Image != "" {
 		v.add(src, key+" image", r.Image, obj.Image)
 		if obj.Image != r.Image {
@@ -118,7 +119,7 @@ func compareObject(src string, r ObjectRef, obj *etcddata.Object, v *verdict) []
 		}
 	}
 	if len(r.Data) == 0 {
-		if r.Image == "" {
+		if r.Image == "" && r.Port == 0 {
 			v.add(src, key, "present", "present")
 		}
 		return out

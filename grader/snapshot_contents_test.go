@@ -6,10 +6,15 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestSnapshotContentsCheck(t *testing.T) {
 	te := seededEtcd(t)
+	te.put(t, service("shop", "web", 80, 443))
+	te.put(t, &networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "deny-all"}})
 	te.put(t, configMap("shop", "gone", map[string]string{"x": "1"}))
 	te.delete(t, "/registry/configmaps/shop/gone")
 	dir := t.TempDir()
@@ -35,6 +40,8 @@ func TestSnapshotContentsCheck(t *testing.T) {
 		{Kind: "ConfigMap", Namespace: "shop", Name: "settings", Data: map[string]string{"mode": "blue", "retries": "3"}},
 		{Kind: "Secret", Namespace: "shop", Name: "db", Data: map[string]string{"password": "s3cr3t-value"}},
 		{Kind: "Deployment", Namespace: "shop", Name: "web", Image: "nginx:1.27"},
+		{Kind: "Service", Namespace: "shop", Name: "web", Port: 443},
+		{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: "shop", Name: "deny-all"},
 	}
 	absent := []ObjectRef{{Kind: "Secret", Namespace: "shop", Name: "late"}}
 	withData := func(refs []ObjectRef, i int, data map[string]string) []ObjectRef {
@@ -52,7 +59,7 @@ func TestSnapshotContentsCheck(t *testing.T) {
 		msg      string
 		evidence string // a Got or Want that must appear in the evidence
 	}{
-		{"backup point", before, present, absent, StatusPass, "holds the 4 expected objects and none of the 1 created later", maskSecretValue("s3cr3t-value")},
+		{"backup point", before, present, absent, StatusPass, "holds the 6 expected objects and none of the 1 created later", maskSecretValue("s3cr3t-value")},
 		{"taken after the incident", after, present, absent, StatusFail,
 			"this snapshot was taken after the incident: it holds Secret shop/late created after the backup point", "red"},
 		{"changed data", after, present, nil, StatusFail, "ConfigMap shop/settings has different data for mode", "blue"},
@@ -64,6 +71,12 @@ func TestSnapshotContentsCheck(t *testing.T) {
 			"ConfigMap shop/gone is not in the snapshot", "missing"},
 		{"wrong image", before, []ObjectRef{{Kind: "Deployment", Namespace: "shop", Name: "web", Image: "nginx:1.28"}}, nil, StatusFail,
 			`has image "nginx:1.27", want "nginx:1.28"`, "nginx:1.27"},
+		{"service without the port", before, []ObjectRef{{Kind: "Service", Namespace: "shop", Name: "web", Port: 8080}}, nil, StatusFail,
+			"Service shop/web has no port 8080 (ports: 80, 443)", "80, 443"},
+		{"a service is under /registry/services/specs", before, []ObjectRef{{Kind: "Service", Namespace: "shop", Name: "gone"}}, nil, StatusFail,
+			"Service shop/gone is not in the snapshot", "missing"},
+		{"a kind by apiVersion, absent", before, nil, []ObjectRef{{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: "shop", Name: "deny-all"}}, StatusFail,
+			"it holds NetworkPolicy shop/deny-all created after the backup point", "present"},
 		{"copy of member/snap/db still readable", copied, present[:1], nil, StatusPass, "holds the 1 expected objects", "present"},
 		{"missing file", filepath.Join(dir, "nope.db"), present, nil, StatusFail, "no snapshot at", "missing"},
 	}

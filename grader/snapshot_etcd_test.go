@@ -214,7 +214,7 @@ func encodeObject(t testing.TB, obj runtime.Object) (string, []byte) {
 		t.Fatal(err)
 	}
 	m := obj.(metav1.Object)
-	key, err := etcddata.StorageKey(gvks[0].Kind, m.GetNamespace(), m.GetName())
+	key, err := etcddata.StorageKey(gvks[0], m.GetNamespace(), m.GetName())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,4 +244,12 @@ func deployment(ns, name, image string) *appsv1.Deployment {
 			Containers: []corev1.Container{{Name: "app", Image: image}},
 		}}},
 	}
+}
+
+func service(ns, name string, ports ...int32) *corev1.Service {
+	s := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
+	for _, p := range ports {
+		s.Spec.Ports = append(s.Spec.Ports, corev1.ServicePort{Name: fmt.Sprint("p", p), Port: p})
+	}
+	return s
 }

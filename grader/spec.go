@@ -161,10 +161,11 @@ func (c *APIServerReadyCheck) validate(p *fieldProblems) {
 	}
 }
 
-// ObjectsCheck: every object in present is served by the API server with
-// its exact data (GET by name, never a LIST from the watch cache), and
-// every object in absent is NotFound (a real 404). It needs at least one
-// object in present or absent.
+// ObjectsCheck: the API server shows every object in Present with its
+// exact data and none of Absent, both as `kubectl get` sees it (a LIST in
+// the object's namespace, which the API server answers from its watch
+// cache) and by a GET by name (which reads etcd). Where the two views
+// disagree the check fails: the API server's cache predates a restore.
 type ObjectsCheck struct {
 	// Present are objects the API server must serve, with their data.
 	Present []ObjectRef `json:"present,omitempty" yaml:"present,omitempty"`
@@ -179,12 +180,20 @@ func (c *ObjectsCheck) validate(p *fieldProblems) {
 	validateRefs(p, c.Present, c.Absent)
 }
 
-// ObjectRef names a Kubernetes object and, for ConfigMaps and Secrets, the
-// exact data it must hold (Secret values in plain text).
+// ObjectRef names a Kubernetes object of any built-in kind and, for some
+// kinds, what it must hold: a ConfigMap's or Secret's exact data (Secret
+// values in plain text), a Deployment's image, a Service's port. Other
+// kinds are checked for existence only.
 type ObjectRef struct {
-	// Kind is Namespace, ConfigMap, Secret or Deployment.
+	// APIVersion is the kind's group and version ("apps/v1"); it may be
+	// left out for Namespace, ConfigMap, Secret, Service (v1) and
+	// Deployment (apps/v1).
+	APIVersion string `json:"apiVersion,omitempty" yaml:"apiVersion,omitempty"`
+	// Kind is a built-in kind: Namespace, ConfigMap, Secret, Service,
+	// Deployment, NetworkPolicy, ...
 	Kind string `json:"kind" yaml:"kind"`
-	// Namespace is required for every kind but Namespace.
+	// Namespace is required for a namespaced kind and empty for a
+	// cluster-scoped one.
 	Namespace string `json:"namespace,omitempty" yaml:"namespace,omitempty"`
 	// Name is the object's name.
 	Name string `json:"name" yaml:"name"`
@@ -193,6 +202,8 @@ type ObjectRef struct {
 	Data map[string]string `json:"data,omitempty" yaml:"data,omitempty"`
 	// Image, for a Deployment, is its first container's image.
 	Image string `json:"image,omitempty" yaml:"image,omitempty"`
+	// Port, for a Service, is a port its spec.ports must list.
+	Port int32 `json:"port,omitempty" yaml:"port,omitempty"`
 }
 
 // Duration is a time.Duration written as "90s" in YAML and JSON.

@@ -26,7 +26,7 @@ var structDocs = map[string]map[string]string{
 	},
 	"DeleteStep": {
 		"":     "DeleteStep deletes an object through the API server.",
-		"kind": "Kind is Namespace, ConfigMap, Secret or Deployment.",
+		"kind": "Kind is Namespace, ConfigMap, Secret, Deployment or Service.",
 	},
 	"DeploymentStep": {
 		"": "DeploymentStep creates a Deployment with one container.",
@@ -40,8 +40,8 @@ var structDocs = map[string]map[string]string{
 		"": "Metadata names and describes a scenario.",
 	},
 	"Mistake": {
-		"":      "Mistake is a known wrong solution: selftest runs it and expects exactly the checks in Fails not to pass.",
-		"fails": "Fails names the checks that must not pass.",
+		"":      "Mistake is a known wrong solution: selftest runs it and expects exactly the checks in Fails to fail (status fail, not error) and the others to pass.",
+		"fails": "Fails names the checks that must fail.",
 	},
 	"NamespaceStep": {
 		"": "NamespaceStep creates a namespace through the API server.",
@@ -64,6 +64,9 @@ var structDocs = map[string]map[string]string{
 	},
 	"SecretStep": {
 		"": "SecretStep creates an Opaque Secret; Data values are plain text.",
+	},
+	"ServiceStep": {
+		"": "ServiceStep creates a ClusterIP Service with one TCP port, selecting the pods labelled app=Name (a deployment step's pods, when they share the name).",
 	},
 	"SnapshotStep": {
 		"": "SnapshotStep saves a snapshot of the lab's etcd to Path on the node by running etcdctl there.",

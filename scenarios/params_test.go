@@ -75,7 +75,12 @@ func TestRender(t *testing.T) {
 	require.Equal(t, []string{"one", "two /opt/oak/abc123.db"}, r.Stages[0].Hints)
 	require.Equal(t, "ns-oak", r.Setup[3].Namespace.Name)
 	require.Equal(t, map[string]string{"colour": "red"}, r.Setup[4].ConfigMap.Data)
-	require.Equal(t, "echo controlplane /etc/kubernetes/pki/etcd/ca.crt", r.Setup[9].Command.Script)
+	require.Equal(t, "ns-oak", r.Setup[7].Service.Namespace)
+	require.Equal(t, 80, r.Setup[7].Service.Port)
+	require.Equal(t, "echo controlplane /etc/kubernetes/pki/etcd/ca.crt", r.Setup[10].Command.Script)
+	require.Equal(t, "ns-oak", r.Stages[1].Checks[2].Objects.Present[0].Namespace)
+	require.Equal(t, "networking.k8s.io/v1", r.Stages[1].Checks[2].Objects.Present[1].APIVersion)
+	require.Equal(t, "fern", r.Stages[1].Checks[2].Objects.Absent[0].Name)
 	require.Equal(t, "ns-oak", r.Stages[0].Next[0].Delete.Name)
 	require.Equal(t, []string{"/opt/oak"}, r.Cleanup)
 	// The source is untouched.

@@ -92,6 +92,7 @@ type Step struct {
 	ConfigMap  *ConfigMapStep  `yaml:"configMap,omitempty"`
 	Secret     *SecretStep     `yaml:"secret,omitempty"`
 	Deployment *DeploymentStep `yaml:"deployment,omitempty"`
+	Service    *ServiceStep    `yaml:"service,omitempty"`
 	Snapshot   *SnapshotStep   `yaml:"snapshot,omitempty"`
 	Delete     *DeleteStep     `yaml:"delete,omitempty"`
 	Command    *CommandStep    `yaml:"command,omitempty"`
@@ -125,6 +126,15 @@ type DeploymentStep struct {
 	Replicas  int    `yaml:"replicas,omitempty"`
 }
 
+// ServiceStep creates a ClusterIP Service with one TCP port, selecting the
+// pods labelled app=Name (a deployment step's pods, when they share the
+// name).
+type ServiceStep struct {
+	Namespace string `yaml:"namespace" ckat:"required"`
+	Name      string `yaml:"name" ckat:"required"`
+	Port      int    `yaml:"port" ckat:"required"`
+}
+
 // SnapshotStep saves a snapshot of the lab's etcd to Path on the node by
 // running etcdctl there.
 type SnapshotStep struct {
@@ -133,7 +143,7 @@ type SnapshotStep struct {
 
 // DeleteStep deletes an object through the API server.
 type DeleteStep struct {
-	// Kind is Namespace, ConfigMap, Secret or Deployment.
+	// Kind is Namespace, ConfigMap, Secret, Deployment or Service.
 	Kind      string `yaml:"kind" ckat:"required"`
 	Namespace string `yaml:"namespace,omitempty"`
 	Name      string `yaml:"name" ckat:"required"`

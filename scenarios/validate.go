@@ -206,7 +206,7 @@ func templateError(err error) string {
 	return s
 }
 
-var stepTypes = []string{"Namespace", "ConfigMap", "Secret", "Deployment", "Snapshot", "Delete", "Command", "WaitFor"}
+var stepTypes = []string{"Namespace", "ConfigMap", "Secret", "Deployment", "Service", "Snapshot", "Delete", "Command", "WaitFor"}
 
 func (v *validator) validateSteps(where string, steps []Step) {
 	for i, st := range steps {
@@ -214,7 +214,7 @@ func (v *validator) validateSteps(where string, steps []Step) {
 		set := setFields(reflect.ValueOf(st), stepTypes...)
 		switch {
 		case len(set) == 0:
-			v.at(st.Pos, "%s: step has no type: set one of namespace, configMap, secret, deployment, snapshot, delete, command, waitFor", w)
+			v.at(st.Pos, "%s: step has no type: set one of namespace, configMap, secret, deployment, service, snapshot, delete, command, waitFor", w)
 		case len(set) > 1:
 			v.at(st.Pos, "%s: step sets %s: a step does exactly one thing", w, strings.Join(set, " and "))
 		}
@@ -239,11 +239,14 @@ func (v *validator) validateSteps(where string, steps []Step) {
 		if d := st.Deployment; d != nil && d.Replicas < 0 {
 			v.at(st.Pos, "%s: deployment.replicas is negative", w)
 		}
+		if sv := st.Service; sv != nil && (sv.Port < 1 || sv.Port > 65535) {
+			v.at(st.Pos, "%s: service.port is %d; a port is 1 to 65535", w, sv.Port)
+		}
 	}
 }
 
-// objectKinds are the kinds setup steps and object checks know.
-var objectKinds = []string{"Namespace", "ConfigMap", "Secret", "Deployment"}
+// objectKinds are the kinds a delete step knows.
+var objectKinds = []string{"Namespace", "ConfigMap", "Secret", "Deployment", "Service"}
 
 // setFields returns the YAML names of the listed fields of struct v that
 // are set (non-nil).

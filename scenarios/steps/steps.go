@@ -15,6 +15,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -59,7 +60,7 @@ func Apply(ctx context.Context, env Env, steps []scenarios.Step) error {
 }
 
 func needsAPI(st scenarios.Step) bool {
-	return st.Namespace != nil || st.ConfigMap != nil || st.Secret != nil || st.Deployment != nil || st.Delete != nil
+	return st.Namespace != nil || st.ConfigMap != nil || st.Secret != nil || st.Deployment != nil || st.Service != nil || st.Delete != nil
 }
 
 // Describe says what a step does, in a few words.
@@ -73,6 +74,8 @@ func Describe(st scenarios.Step) string {
 		return "create secret " + st.Secret.Namespace + "/" + st.Secret.Name
 	case st.Deployment != nil:
 		return "create deployment " + st.Deployment.Namespace + "/" + st.Deployment.Name
+	case st.Service != nil:
+		return "create service " + st.Service.Namespace + "/" + st.Service.Name
 	case st.Snapshot != nil:
 		return "save an etcd snapshot to " + st.Snapshot.Path
 	case st.Delete != nil:
@@ -123,6 +126,8 @@ func apply(ctx context.Context, env Env, c kubernetes.Interface, st scenarios.St
 		return err
 	case st.Deployment != nil:
 		return createDeployment(ctx, c, st.Deployment)
+	case st.Service != nil:
+		return createService(ctx, c, st.Service)
 	case st.Delete != nil:
 		return deleteObject(ctx, c, st.Delete)
 	case st.Snapshot != nil:
@@ -174,6 +179,28 @@ func createDeployment(ctx context.Context, c kubernetes.Interface, s *scenarios.
 	return err
 }
 
+func createService(ctx context.Context, c kubernetes.Interface, s *scenarios.ServiceStep) error {
+	svc := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Namespace: s.Namespace, Name: s.Name, Labels: map[string]string{"app": s.Name}},
+		Spec: corev1.ServiceSpec{
+			Selector: map[string]string{"app": s.Name},
+			Ports:    []corev1.ServicePort{{Protocol: corev1.ProtocolTCP, Port: int32(s.Port), TargetPort: intstr.FromInt32(int32(s.Port))}},
+		},
+	}
+	api := c.CoreV1().Services(s.Namespace)
+	_, err := api.Create(ctx, svc, metav1.CreateOptions{})
+	if apierrors.IsAlreadyExists(err) {
+		// An update keeps the allocated cluster IP.
+		cur, getErr := api.Get(ctx, s.Name, metav1.GetOptions{})
+		if getErr != nil {
+			return getErr
+		}
+		cur.Labels, cur.Spec.Selector, cur.Spec.Ports = svc.Labels, svc.Spec.Selector, svc.Spec.Ports
+		_, err = api.Update(ctx, cur, metav1.UpdateOptions{})
+	}
+	return err
+}
+
 // deleteObject deletes an object; one already gone is not an error.
 func deleteObject(ctx context.Context, c kubernetes.Interface, s *scenarios.DeleteStep) error {
 	var err error
@@ -187,6 +214,8 @@ func deleteObject(ctx context.Context, c kubernetes.Interface, s *scenarios.Dele
 		err = c.CoreV1().Secrets(s.Namespace).Delete(ctx, s.Name, opts)
 	case "Deployment":
 		err = c.AppsV1().Deployments(s.Namespace).Delete(ctx, s.Name, opts)
+	case "Service":
+		err = c.CoreV1().Services(s.Namespace).Delete(ctx, s.Name, opts)
 	default:
 		return fmt.Errorf("cannot delete a %s", s.Kind)
 	}
