@@ -55,7 +55,10 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 		return Result{Status: StatusError, Message: "could not look: " + err.Error()}
 	}
 	var ev []Evidence
-	var wrong, stale, errs []string
+	// wrong: the objects are not as the task wants; refused: the API
+	// server answered with an error, as the learner's kubectl get would
+	// show it; errs: the check itself cannot ask (a kind not served).
+	var wrong, stale, refused, errs []string
 	refs := make([]wantRef, 0, len(c.Present)+len(c.Absent))
 	for _, r := range c.Present {
 		refs = append(refs, wantRef{r, true})
@@ -92,7 +95,7 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 			if !isAPIStatus(f.err) || isTimeout(f.err) {
 				return unreachableResult(t, ev, f.source, f.err)
 			}
-			errs = append(errs, fmt.Sprintf("%s: %v", ref, f.err))
+			refused = append(refused, fmt.Sprintf("%s: %v", ref, readyz.ShortError(f.err)))
 		}
 		if getErr != nil || listErr != nil {
 			continue
@@ -119,6 +122,9 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 		return Result{Status: StatusFail, Message: msg, Evidence: ev}
 	case len(wrong) > 0:
 		return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}
+	case len(refused) > 0:
+		return Result{Status: StatusFail, Evidence: ev,
+			Message: "the API server answers with an error where kubectl get would show the objects: " + strings.Join(refused, "; ")}
 	case len(errs) > 0:
 		return Result{Status: StatusError, Message: "could not look: " + strings.Join(errs, "; "), Evidence: ev}
 	}
@@ -132,11 +138,13 @@ type wantRef struct {
 	present bool
 }
 
-// unreachableResult is the "could not look" result for a request the API
-// server did not answer.
+// unreachableResult is the result for a request the API server did not
+// answer. It is a fail, not "could not look": the learner's kubectl gets
+// no answer either, so the cluster does not serve the objects the task
+// asks for (api-server-ready says why).
 func unreachableResult(t Target, ev []Evidence, what string, err error) Result {
-	return Result{Status: StatusError, Evidence: ev,
-		Message: fmt.Sprintf("could not look: the API server at %s did not answer %s: %v", t.RESTConfig.Host, what, readyz.ShortError(err))}
+	return Result{Status: StatusFail, Evidence: ev,
+		Message: fmt.Sprintf("the API server at %s did not answer %s (%v), so kubectl get shows no objects", t.RESTConfig.Host, what, readyz.ShortError(err))}
 }
 
 // staleCacheMessage says that the two views disagree, why, and the fix.
@@ -230,7 +238,8 @@ func showPorts(ports []int64) string {
 }
 
 // etcdUnreachable asks /readyz whether the API server reaches etcd, and
-// returns the "could not look" result when it answers that it does not.
+// fails when it answers that it does not: kubectl get would wait and then
+// fail the same way.
 // Any other answer, or none, lets the GETs go ahead and speak for
 // themselves.
 func etcdUnreachable(ctx context.Context, client kubernetes.Interface, host string) (Result, bool) {
@@ -241,8 +250,8 @@ func etcdUnreachable(ctx context.Context, client kubernetes.Interface, host stri
 		return Result{}, false
 	}
 	why := readyz.Summarize(body, err)
-	return Result{Status: StatusError,
-		Message:  fmt.Sprintf("could not look: the API server at %s answers but cannot reach etcd (%v), so it serves no objects", host, why),
+	return Result{Status: StatusFail,
+		Message:  fmt.Sprintf("the API server at %s answers but cannot reach etcd (%v), so it serves no objects", host, why),
 		Evidence: []Evidence{{Source: "API server: GET " + host + "/readyz", Field: "status", Want: "ok", Got: why.Error()}}}, true
 }
 

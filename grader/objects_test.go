@@ -146,33 +146,33 @@ func TestObjectsCheck(t *testing.T) {
 			Evidence{Source: bothViews(refNamespace), Field: "exists", Want: "yes", Got: "yes"}},
 		{"refused connection is not absence", func(t *testing.T) *rest.Config { return refusedConfig(t) },
 			ObjectsCheck{Absent: []ObjectRef{refAfter}},
-			StatusError, " did not answer GET configmap ckat-objects/made-after-backup: ",
+			StatusFail, " did not answer GET configmap ckat-objects/made-after-backup (",
 			Evidence{Source: "API server: GET configmap ckat-objects/made-after-backup", Field: "exists", Want: "no"}},
 		{"refused connection, said once", func(t *testing.T) *rest.Config { return refusedConfig(t) },
 			ObjectsCheck{Present: []ObjectRef{refNamespace, refConfigMap}, Absent: []ObjectRef{refAfter}},
-			StatusError, "could not look: the API server at https://127.0.0.1:",
+			StatusFail, "the API server at https://127.0.0.1:",
 			Evidence{Source: "API server: GET namespace ckat-objects", Field: "exists", Want: "yes"}},
 		{"5xx is not absence", func(t *testing.T) *rest.Config {
 			return answeringConfig(t, 503, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"etcdserver: leader changed","code":503}`)
 		}, ObjectsCheck{Absent: []ObjectRef{refAfter}},
-			StatusError, "could not look: configmap ckat-objects/made-after-backup: etcdserver: leader changed",
+			StatusFail, "the API server answers with an error where kubectl get would show the objects: configmap ckat-objects/made-after-backup: etcdserver: leader changed",
 			Evidence{Source: "API server: GET configmap ckat-objects/made-after-backup", Field: "exists", Want: "no"}},
 		// etcd.yaml broken or etcd stopped: the API server answers, but
 		// every GET would wait a minute for etcd.
 		{"API server up, etcd unreachable", func(t *testing.T) *rest.Config {
 			return answeringConfig(t, 500, "[+]ping ok\n[-]etcd failed: reason withheld\n[-]etcd-readiness failed: reason withheld\nreadyz check failed\n")
 		}, ObjectsCheck{Present: []ObjectRef{refNamespace, refConfigMap}, Absent: []ObjectRef{refAfter}},
-			StatusError, "answers but cannot reach etcd (readyz failed: etcd failed: reason withheld; etcd-readiness failed: reason withheld), so it serves no objects",
+			StatusFail, "answers but cannot reach etcd (readyz failed: etcd failed: reason withheld; etcd-readiness failed: reason withheld), so it serves no objects",
 			Evidence{Source: "API server: GET /readyz", Field: "status", Want: "ok", Got: "readyz failed: etcd failed: reason withheld; etcd-readiness failed: reason withheld"}},
 		{"timeout, said once", func(t *testing.T) *rest.Config {
 			return answeringConfig(t, 504, `{"kind":"Status","apiVersion":"v1","status":"Failure","message":"the server was unable to return a response in the time allotted, but may still be processing the request","reason":"Timeout","code":504}`)
 		}, ObjectsCheck{Present: []ObjectRef{refNamespace, refConfigMap}, Absent: []ObjectRef{refAfter}},
-			StatusError, "could not look: the API server at https://127.0.0.1:",
+			StatusFail, "the API server at https://127.0.0.1:",
 			Evidence{Source: "API server: GET namespace ckat-objects", Field: "exists", Want: "yes"}},
 		{"a 404 page that is not the API's NotFound", func(t *testing.T) *rest.Config {
 			return answeringConfig(t, 404, "404 page not found")
 		}, ObjectsCheck{Absent: []ObjectRef{refAfter}},
-			StatusError, "could not look: configmap ckat-objects/made-after-backup: ",
+			StatusFail, "the API server answers with an error where kubectl get would show the objects: configmap ckat-objects/made-after-backup: ",
 			Evidence{Source: "API server: GET configmap ckat-objects/made-after-backup", Field: "exists", Want: "no"}},
 	}
 	for _, tt := range tests {
