@@ -35,6 +35,7 @@ func TestWriteText(t *testing.T) {
 	require.Contains(t, out, "  ok   fresh lab scores 0")
 	require.Contains(t, out, "  FAIL mistake only-data-dir-changed fails etcd-data-volume")
 	require.Contains(t, out, "       want exactly [etcd-data-volume] not to pass, got []\n")
+	require.Contains(t, out, "slowest cases:\n     30s etcd-restore/mistake only-data-dir-changed fails etcd-data-volume\n      1s etcd-restore/fresh lab scores 0\n")
 	require.Contains(t, out, "FAIL (1 failed): 1 scenario(s) in 1m40s\n")
 }
 
