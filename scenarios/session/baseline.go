@@ -193,23 +193,52 @@ func (s *Session) currentManifests(ctx context.Context) (map[string][]byte, erro
 // pods, and waits until their processes have exited and released their
 // files. The processes are found by the commands of the given manifests
 // and of those in the host directories mdirs.
+//
+// The pods other than etcd stop first, and etcd once they have exited: a
+// kube-apiserver that loses etcd while it shuts down waits for it (to
+// remove its lease and its endpoint) until the node kills it after the
+// grace period, 10 s here; with etcd still there it exits in about a
+// second.
 func (s *Session) stopControlPlane(ctx context.Context, manifests map[string][]byte, mdirs ...string) error {
-	commands := map[string]bool{}
+	first, last := map[string]bool{}, map[string]bool{}
+	var firstFiles []string
+	for name, data := range manifests {
+		cmds := map[string]bool{}
+		addCommands(cmds, data)
+		if cmds["etcd"] {
+			continue
+		}
+		firstFiles = append(firstFiles, shellQuote(path.Join(scenarios.ManifestDir, name)))
+	}
 	for _, data := range manifests {
-		addCommands(commands, data)
+		addCommands(last, data)
 	}
 	for _, d := range mdirs {
 		files, _ := os.ReadDir(d)
 		for _, f := range files {
 			if data, err := os.ReadFile(filepath.Join(d, f.Name())); err == nil {
-				addCommands(commands, data)
+				addCommands(last, data)
 			}
 		}
 	}
-	if err := steps.Run(ctx, s.Lab.Node(), "rm -f "+scenarios.ManifestDir+"/*"); err != nil {
+	for c := range last {
+		if c != "etcd" {
+			first[c] = true
+		}
+	}
+	node := s.Lab.Node()
+	if len(firstFiles) > 0 {
+		if err := steps.Run(ctx, node, "rm -f "+strings.Join(firstFiles, " ")); err != nil {
+			return err
+		}
+		if err := waitExited(ctx, node, first, stopTimeout); err != nil {
+			return err
+		}
+	}
+	if err := steps.Run(ctx, node, "rm -f "+scenarios.ManifestDir+"/*"); err != nil {
 		return err
 	}
-	return waitExited(ctx, s.Lab.Node(), commands, stopTimeout)
+	return waitExited(ctx, node, last, stopTimeout)
 }
 
 // addCommands adds the base names of a manifest's container commands.
