@@ -5,6 +5,7 @@ import (
 	"context"
 	"os"
 	"runtime"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,24 +51,34 @@ func memAvailable() int64 {
 	return 0
 }
 
-// RunAll selftests scenarios, up to parallel at once, each on its own lab,
-// and returns their results in the order given. A scenario selftest could
-// not run has the error as a failed case named "run".
+// RunAll selftests scenarios on up to parallel labs at once and returns
+// their results in the order given. Scenarios with more cases start first,
+// and a scenario's cases after a reset spread over more labs of its own
+// as labs are free. A scenario selftest could not run has the error as a
+// failed case named "run".
 func RunAll(ctx context.Context, todo []*scenarios.Scenario, parallel int, opts Options) []Result {
 	results := make([]Result, len(todo))
-	sem := make(chan struct{}, max(parallel, 1))
+	opts.slots = make(chan struct{}, max(parallel, 1))
+	opts.CaseLabs = max(parallel, 1)
+	order := make([]int, len(todo))
+	for i := range order {
+		order[i] = i
+	}
+	resetCases := func(sc *scenarios.Scenario) int { return len(sc.Alternatives) + len(sc.Mistakes) }
+	sort.SliceStable(order, func(a, b int) bool { return resetCases(todo[order[a]]) > resetCases(todo[order[b]]) })
 	var wg sync.WaitGroup
-	for i, sc := range todo {
+	for _, i := range order {
+		sc := todo[i]
+		select {
+		case opts.slots <- struct{}{}:
+		case <-ctx.Done():
+			results[i] = Result{Scenario: sc.Metadata.Name, Cases: []Case{{Name: "run", Message: ctx.Err().Error()}}}
+			continue
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				results[i] = Result{Scenario: sc.Metadata.Name, Cases: []Case{{Name: "run", Message: ctx.Err().Error()}}}
-				return
-			}
-			defer func() { <-sem }()
+			defer func() { <-opts.slots }()
 			if opts.Logger != nil {
 				opts.Logger.V(0).Infof("selftest %s ...", sc.Metadata.Name)
 			}

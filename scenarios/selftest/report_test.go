@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ckat/ckat/scenarios"
 )
 
 func sampleResults() []Result {
@@ -65,4 +67,17 @@ func TestWriteJUnit(t *testing.T) {
 	require.Nil(t, got.Suites[0].Cases[0].Failure)
 	require.Equal(t, "30.000", got.Suites[0].Cases[1].Time)
 	require.Equal(t, "want exactly [etcd-data-volume] not to pass, got []", got.Suites[0].Cases[1].Failure.Message)
+}
+
+// A scenario's labs are st-NAME, st-NAME-2, ..., at most 32 characters.
+func TestLabName(t *testing.T) {
+	short := &scenarios.Scenario{}
+	short.Metadata.Name = "etcd-backup"
+	require.Equal(t, "st-etcd-backup", labName(short, 1))
+	require.Equal(t, "st-etcd-backup-3", labName(short, 3))
+	long := &scenarios.Scenario{}
+	long.Metadata.Name = "apiserver-etcd-certfile-and-more-words"
+	require.Equal(t, "st-apiserver-etcd-certfile-and-m", labName(long, 1))
+	require.Equal(t, "st-apiserver-etcd-certfile-and-2", labName(long, 2))
+	require.Len(t, labName(long, 12), 32)
 }
