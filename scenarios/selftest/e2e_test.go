@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,7 +19,7 @@ import (
 )
 
 // binDir is $CKAT_BIN_DIR, else the repository's bin/.
-func binDir(t *testing.T) string {
+func binDir(tb testing.TB) string {
 	if d := os.Getenv("CKAT_BIN_DIR"); d != "" {
 		return d
 	}
@@ -26,12 +28,14 @@ func binDir(t *testing.T) string {
 }
 
 type junit struct {
-	Tests  int `xml:"tests,attr"`
-	Fails  int `xml:"failures,attr"`
+	Tests  int    `xml:"tests,attr"`
+	Fails  int    `xml:"failures,attr"`
+	Time   string `xml:"time,attr"`
 	Suites []struct {
 		Name  string `xml:"name,attr"`
 		Cases []struct {
-			Name    string `xml:"name,attr"`
+			Name    string  `xml:"name,attr"`
+			Time    float64 `xml:"time,attr"`
 			Failure *struct {
 				Message string `xml:"message,attr"`
 			} `xml:"failure"`
@@ -46,29 +50,20 @@ func TestSelftestBuiltinScenarios(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real labs")
 	}
-	ckat := filepath.Join(binDir(t), "ckat")
-	if _, err := os.Stat(ckat); err != nil {
-		t.Fatalf("%s is missing: run make build", ckat)
-	}
 	all, err := scenarios.Builtin()
 	require.NoError(t, err)
 
-	var out, errOut bytes.Buffer
-	cmd := exec.Command(ckat, "selftest", "--provider", "local", "-o", "junit")
-	cmd.Env = append(os.Environ(), "CKAT_HOME="+t.TempDir(), "NO_COLOR=1")
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	began := time.Now()
-	runErr := cmd.Run()
-	took := time.Since(began).Round(time.Second)
+	out, errOut, took, runErr := runSelftest(t)
 	t.Logf("ckat selftest of %d scenarios took %s", len(all), took)
 	outcome := "passed"
 	if runErr != nil {
 		outcome = "failed: " + runErr.Error()
 	}
-	saveReport(t, out.Bytes(), fmt.Sprintf("ckat selftest --provider local: %d built-in scenarios in %s, %s\n%s", len(all), took, outcome, errOut.String()))
-
 	var rep junit
-	require.NoError(t, xml.Unmarshal(out.Bytes(), &rep), "selftest's JUnit output:\n%s\nstderr:\n%s", out.String(), errOut.String())
+	xmlErr := xml.Unmarshal(out, &rep)
+	saveReport(t, out, fmt.Sprintf("ckat selftest --provider local: %d built-in scenarios in %s, %s\n%s%s", len(all), took, outcome, slowest(rep, 5), errOut))
+
+	require.NoError(t, xmlErr, "selftest's JUnit output:\n%s\nstderr:\n%s", out, errOut)
 	require.Len(t, rep.Suites, len(all))
 	for i, s := range all {
 		suite := rep.Suites[i]
@@ -84,7 +79,62 @@ func TestSelftestBuiltinScenarios(t *testing.T) {
 		require.Len(t, suite.Cases, want, "cases of %s", s.Metadata.Name)
 	}
 	require.Zero(t, rep.Fails)
-	require.NoError(t, runErr, "stderr:\n%s", errOut.String())
+	require.NoError(t, runErr, "stderr:\n%s", errOut)
+}
+
+// runSelftest runs `ckat selftest` of every built-in scenario on the
+// local provider, with the JUnit report on stdout.
+func runSelftest(tb testing.TB) (junitXML []byte, stderr string, took time.Duration, err error) {
+	ckat := filepath.Join(binDir(tb), "ckat")
+	if _, err := os.Stat(ckat); err != nil {
+		tb.Fatalf("%s is missing: run make build", ckat)
+	}
+	var out, errOut bytes.Buffer
+	cmd := exec.Command(ckat, "selftest", "--provider", "local", "-o", "junit")
+	cmd.Env = append(os.Environ(), "CKAT_HOME="+tb.TempDir(), "NO_COLOR=1")
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	began := time.Now()
+	err = cmd.Run()
+	return out.Bytes(), errOut.String(), time.Since(began).Round(time.Second), err
+}
+
+// slowest lists the n slowest cases of a report, one a line, after a
+// "slowest cases:" line; CI prints them.
+func slowest(rep junit, n int) string {
+	type timed struct {
+		name string
+		secs float64
+	}
+	var all []timed
+	for _, s := range rep.Suites {
+		for _, c := range s.Cases {
+			all = append(all, timed{strings.TrimPrefix(s.Name, "selftest/") + "/" + c.Name, c.Time})
+		}
+	}
+	if len(all) == 0 {
+		return ""
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].secs > all[j].secs })
+	var b strings.Builder
+	b.WriteString("slowest cases:\n")
+	for _, c := range all[:min(n, len(all))] {
+		fmt.Fprintf(&b, "  %5.0fs %s\n", c.secs, c.name)
+	}
+	return b.String()
+}
+
+// BenchmarkSelftestBuiltinScenarios is `ckat selftest` of every built-in
+// scenario on the local provider, start to end: README's figure.
+func BenchmarkSelftestBuiltinScenarios(b *testing.B) {
+	if testing.Short() {
+		b.Skip("starts real labs")
+	}
+	for b.Loop() {
+		_, errOut, _, err := runSelftest(b)
+		if err != nil {
+			b.Fatalf("ckat selftest: %v\n%s", err, errOut)
+		}
+	}
 }
 
 // saveReport keeps selftest's JUnit report and its log in $CKAT_REPORT_DIR

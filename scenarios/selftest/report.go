@@ -3,6 +3,7 @@ package selftest
 import (
 	"fmt"
 	"io"
+	"sort"
 	"time"
 
 	"github.com/jstemmer/go-junit-report/v2/junit"
@@ -32,7 +33,33 @@ func WriteText(w io.Writer, results []Result, total time.Duration) {
 	if failed > 0 {
 		verdict = fmt.Sprintf("FAIL (%d failed)", failed)
 	}
+	writeSlowest(w, results, slowestShown)
 	fmt.Fprintf(w, "%s: %d scenario(s) in %s\n", verdict, len(results), total.Round(time.Second))
+}
+
+// slowestShown is how many of the slowest cases WriteText lists.
+const slowestShown = 5
+
+// writeSlowest lists the n slowest cases of all scenarios, slowest first.
+func writeSlowest(w io.Writer, results []Result, n int) {
+	type timed struct {
+		name string
+		d    time.Duration
+	}
+	var all []timed
+	for _, r := range results {
+		for _, c := range r.Cases {
+			all = append(all, timed{r.Scenario + "/" + c.Name, c.Duration})
+		}
+	}
+	if len(all) == 0 {
+		return
+	}
+	sort.SliceStable(all, func(i, j int) bool { return all[i].d > all[j].d })
+	fmt.Fprintf(w, "slowest cases:\n")
+	for _, t := range all[:min(n, len(all))] {
+		fmt.Fprintf(w, "  %6s %s\n", t.d.Round(time.Second), t.name)
+	}
 }
 
 // WriteJUnit prints results as JUnit XML through ckat's one JUnit writer

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ckat/ckat/scenarios"
 )
 
 func sampleResults() []Result {
@@ -35,6 +37,7 @@ func TestWriteText(t *testing.T) {
 	require.Contains(t, out, "  ok   fresh lab scores 0")
 	require.Contains(t, out, "  FAIL mistake only-data-dir-changed fails etcd-data-volume")
 	require.Contains(t, out, "       want exactly [etcd-data-volume] not to pass, got []\n")
+	require.Contains(t, out, "slowest cases:\n     30s etcd-restore/mistake only-data-dir-changed fails etcd-data-volume\n      1s etcd-restore/fresh lab scores 0\n")
 	require.Contains(t, out, "FAIL (1 failed): 1 scenario(s) in 1m40s\n")
 }
 
@@ -92,4 +95,17 @@ func TestWriteJUnitOddOutput(t *testing.T) {
 	require.Len(t, got.Suites[0].Properties, 2)
 	require.Equal(t, "seed", got.Suites[0].Properties[1].Name)
 	require.Equal(t, "3", got.Suites[0].Properties[1].Value)
+}
+
+// A scenario's labs are st-NAME, st-NAME-2, ..., at most 32 characters.
+func TestLabName(t *testing.T) {
+	short := &scenarios.Scenario{}
+	short.Metadata.Name = "etcd-backup"
+	require.Equal(t, "st-etcd-backup", labName(short, 1))
+	require.Equal(t, "st-etcd-backup-3", labName(short, 3))
+	long := &scenarios.Scenario{}
+	long.Metadata.Name = "apiserver-etcd-certfile-and-more-words"
+	require.Equal(t, "st-apiserver-etcd-certfile-and-m", labName(long, 1))
+	require.Equal(t, "st-apiserver-etcd-certfile-and-2", labName(long, 2))
+	require.Len(t, labName(long, 12), 32)
 }

@@ -62,6 +62,13 @@ type Options struct {
 	// a mistake ran.
 	Settle time.Duration
 	Logger *log.Logger
+	// CaseLabs is how many labs one scenario's cases after a reset (its
+	// alternatives and mistakes) may run on at once; 0 or 1 runs them one
+	// after another on the scenario's lab.
+	CaseLabs int
+	// slots, when set, is shared by scenarios run together: a scenario's
+	// extra labs take a slot each.
+	slots chan struct{}
 }
 
 // Run selftests one scenario on a fresh lab. An error means selftest could
@@ -75,41 +82,27 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Result, err
 	if opts.Settle == 0 {
 		opts.Settle = 3 * time.Minute
 	}
-	name := LabPrefix + sc.Metadata.Name
-	if len(name) > 32 {
-		name = strings.TrimRight(name[:32], "-")
-	}
+	name := labName(sc, 1)
 	res := Result{Scenario: sc.Metadata.Name, Lab: name, Seed: opts.Seed}
-	if _, err := labs.ReadRecord(name); err == nil {
-		logger.V(0).Infof("Deleting the leftover lab %q ...", name)
-		if err := opts.Provider.Delete(ctx, name); err != nil {
-			return res, fmt.Errorf("deleting the leftover lab %q: %w", name, err)
-		}
-	}
-	seed := opts.Seed
 	caseStart := time.Now()
-	s, err := session.Start(ctx, session.StartOptions{Scenario: sc, Provider: opts.Provider, LabName: name, Seed: &seed, Logger: logger})
-	if !opts.Keep && s != nil && s.Lab != nil {
-		defer func() {
-			if err := opts.Provider.Delete(context.WithoutCancel(ctx), name); err != nil {
-				logger.Warnf("deleting lab %q: %v", name, err)
-			}
-		}()
-	}
+	s, cleanup, err := startLab(ctx, sc, name, opts, logger)
+	defer cleanup()
 	if err != nil {
-		return res, fmt.Errorf("starting %s: %w", sc.Metadata.Name, err)
+		return res, err
 	}
 	r := runner{s: s, opts: opts, logger: logger, res: &res}
 	r.add("lab started and set up", nil, caseStart)
 
 	r.fresh(ctx)
 	r.reference(ctx)
+	var cases []func(*runner)
 	for _, a := range s.Rendered.Alternatives {
-		r.alternative(ctx, a)
+		cases = append(cases, func(r *runner) { r.alternative(ctx, a) })
 	}
 	for _, m := range s.Rendered.Mistakes {
-		r.mistake(ctx, m)
+		cases = append(cases, func(r *runner) { r.mistake(ctx, m) })
 	}
+	r.resetCases(ctx, sc, cases)
 	res.Duration = time.Since(began)
 	return res, nil
 }
@@ -119,6 +112,8 @@ type runner struct {
 	opts   Options
 	logger *log.Logger
 	res    *Result
+	// record keeps a case; nil appends it to res.Cases.
+	record func(Case)
 }
 
 func (r *runner) add(name string, err error, began time.Time) {
@@ -131,6 +126,10 @@ func (r *runner) add(name string, err error, began time.Time) {
 		status = "FAIL"
 	}
 	r.logger.V(0).Infof("  %s %s/%s (%s)", status, r.res.Scenario, name, c.Duration.Round(time.Second))
+	if r.record != nil {
+		r.record(c)
+		return
+	}
 	r.res.Cases = append(r.res.Cases, c)
 }
 

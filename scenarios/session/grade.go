@@ -10,8 +10,13 @@ import (
 	"github.com/ckat/ckat/scenarios"
 )
 
+// regradeInterval is how long GradeStage waits between two grades: a
+// grade is a few reads of files and the API, and checks that wait for a
+// settling cluster wait by themselves.
+const regradeInterval = time.Second
+
 // Grade runs the current stage's checks. With wait > 0 it grades again
-// every few seconds until the score is full or wait has passed, for a
+// every second until the score is full or wait has passed, for a
 // cluster still settling after a restore.
 func (s *Session) Grade(ctx context.Context, wait time.Duration) (grader.Report, error) {
 	return s.GradeStage(ctx, s.State.Stage, wait, func(r grader.Report) bool { return r.Passed })
@@ -40,7 +45,7 @@ func (s *Session) GradeStage(ctx context.Context, stage string, wait time.Durati
 		select {
 		case <-ctx.Done():
 			return rep, nil
-		case <-time.After(5 * time.Second):
+		case <-time.After(regradeInterval):
 		}
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
@@ -20,73 +19,53 @@ import (
 	"github.com/ckat/ckat/scenarios/steps"
 )
 
-// The baseline is the lab as the provider made it, before any setup step:
-// the static pod manifests (kept in the lab's directory on the host,
-// baseline/manifests/) and a snapshot of etcd (kept on the node at
-// BaselineSnapshot).
-const (
-	baselineDir = "baseline"
-	// BaselineSnapshot is where the node keeps etcd's pre-setup snapshot.
-	BaselineSnapshot = "/var/lib/ckat/baseline/etcd.db"
-)
-
-func (s *Session) saveBaseline(ctx context.Context) error {
-	node := s.Lab.Node()
-	dir, err := labs.Dir(s.Lab.Name())
-	if err != nil {
-		return err
-	}
-	mdir := filepath.Join(dir, baselineDir, "manifests")
-	if err := os.MkdirAll(mdir, 0o700); err != nil {
-		return err
-	}
-	entries, err := node.ReadDir(ctx, kubeadm.ManifestsDir)
-	if err != nil {
-		return err
-	}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		data, err := node.ReadFile(ctx, path.Join(kubeadm.ManifestsDir, e.Name()))
-		if err != nil {
-			return err
-		}
-		if err := os.WriteFile(filepath.Join(mdir, e.Name()), data, 0o600); err != nil {
-			return err
-		}
-	}
-	if err := steps.Run(ctx, node, "mkdir -p "+path.Dir(BaselineSnapshot)); err != nil {
-		return err
-	}
-	return steps.SaveSnapshot(ctx, node, BaselineSnapshot)
-}
-
 // Reset brings a lab back to the start of its scenario, on the same lab:
 //
 //  1. every file in /etc/kubernetes/manifests is removed, so the node stops
-//     etcd and kube-apiserver, and Reset waits until etcd stops answering;
+//     the static pods, and Reset waits until their processes have exited;
 //  2. the scenario's cleanup paths (what the learner was asked to create)
-//     and /var/lib/etcd are removed;
-//  3. /var/lib/etcd is restored from the baseline snapshot with the
-//     baseline etcd.yaml's --name, --initial-cluster and
-//     --initial-advertise-peer-urls;
-//  4. the baseline manifests are written back and Reset waits for the API
-//     server;
-//  5. the setup steps run again with the same parameters, and the lab is
-//     on the first stage with no hints shown.
+//     are removed, and /var/lib/etcd and the files the setup wrote are put
+//     back from the copies taken right after setup;
+//  3. the baseline manifests are written back and Reset waits for the
+//     control plane as setup left it;
+//  4. the lab is on the first stage with no hints shown.
 //
-// Anything else the learner made on the node stays.
+// Anything else the learner made on the node stays. A lab made by an
+// earlier version, whose baseline is a pre-setup snapshot, is reset by
+// restoring that snapshot and running the setup steps again.
 func (s *Session) Reset(ctx context.Context) error {
-	node := s.Lab.Node()
 	dir, err := labs.Dir(s.Lab.Name())
 	if err != nil {
 		return err
 	}
 	mdir := filepath.Join(dir, baselineDir, "manifests")
-	manifests, err := os.ReadDir(mdir)
-	if err != nil || len(manifests) == 0 {
+	if manifests, err := os.ReadDir(mdir); err != nil || len(manifests) == 0 {
 		return fmt.Errorf("lab %q has no baseline to reset to (%s): delete it and start the scenario again", s.Lab.Name(), mdir)
+	}
+	b, ok, err := readBaseline(dir)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return s.resetByReplay(ctx, mdir)
+	}
+	if err := s.resetFromCopy(ctx, mdir, b); err != nil {
+		return err
+	}
+	s.State.Stage = s.Rendered.Stages[0].Name
+	s.State.HintsShown = nil
+	return s.Save()
+}
+
+// resetByReplay resets a lab made before baselines were copies: it
+// restores etcd from the pre-setup snapshot with the baseline etcd.yaml's
+// --name, --initial-cluster and --initial-advertise-peer-urls, writes the
+// baseline manifests back and runs the setup steps again.
+func (s *Session) resetByReplay(ctx context.Context, mdir string) error {
+	node := s.Lab.Node()
+	manifests, err := os.ReadDir(mdir)
+	if err != nil {
+		return err
 	}
 	etcdYAML, err := os.ReadFile(filepath.Join(mdir, path.Base(kubeadm.EtcdManifest)))
 	if err != nil {
@@ -100,14 +79,14 @@ func (s *Session) Reset(ctx context.Context) error {
 		return fmt.Errorf("the lab's baseline snapshot %s is missing: delete the lab and start the scenario again", BaselineSnapshot)
 	}
 
+	running, err := s.currentManifests(ctx)
+	if err != nil {
+		return err
+	}
 	s.Logger.V(0).Infof("Stopping the control plane ...")
-	if err := steps.Run(ctx, node, "rm -f "+kubeadm.ManifestsDir+"/*"); err != nil {
+	if err := s.stopControlPlane(ctx, running, mdir); err != nil {
 		return err
 	}
-	if err := steps.WaitEtcdDown(ctx, node, readyz.StepTimeout); err != nil {
-		return err
-	}
-	time.Sleep(2 * time.Second) // let the stopped processes exit and release their files
 
 	s.Logger.V(0).Infof("Restoring etcd and the manifests ...")
 	var script strings.Builder
@@ -126,15 +105,8 @@ func (s *Session) Reset(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		target := path.Join(kubeadm.ManifestsDir, m.Name())
-		// Written beside, then moved in, so the node never reads half a file.
-		tmp := "/var/lib/ckat/" + m.Name() + ".tmp"
-		err = node.Exec(ctx, labs.Command{
-			Args:  []string{"bash", "-c", fmt.Sprintf("cat > %s && chmod 600 %s && mv %s %s", tmp, tmp, tmp, target)},
-			Stdin: bytes.NewReader(data),
-		})
-		if err != nil {
-			return fmt.Errorf("writing %s: %w", target, err)
+		if err := writeManifest(ctx, node, m.Name(), data); err != nil {
+			return err
 		}
 	}
 	cfg, err := s.Lab.RESTConfig(ctx)
@@ -177,4 +149,20 @@ func etcdRestoreFlags(manifest []byte) ([]string, error) {
 
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// writeManifest writes a static pod manifest on the node: beside the
+// manifest directory first, then moved in, so the node never reads half a
+// file.
+func writeManifest(ctx context.Context, node labs.Node, name string, data []byte) error {
+	target := path.Join(kubeadm.ManifestsDir, name)
+	tmp := "/var/lib/ckat/" + name + ".tmp"
+	err := node.Exec(ctx, labs.Command{
+		Args:  []string{"bash", "-c", fmt.Sprintf("cat > %s && chmod 600 %s && mv %s %s", tmp, tmp, tmp, target)},
+		Stdin: bytes.NewReader(data),
+	})
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", target, err)
+	}
+	return nil
 }

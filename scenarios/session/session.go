@@ -40,8 +40,8 @@ type StartOptions struct {
 	Logger    *log.Logger
 }
 
-// Start creates a lab for a scenario, records its baseline, runs the setup
-// steps and saves the scenario state in the lab's directory.
+// Start creates a lab for a scenario, runs the setup steps, records the
+// post-setup baseline and saves the scenario state in the lab's directory.
 func Start(ctx context.Context, opts StartOptions) (*Session, error) {
 	sc := opts.Scenario
 	name := opts.LabName
@@ -97,12 +97,12 @@ func begin(ctx context.Context, lab labs.Lab, opts StartOptions, seed uint64, pa
 	if err := s.render(); err != nil {
 		return s, err
 	}
-	logger.V(0).Infof("Recording the lab's baseline for a reset ...")
-	if err := s.saveBaseline(ctx); err != nil {
-		return s, fmt.Errorf("recording the lab's baseline: %w", err)
-	}
 	if err := s.setup(ctx); err != nil {
 		return s, err
+	}
+	logger.V(0).Infof("Recording the lab's baseline for 'ckat reset' ...")
+	if err := s.saveBaseline(ctx); err != nil {
+		return s, fmt.Errorf("recording the lab's baseline: %w", err)
 	}
 	return s, scenarios.SaveState(lab.Name(), s.State, sc.Source())
 }

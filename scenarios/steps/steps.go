@@ -44,7 +44,7 @@ func Apply(ctx context.Context, env Env, steps []scenarios.Step) error {
 	}
 	var client kubernetes.Interface
 	for i, st := range steps {
-		if needsAPI(st) && client == nil {
+		if NeedsAPI(st) && client == nil {
 			c, err := kubernetes.NewForConfig(env.RESTConfig)
 			if err != nil {
 				return fmt.Errorf("connecting to the lab's API server: %w", err)
@@ -59,7 +59,8 @@ func Apply(ctx context.Context, env Env, steps []scenarios.Step) error {
 	return nil
 }
 
-func needsAPI(st scenarios.Step) bool {
+// NeedsAPI reports whether a step talks to the API server.
+func NeedsAPI(st scenarios.Step) bool {
 	return st.Namespace != nil || st.ConfigMap != nil || st.Secret != nil || st.Deployment != nil || st.Service != nil || st.Delete != nil
 }
 

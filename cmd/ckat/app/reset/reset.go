@@ -25,10 +25,10 @@ func NewCommand(logger *log.Logger, streams cli.Streams) *cobra.Command {
 		Use:   "reset",
 		Short: "Start the scenario over on the same lab",
 		Long: `Start the scenario over on the same lab, with the same names and paths:
-the control plane is stopped, the paths the task asks you to create and
-/var/lib/etcd are removed, etcd is restored to the lab's state before the
-scenario was set up, the manifests in /etc/kubernetes/manifests are put back
-as the lab was made, and the scenario's setup runs again. Other files you made
+the control plane is stopped, the paths the task asks you to create are
+removed, /var/lib/etcd, the files the scenario's setup wrote and the manifests
+in /etc/kubernetes/manifests are put back as they were right after the
+scenario was set up, and the control plane starts again. Other files you made
 on the node stay.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -4,6 +4,7 @@ package selftest
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -22,6 +23,7 @@ type flagpole struct {
 	Seed          uint64
 	Keep          bool
 	KubeAPIServer string
+	Parallel      int
 }
 
 // NewCommand returns the selftest command.
@@ -45,6 +47,7 @@ any failure.`,
 	cmd.Flags().StringVar(&flags.ScenarioDir, "scenario-dir", "", "also look for scenarios in this directory of scenario files")
 	cmd.Flags().Uint64Var(&flags.Seed, "seed", 1, "the seed the labs' parameters are drawn from")
 	cmd.Flags().BoolVar(&flags.Keep, "keep", false, "keep the labs afterwards")
+	cmd.Flags().IntVar(&flags.Parallel, "parallel", selftest.DefaultParallel(), "how many scenarios run at once, each on its own lab")
 	cmd.Flags().StringVar(&flags.KubeAPIServer, "kube-apiserver", "", "the kube-apiserver executable the local provider runs")
 	return cmd
 }
@@ -69,21 +72,15 @@ func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *f
 	if err != nil {
 		return cli.WithExitCode(cli.ExitCannotRun, err)
 	}
+	if flags.Parallel < 1 {
+		return cli.WithExitCode(cli.ExitCannotRun, fmt.Errorf("--parallel must be at least 1, not %d", flags.Parallel))
+	}
 	began := time.Now()
-	var results []selftest.Result
+	results := selftest.RunAll(ctx, todo, flags.Parallel, selftest.Options{Provider: p, Seed: flags.Seed, Keep: flags.Keep, Logger: logger})
 	failed := false
-	for _, s := range todo {
-		logger.V(0).Infof("selftest %s ...", s.Metadata.Name)
-		res, err := selftest.Run(ctx, s, selftest.Options{Provider: p, Seed: flags.Seed, Keep: flags.Keep, Logger: logger})
-		if err != nil {
-			res.Cases = append(res.Cases, selftest.Case{Name: "run", Message: err.Error()})
-		}
+	for _, res := range results {
 		if !res.Passed() {
 			failed = true
-		}
-		results = append(results, res)
-		if ctx.Err() != nil {
-			break
 		}
 	}
 	total := time.Since(began)

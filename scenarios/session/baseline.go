@@ -1,0 +1,335 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+
+	"github.com/ckat/ckat/internal/kubeadm"
+	"github.com/ckat/ckat/internal/readyz"
+	"github.com/ckat/ckat/labs"
+	"github.com/ckat/ckat/scenarios"
+	"github.com/ckat/ckat/scenarios/steps"
+)
+
+// The baseline is the lab right after setup, which `ckat reset` puts
+// back: the static pod manifests (kept in the lab's directory on the host,
+// baseline/manifests/), a copy of the stopped etcd's own data directory
+// and of the node files the setup's snapshot steps wrote (kept on the node
+// under BaselineDir), and what was running then (baseline/baseline.json).
+//
+// The data directory is copied, not snapshotted and restored, so that
+// after a reset it is still one etcd bootstrapped itself, as on an exam
+// node, and not one `etcdutl snapshot restore` made.
+const (
+	baselineDir  = "baseline"
+	baselineMeta = "baseline.json"
+	// BaselineDir is where the node keeps the copied etcd data
+	// (BaselineDir/etcd) and setup's files (BaselineDir/files/PATH).
+	BaselineDir = "/var/lib/ckat/baseline"
+	// BaselineSnapshot is where labs made by earlier versions keep etcd's
+	// pre-setup snapshot; Reset replays the setup on such labs.
+	BaselineSnapshot = BaselineDir + "/etcd.db"
+	// stopTimeout bounds the wait for the static pods' processes to exit.
+	stopTimeout = readyz.StepTimeout
+)
+
+// baseline is what baseline.json records.
+type baseline struct {
+	// Files are node files the setup wrote, copied under BaselineDir/files.
+	Files []string `json:"files,omitempty"`
+	// APIServerReady says the API server was ready after setup (setup
+	// may break it on purpose).
+	APIServerReady bool `json:"apiServerReady"`
+}
+
+// saveBaseline records the lab's post-setup state: it stops the control
+// plane, copies etcd's data directory and the files setup wrote, and
+// starts the control plane again as it was.
+func (s *Session) saveBaseline(ctx context.Context) error {
+	node := s.Lab.Node()
+	dir, err := labs.Dir(s.Lab.Name())
+	if err != nil {
+		return err
+	}
+	mdir := filepath.Join(dir, baselineDir, "manifests")
+	if err := os.MkdirAll(mdir, 0o700); err != nil {
+		return err
+	}
+	entries, err := node.ReadDir(ctx, kubeadm.ManifestsDir)
+	if err != nil {
+		return err
+	}
+	manifests := map[string][]byte{}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		data, err := node.ReadFile(ctx, path.Join(kubeadm.ManifestsDir, e.Name()))
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(mdir, e.Name()), data, 0o600); err != nil {
+			return err
+		}
+		manifests[e.Name()] = data
+	}
+	b := baseline{APIServerReady: apiServerReadyAfter(s.Rendered.Setup)}
+	for _, st := range s.Rendered.Setup {
+		if st.Snapshot != nil {
+			b.Files = append(b.Files, st.Snapshot.Path)
+		}
+	}
+	if err := s.stopControlPlane(ctx, manifests); err != nil {
+		return err
+	}
+	var script strings.Builder
+	script.WriteString("set -e\n")
+	fmt.Fprintf(&script, "rm -rf %s\nmkdir -p %s/files\n", BaselineDir, BaselineDir)
+	fmt.Fprintf(&script, "cp -a --reflink=auto %s %s/etcd\n", kubeadm.EtcdDataDir, BaselineDir)
+	for _, f := range b.Files {
+		saved := shellQuote(BaselineDir + "/files" + f)
+		fmt.Fprintf(&script, "mkdir -p \"$(dirname %s)\"\ncp -a --reflink=auto %s %s\n", saved, shellQuote(f), saved)
+	}
+	if err := steps.Run(ctx, node, script.String()); err != nil {
+		return err
+	}
+	data, _ := json.MarshalIndent(b, "", "  ")
+	if err := os.WriteFile(filepath.Join(dir, baselineDir, baselineMeta), data, 0o600); err != nil {
+		return err
+	}
+	return s.startControlPlane(ctx, mdir, b)
+}
+
+// apiServerReadyAfter says whether setup leaves the API server ready: it
+// does unless a step after its last use of the API waits for the API
+// server to fail.
+func apiServerReadyAfter(setup []scenarios.Step) bool {
+	ready := true
+	for _, st := range setup {
+		switch {
+		case st.WaitFor != nil && st.WaitFor.Condition == scenarios.ConditionAPIServerNotReady:
+			ready = false
+		case steps.NeedsAPI(st) || st.WaitFor != nil && st.WaitFor.Condition == scenarios.ConditionAPIServerReady:
+			ready = true
+		}
+	}
+	return ready
+}
+
+// readBaseline reads baseline.json; ok is false for a lab made before
+// baselines were copies.
+func readBaseline(dir string) (b baseline, ok bool, err error) {
+	data, err := os.ReadFile(filepath.Join(dir, baselineDir, baselineMeta))
+	if os.IsNotExist(err) {
+		return b, false, nil
+	}
+	if err != nil {
+		return b, false, err
+	}
+	if err := json.Unmarshal(data, &b); err != nil {
+		return b, false, fmt.Errorf("reading the lab's baseline: %w", err)
+	}
+	return b, true, nil
+}
+
+// resetFromCopy stops the control plane, puts back etcd's data directory
+// and the files setup wrote, removes the scenario's cleanup paths, and
+// starts the control plane from the baseline manifests.
+func (s *Session) resetFromCopy(ctx context.Context, mdir string, b baseline) error {
+	node := s.Lab.Node()
+	running, err := s.currentManifests(ctx)
+	if err != nil {
+		return err
+	}
+	s.Logger.V(0).Infof("Stopping the control plane ...")
+	if err := s.stopControlPlane(ctx, running, mdir); err != nil {
+		return err
+	}
+	s.Logger.V(0).Infof("Putting back etcd's data and the manifests ...")
+	var script strings.Builder
+	script.WriteString("set -e\n")
+	for _, p := range s.Rendered.Cleanup {
+		fmt.Fprintf(&script, "rm -rf %s\n", shellQuote(p))
+	}
+	fmt.Fprintf(&script, "rm -rf %s\n", kubeadm.EtcdDataDir)
+	fmt.Fprintf(&script, "cp -a --reflink=auto %s/etcd %s\n", BaselineDir, kubeadm.EtcdDataDir)
+	for _, f := range b.Files {
+		fmt.Fprintf(&script, "rm -rf %s\nmkdir -p \"$(dirname %s)\"\ncp -a --reflink=auto %s %s\n",
+			shellQuote(f), shellQuote(f), shellQuote(BaselineDir+"/files"+f), shellQuote(f))
+	}
+	if err := steps.Run(ctx, node, script.String()); err != nil {
+		return err
+	}
+	return s.startControlPlane(ctx, mdir, b)
+}
+
+// currentManifests reads the node's manifest directory.
+func (s *Session) currentManifests(ctx context.Context) (map[string][]byte, error) {
+	node := s.Lab.Node()
+	entries, err := node.ReadDir(ctx, kubeadm.ManifestsDir)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]byte{}
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		if data, err := node.ReadFile(ctx, path.Join(kubeadm.ManifestsDir, e.Name())); err == nil {
+			out[e.Name()] = data
+		}
+	}
+	return out, nil
+}
+
+// stopControlPlane removes every manifest, so the node stops the static
+// pods, and waits until their processes have exited and released their
+// files. The processes are found by the commands of the given manifests
+// and of those in the host directories mdirs.
+//
+// The pods other than etcd stop first, and etcd once they have exited: a
+// kube-apiserver that loses etcd while it shuts down waits for it (to
+// remove its lease and its endpoint) until the node kills it after the
+// grace period, 10 s here; with etcd still there it exits in about a
+// second.
+func (s *Session) stopControlPlane(ctx context.Context, manifests map[string][]byte, mdirs ...string) error {
+	first, last := map[string]bool{}, map[string]bool{}
+	var firstFiles []string
+	for name, data := range manifests {
+		cmds := map[string]bool{}
+		addCommands(cmds, data)
+		if cmds["etcd"] {
+			continue
+		}
+		firstFiles = append(firstFiles, shellQuote(path.Join(kubeadm.ManifestsDir, name)))
+	}
+	for _, data := range manifests {
+		addCommands(last, data)
+	}
+	for _, d := range mdirs {
+		files, _ := os.ReadDir(d)
+		for _, f := range files {
+			if data, err := os.ReadFile(filepath.Join(d, f.Name())); err == nil {
+				addCommands(last, data)
+			}
+		}
+	}
+	for c := range last {
+		if c != "etcd" {
+			first[c] = true
+		}
+	}
+	node := s.Lab.Node()
+	if len(firstFiles) > 0 {
+		if err := steps.Run(ctx, node, "rm -f "+strings.Join(firstFiles, " ")); err != nil {
+			return err
+		}
+		if err := waitExited(ctx, node, first, stopTimeout); err != nil {
+			return err
+		}
+	}
+	if err := steps.Run(ctx, node, "rm -f "+kubeadm.ManifestsDir+"/*"); err != nil {
+		return err
+	}
+	return waitExited(ctx, node, last, stopTimeout)
+}
+
+// addCommands adds the base names of a manifest's container commands.
+func addCommands(to map[string]bool, manifest []byte) {
+	var pod corev1.Pod
+	if yaml.Unmarshal(manifest, &pod) != nil {
+		return
+	}
+	for _, c := range pod.Spec.Containers {
+		if len(c.Command) > 0 {
+			to[path.Base(c.Command[0])] = true
+		}
+	}
+}
+
+// waitExited waits on the node until no process runs one of the commands
+// (by the base name of its argv[0], as a static pod's container runs it):
+// one command on the node that looks through /proc every 100 ms, so it
+// returns as soon as the node agent (or the kubelet) has stopped them.
+func waitExited(ctx context.Context, node labs.Node, commands map[string]bool, timeout time.Duration) error {
+	if len(commands) == 0 {
+		return nil
+	}
+	var names []string
+	for c := range commands {
+		names = append(names, c)
+	}
+	script := fmt.Sprintf(`names=" %s "
+end=$((SECONDS + %d))
+while :; do
+  busy=
+  for d in /proc/[0-9]*; do
+    IFS= read -r -d '' a < "$d/cmdline" 2>/dev/null || continue
+    case "$names" in *" ${a##*/} "*) busy="${a##*/}"; break;; esac
+  done
+  [ -z "$busy" ] && exit 0
+  if [ "$SECONDS" -ge "$end" ]; then echo "$busy still runs" >&2; exit 1; fi
+  sleep 0.1
+done
+`, strings.Join(names, " "), int(timeout.Seconds()))
+	if err := steps.Run(ctx, node, script); err != nil {
+		return fmt.Errorf("waiting for the static pods to stop: %w", err)
+	}
+	return nil
+}
+
+// startControlPlane writes the manifests in mdir back and waits for what
+// ran after setup: the API server, when setup left it ready, and then
+// the setup's trailing waits (an API server that must fail).
+func (s *Session) startControlPlane(ctx context.Context, mdir string, b baseline) error {
+	files, err := os.ReadDir(mdir)
+	if err != nil {
+		return err
+	}
+	for _, m := range files {
+		data, err := os.ReadFile(filepath.Join(mdir, m.Name()))
+		if err != nil {
+			return err
+		}
+		if err := writeManifest(ctx, s.Lab.Node(), m.Name(), data); err != nil {
+			return err
+		}
+	}
+	cfg, err := s.Lab.RESTConfig(ctx)
+	if err != nil {
+		return err
+	}
+	// Measured on a 2-core machine at load 8 to 10, after a reset and
+	// after a learner's restore alike: kube-apiserver takes about 6 s from
+	// its start to "Serving securely" (it builds its API groups and
+	// storage; no flag kubeadm sets shortens that), /readyz then answers
+	// 403 for a moment and 500 for under a second, only
+	// poststarthook/rbac/bootstrap-roles and
+	// poststarthook/scheduling/bootstrap-system-priority-classes pending,
+	// and is ok about 7 s after the start. The etcd checks and
+	// informer-sync were never the ones that waited.
+	if b.APIServerReady {
+		if err := steps.WaitAPIServerReady(ctx, cfg, readyz.LabTimeout); err != nil {
+			return err
+		}
+	}
+	setup := s.Rendered.Setup
+	i := len(setup)
+	for i > 0 && setup[i-1].WaitFor != nil {
+		i--
+	}
+	env, err := s.env(ctx)
+	if err != nil {
+		return err
+	}
+	return steps.Apply(ctx, env, setup[i:])
+}
