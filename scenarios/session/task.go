@@ -19,7 +19,8 @@ type TaskJSON struct {
 	Task     string           `json:"task"`
 }
 
-// WriteTask prints the current stage's task as the learner reads it.
+// WriteTask prints the current stage's task as the learner reads it; the
+// command layer adds where the scenario's guide is (GuidePath).
 func (s *Session) WriteTask(w io.Writer) {
 	st := s.Stage()
 	fmt.Fprintf(w, "Scenario %s, lab %s: stage %d of %d (%s)\n\n", s.Source.Metadata.Name, s.Lab.Name(), s.StageNumber(), len(s.Rendered.Stages), st.Name)
@@ -31,9 +32,13 @@ func (s *Session) WriteTask(w io.Writer) {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
 	fmt.Fprintln(w)
-	if guides.Has(s.Source.Metadata.Name) {
-		fmt.Fprintf(w, "Guide: %s (print it with 'ckat scenario guide %s')\n", guides.Path(s.Source.Metadata.Name), s.Source.Metadata.Name)
-	}
+}
+
+// GuidePath is the path of the scenario's guide in ckat's source tree, and
+// whether it has one.
+func (s *Session) GuidePath() (string, bool) {
+	name := s.Source.Metadata.Name
+	return guides.Path(name), guides.Has(name)
 }
 
 // WriteTaskJSON prints the current stage's task and parameters as JSON.

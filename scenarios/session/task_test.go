@@ -39,7 +39,9 @@ func TestWriteTask(t *testing.T) {
 	require.Contains(t, out, "  A snapshot of the etcd instance on node controlplane was saved to\n  "+params["snapshotPath"]+" before")
 	require.Contains(t, out, "    - restore the snapshot into the new data directory "+params["restoreDir"]+"\n")
 	require.NotContains(t, out, " \n", "no trailing spaces")
-	require.Contains(t, out, "Guide: scenarios/guides/etcd-restore.md (print it with 'ckat scenario guide etcd-restore')\n")
+	guide, ok := s.GuidePath()
+	require.True(t, ok)
+	require.Equal(t, "scenarios/guides/etcd-restore.md", guide)
 
 	var js bytes.Buffer
 	require.NoError(t, s.WriteTaskJSON(&js))

@@ -29,6 +29,10 @@ func TestLearnerCommands(t *testing.T) {
 	if !strings.Contains(out, backup) {
 		t.Errorf("the task printed by start does not name params.backupPath %s:\n%s", backup, out)
 	}
+	const guide = "Guide: scenarios/guides/etcd-backup.md (print it with 'ckat scenario guide etcd-backup')\n"
+	if text := c.must("task"); !strings.Contains(text, guide) {
+		t.Errorf("ckat task does not say where the guide is (%q):\n%s", guide, text)
+	}
 
 	grade := func(wantCode int) gradeJSON {
 		t.Helper()

@@ -5,9 +5,20 @@ package advice
 
 import (
 	"fmt"
+	"io"
 
 	"github.com/ckat/ckat/labs"
+	"github.com/ckat/ckat/scenarios/session"
 )
+
+// WriteTask prints the lab's current task and, where the scenario has a
+// guide, where it is and the command that prints it.
+func WriteTask(w io.Writer, s *session.Session) {
+	s.WriteTask(w)
+	if guide, ok := s.GuidePath(); ok {
+		fmt.Fprintf(w, "Guide: %s (print it with 'ckat scenario guide %s')\n", guide, s.Source.Metadata.Name)
+	}
+}
 
 // Add returns msg followed by the command that applies the remedy r for
 // the lab called lab (of provider, for labs.RemedyDoctor). It is the one

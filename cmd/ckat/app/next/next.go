@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckat/ckat/cmd/ckat/app/advice"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/scenarios/session"
@@ -58,6 +59,6 @@ func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *f
 		}
 		return err
 	}
-	s.WriteTask(streams.Out)
+	advice.WriteTask(streams.Out, s)
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckat/ckat/cmd/ckat/app/advice"
 	"github.com/ckat/ckat/cmd/ckat/app/lab"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
@@ -51,6 +52,6 @@ func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *f
 		return fmt.Errorf("resetting lab %q: %w", s.Lab.Name(), err)
 	}
 	fmt.Fprintf(streams.Out, "Lab %q is back at the start of %s.\n\n", s.Lab.Name(), s.Source.Metadata.Name)
-	s.WriteTask(streams.Out)
+	advice.WriteTask(streams.Out, s)
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckat/ckat/cmd/ckat/app/advice"
 	"github.com/ckat/ckat/cmd/ckat/app/lab"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
@@ -146,6 +147,6 @@ func startExisting(ctx context.Context, logger *log.Logger, streams cli.Streams,
 }
 
 func writeTask(streams cli.Streams, s *session.Session) {
-	s.WriteTask(streams.Out)
+	advice.WriteTask(streams.Out, s)
 	fmt.Fprintf(streams.Out, "Work on the node with 'ckat ssh --lab %s'; check your work with 'ckat grade'.\n", s.Lab.Name())
 }

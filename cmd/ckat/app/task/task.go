@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckat/ckat/cmd/ckat/app/advice"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/scenarios/session"
@@ -40,6 +41,6 @@ func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *f
 	if flags.Output.String() == "json" {
 		return s.WriteTaskJSON(streams.Out)
 	}
-	s.WriteTask(streams.Out)
+	advice.WriteTask(streams.Out, s)
 	return nil
 }
