@@ -41,15 +41,15 @@ func TestWaitExited(t *testing.T) {
 	proc := exec.Command(bin, "60")
 	require.NoError(t, proc.Start())
 	exited := make(chan struct{})
-	go func() { proc.Wait(); close(exited) }()
-	t.Cleanup(func() { proc.Process.Kill(); <-exited })
+	go func() { _ = proc.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = proc.Process.Kill(); <-exited })
 
 	node := hostNode{}
 	commands := map[string]bool{name: true}
 	err = waitExited(context.Background(), node, commands, time.Second)
 	require.ErrorContains(t, err, name+" still runs")
 
-	go func() { time.Sleep(300 * time.Millisecond); proc.Process.Kill() }()
+	go func() { time.Sleep(300 * time.Millisecond); _ = proc.Process.Kill() }()
 	began := time.Now()
 	require.NoError(t, waitExited(context.Background(), node, commands, 10*time.Second))
 	require.Less(t, time.Since(began), 5*time.Second)
