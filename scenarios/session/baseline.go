@@ -141,29 +141,40 @@ func readBaseline(dir string) (b baseline, ok bool, err error) {
 	return b, true, nil
 }
 
+// stopAndClear stops the control plane and returns the start of the
+// script that puts a lab back: it removes the scenario's cleanup paths and
+// etcd's data directory.
+func (s *Session) stopAndClear(ctx context.Context, mdir string) (*strings.Builder, error) {
+	running, err := s.currentManifests(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s.Logger.V(0).Infof("Stopping the control plane ...")
+	if err := s.stopControlPlane(ctx, running, mdir); err != nil {
+		return nil, err
+	}
+	script := &strings.Builder{}
+	script.WriteString("set -e\n")
+	for _, p := range s.Rendered.Cleanup {
+		fmt.Fprintf(script, "rm -rf %s\n", shellQuote(p))
+	}
+	fmt.Fprintf(script, "rm -rf %s\n", kubeadm.EtcdDataDir)
+	return script, nil
+}
+
 // resetFromCopy stops the control plane, puts back etcd's data directory
 // and the files setup wrote, removes the scenario's cleanup paths, and
 // starts the control plane from the baseline manifests.
 func (s *Session) resetFromCopy(ctx context.Context, mdir string, b baseline) error {
 	node := s.Lab.Node()
-	running, err := s.currentManifests(ctx)
+	script, err := s.stopAndClear(ctx, mdir)
 	if err != nil {
 		return err
 	}
-	s.Logger.V(0).Infof("Stopping the control plane ...")
-	if err := s.stopControlPlane(ctx, running, mdir); err != nil {
-		return err
-	}
 	s.Logger.V(0).Infof("Putting back etcd's data and the manifests ...")
-	var script strings.Builder
-	script.WriteString("set -e\n")
-	for _, p := range s.Rendered.Cleanup {
-		fmt.Fprintf(&script, "rm -rf %s\n", shellQuote(p))
-	}
-	fmt.Fprintf(&script, "rm -rf %s\n", kubeadm.EtcdDataDir)
-	fmt.Fprintf(&script, "cp -a --reflink=auto %s/etcd %s\n", BaselineDir, kubeadm.EtcdDataDir)
+	fmt.Fprintf(script, "cp -a --reflink=auto %s/etcd %s\n", BaselineDir, kubeadm.EtcdDataDir)
 	for _, f := range b.Files {
-		fmt.Fprintf(&script, "rm -rf %s\nmkdir -p \"$(dirname %s)\"\ncp -a --reflink=auto %s %s\n",
+		fmt.Fprintf(script, "rm -rf %s\nmkdir -p \"$(dirname %s)\"\ncp -a --reflink=auto %s %s\n",
 			shellQuote(f), shellQuote(f), shellQuote(BaselineDir+"/files"+f), shellQuote(f))
 	}
 	if err := steps.Run(ctx, node, script.String()); err != nil {

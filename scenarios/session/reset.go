@@ -79,24 +79,13 @@ func (s *Session) resetByReplay(ctx context.Context, mdir string) error {
 		return fmt.Errorf("the lab's baseline snapshot %s is missing: delete the lab and start the scenario again", BaselineSnapshot)
 	}
 
-	running, err := s.currentManifests(ctx)
+	script, err := s.stopAndClear(ctx, mdir)
 	if err != nil {
 		return err
 	}
-	s.Logger.V(0).Infof("Stopping the control plane ...")
-	if err := s.stopControlPlane(ctx, running, mdir); err != nil {
-		return err
-	}
-
 	s.Logger.V(0).Infof("Restoring etcd and the manifests ...")
-	var script strings.Builder
-	script.WriteString("set -e\n")
-	for _, p := range s.Rendered.Cleanup {
-		fmt.Fprintf(&script, "rm -rf %s\n", shellQuote(p))
-	}
-	fmt.Fprintf(&script, "rm -rf %s\n", kubeadm.EtcdDataDir)
-	fmt.Fprintf(&script, "etcdutl snapshot restore %s --data-dir %s %s >/dev/null\n", BaselineSnapshot, kubeadm.EtcdDataDir, strings.Join(restoreFlags, " "))
-	fmt.Fprintf(&script, "chmod 700 %s\n", kubeadm.EtcdDataDir)
+	fmt.Fprintf(script, "etcdutl snapshot restore %s --data-dir %s %s >/dev/null\n", BaselineSnapshot, kubeadm.EtcdDataDir, strings.Join(restoreFlags, " "))
+	fmt.Fprintf(script, "chmod 700 %s\n", kubeadm.EtcdDataDir)
 	if err := steps.Run(ctx, node, script.String()); err != nil {
 		return err
 	}
