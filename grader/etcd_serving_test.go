@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/apimachinery/pkg/runtime"
+
 	"github.com/ckat/ckat/internal/kubeadm"
 )
 
@@ -77,12 +79,7 @@ func TestEtcdServingCheck(t *testing.T) {
 			return startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki).endpoint
 		}, "", StatusPass, "answers at https://127.0.0.1:"},
 		{"serves the restored dir", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
-			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
-			orig.put(t, namespace("shop"))
-			n.mkdir(t, "/root")
-			orig.save(t, n.path("/root/snap.db"))
-			orig.stop()
-			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 0)
+			snapshotAndRestore(t, n, pki, 0, namespace("shop")).stop()
 			te := startEtcd(t, n.path(restoredDir), pki)
 			te.put(t, configMap("shop", "after-restore", map[string]string{"a": "b"}))
 			return te.endpoint
@@ -90,33 +87,18 @@ func TestEtcdServingCheck(t *testing.T) {
 		// etcd's documented restore for Kubernetes: every revision below
 		// the bumped one is compacted, so none of them can be read.
 		{"serves a restore made with --bump-revision --mark-compacted", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
-			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
-			orig.put(t, namespace("shop"))
-			orig.put(t, configMap("shop", "settings", map[string]string{"a": "b"}))
-			n.mkdir(t, "/root")
-			orig.save(t, n.path("/root/snap.db"))
-			orig.stop()
-			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 1_000_000_000)
+			snapshotAndRestore(t, n, pki, 1_000_000_000, namespace("shop"), configMap("shop", "settings", map[string]string{"a": "b"})).stop()
 			return startEtcd(t, n.path(restoredDir), pki).endpoint
 		}, restoredDir, StatusPass, "etcd serves the data in /var/lib/etcd-from-backup (revision 1000000"},
 		{"serves the original, not a restore made with --bump-revision", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
-			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
-			orig.put(t, namespace("shop"))
-			n.mkdir(t, "/root")
-			orig.save(t, n.path("/root/snap.db"))
-			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 1_000_000_000)
+			orig := snapshotAndRestore(t, n, pki, 1_000_000_000, namespace("shop"))
 			orig.put(t, namespace("after-snapshot"))
 			return orig.endpoint
 		}, restoredDir, StatusFail, "was restored to start at revision 1000000"},
 		// The newest write before the served revision is a delete: etcd
 		// has nothing for that key at the served revision.
 		{"serves the restored dir, whose newest write is a delete", func(t *testing.T, n *rootedNode, pki *etcdPKI) string {
-			orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
-			orig.put(t, namespace("shop"))
-			n.mkdir(t, "/root")
-			orig.save(t, n.path("/root/snap.db"))
-			orig.stop()
-			restore(t, n.path("/root/snap.db"), n.path(restoredDir), 0)
+			snapshotAndRestore(t, n, pki, 0, namespace("shop")).stop()
 			te := startEtcd(t, n.path(restoredDir), pki)
 			te.put(t, configMap("shop", "short-lived", map[string]string{"a": "b"}))
 			te.delete(t, "/registry/configmaps/shop/short-lived")
@@ -232,11 +214,23 @@ func TestEtcdServingCheck(t *testing.T) {
 // original, which goes on serving at a revision the restored dir never had.
 func originalAfterRestore(t *testing.T, n *rootedNode, pki *etcdPKI) *testEtcd {
 	t.Helper()
+	orig := snapshotAndRestore(t, n, pki, 0, namespace("shop"))
+	orig.put(t, configMap("shop", "after-snapshot", map[string]string{"a": "b"}))
+	return orig
+}
+
+// snapshotAndRestore starts etcd on /var/lib/etcd with objs, saves a
+// snapshot to /root/snap.db, restores it into restoredDir (with
+// --bump-revision bump when bump > 0) and returns the original, still
+// running.
+func snapshotAndRestore(t *testing.T, n *rootedNode, pki *etcdPKI, bump uint64, objs ...runtime.Object) *testEtcd {
+	t.Helper()
 	orig := startEtcd(t, n.mkdir(t, "/var/lib/etcd"), pki)
-	orig.put(t, namespace("shop"))
+	for _, o := range objs {
+		orig.put(t, o)
+	}
 	n.mkdir(t, "/root")
 	orig.save(t, n.path("/root/snap.db"))
-	restore(t, n.path("/root/snap.db"), n.path(restoredDir), 0)
-	orig.put(t, configMap("shop", "after-snapshot", map[string]string{"a": "b"}))
+	restore(t, n.path("/root/snap.db"), n.path(restoredDir), bump)
 	return orig
 }
