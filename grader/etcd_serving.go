@@ -260,8 +260,8 @@ func etcdctlFor(ctx context.Context, t Target, endpoint string, v *verdict) *etc
 		"--key-file":        kubeadm.KeyFile(kubeadm.EtcdServerCertAndKeyBaseName),
 	}
 	from := "kubeadm's defaults"
-	if pod, err := ReadManifest(ctx, t.Node, kubeadm.EtcdManifest); err == nil && len(pod.Spec.Containers) > 0 {
-		c := etcdContainer(pod)
+	if _, sp, err := findStaticPod(ctx, t.Node, kubeadm.EtcdManifest); err == nil && len(sp.Pod.Spec.Containers) > 0 {
+		c := etcdContainer(sp.Pod)
 		for flag := range files {
 			if vals := FlagValues(*c, flag); len(vals) > 0 {
 				files[flag] = vals[len(vals)-1]

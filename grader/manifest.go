@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"path"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +24,40 @@ func ReadManifest(ctx context.Context, node labs.Node, path string) (*corev1.Pod
 		return nil, err
 	}
 	return m.Pod, nil
+}
+
+// findStaticPod finds the file in the manifest directory of path that
+// the kubelet runs the static pod of path from. The kubelet reads every
+// file of the directory whatever its name and knows a pod by its
+// metadata.name (pkg/kubelet/config/file.go, extractFromDir), so when path
+// is not there, another file of the directory defining the pod runs it:
+// kube-apiserver.yaml put back as kube-apiserver-new.yaml. The pod's name
+// is path's base name without its extension, as kubeadm names each static
+// pod's file after the pod. It returns the file and its pod; when no file
+// defines the pod, path's own error (fs.ErrNotExist for a missing file).
+// Of several files defining the pod it returns the first in name order;
+// otherManifests then lists the rest.
+func findStaticPod(ctx context.Context, node labs.Node, p string) (string, *staticpod.Manifest, error) {
+	m, err := readStaticPod(ctx, node, p)
+	if err == nil || !errors.Is(err, fs.ErrNotExist) {
+		return p, m, err
+	}
+	dir, base := path.Dir(p), path.Base(p)
+	name := strings.TrimSuffix(base, path.Ext(base))
+	entries, derr := node.ReadDir(ctx, dir)
+	if derr != nil {
+		return p, nil, err
+	}
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
+		other := path.Join(dir, e.Name())
+		if om, oerr := readStaticPod(ctx, node, other); oerr == nil && om.Pod.Name == name {
+			return other, om, nil
+		}
+	}
+	return p, nil, err
 }
 
 // readStaticPod is ReadManifest with what the kubelet ignores in the file.

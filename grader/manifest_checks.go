@@ -18,13 +18,20 @@ import (
 // manifest moved out of the manifest directory.
 var manifestSearchDirs = []string{"/tmp", "/root", kubeadm.KubernetesDir, "/opt", "/var/tmp", "/home"}
 
-// Run checks that the manifest is at Path, is a Pod the kubelet runs, and
-// is the only file in its directory defining that pod.
+// Run checks that a file in Path's directory defines Path's pod as a Pod
+// the kubelet runs (Path itself, or another file defining the pod by its
+// name: findStaticPod), and is the only file there defining that pod.
 func (c *ManifestPresentCheck) Run(ctx context.Context, t Target) Result {
-	m, err := readStaticPod(ctx, t.Node, c.Path)
+	file, m, err := findStaticPod(ctx, t.Node, c.Path)
 	if err == nil {
-		if others := otherManifests(ctx, t, c.Path, m.Pod); len(others) > 0 {
-			return duplicateManifestResult(c.Path, m.Pod, others)
+		if others := otherManifests(ctx, t, file, m.Pod); len(others) > 0 {
+			return duplicateManifestResult(file, m.Pod, others)
+		}
+		if file != c.Path {
+			return Result{Status: StatusPass,
+				Message: fmt.Sprintf("%s defines the static pod %s and parses as a Pod%s: the kubelet runs every file in %s whatever its name",
+					file, podKey(m.Pod), ignoredNote(m), path.Dir(file)),
+				Evidence: []Evidence{{Source: path.Dir(c.Path), Field: "file defining pod " + podKey(m.Pod), Want: "present", Got: "present as " + path.Base(file) + ", a valid Pod"}}}
 		}
 		return Result{Status: StatusPass, Message: fmt.Sprintf("%s is in place and parses as a Pod%s", c.Path, ignoredNote(m)),
 			Evidence: []Evidence{{Source: c.Path, Field: "file", Want: "present", Got: "present, a valid Pod"}}}
@@ -73,15 +80,16 @@ func findStrayManifests(ctx context.Context, t Target, want string) []string {
 }
 
 // Run checks that the manifest's first container sets Flag to Want, and
-// that no other file in its directory defines the same pod.
+// that no other file in its directory defines the same pod. The manifest
+// is the file that defines Path's pod (findStaticPod).
 func (c *ManifestArgCheck) Run(ctx context.Context, t Target) Result {
-	m, err := readStaticPod(ctx, t.Node, c.Path)
+	file, m, err := findStaticPod(ctx, t.Node, c.Path)
 	if err != nil {
 		return manifestReadResult(c.Path, c.Path, err)
 	}
 	pod := m.Pod
-	if others := otherManifests(ctx, t, c.Path, pod); len(others) > 0 {
-		return duplicateManifestResult(c.Path, pod, others)
+	if others := otherManifests(ctx, t, file, pod); len(others) > 0 {
+		return duplicateManifestResult(file, pod, others)
 	}
 	flag := "--" + strings.TrimLeft(c.Flag, "-")
 	container := pod.Spec.Containers[0]
@@ -89,13 +97,13 @@ func (c *ManifestArgCheck) Run(ctx context.Context, t Target) Result {
 	values := FlagValues(container, flag)
 	if len(values) == 0 {
 		return Result{Status: StatusFail,
-			Message:  fmt.Sprintf("%s does not set %s in container %s's command or args", c.Path, flag, container.Name),
-			Evidence: []Evidence{{Source: c.Path, Field: field, Want: c.Want, Got: "(not set)"}}}
+			Message:  fmt.Sprintf("%s does not set %s in container %s's command or args", file, flag, container.Name),
+			Evidence: []Evidence{{Source: file, Field: field, Want: c.Want, Got: "(not set)"}}}
 	}
 	// The last occurrence wins, as with every flag parser the control
 	// plane's components use.
 	got := values[len(values)-1]
-	ev := []Evidence{{Source: c.Path, Field: field, Want: c.Want, Got: got}}
+	ev := []Evidence{{Source: file, Field: field, Want: c.Want, Got: got}}
 	if len(values) > 1 {
 		ev[0].Got = fmt.Sprintf("%s (set %d times: %s; the last wins)", got, len(values), strings.Join(values, ", "))
 	}

@@ -28,9 +28,21 @@ func TestManifestPresentCheck(t *testing.T) {
 		{"left in /tmp", map[string]string{"/tmp/kube-apiserver.yaml": "valid"}, StatusFail,
 			"kube-apiserver.yaml is not in /etc/kubernetes/manifests (looked for /etc/kubernetes/manifests/kube-apiserver.yaml), so the kubelet does not run it; found /tmp/kube-apiserver.yaml: move it back",
 			"missing; found /tmp/kube-apiserver.yaml"},
-		{"saved as .bak", map[string]string{apiServerManifest + ".bak": "valid", "/etc/kubernetes/manifests/etcd.yaml": "valid"}, StatusFail,
+		// The kubelet reads every file in the directory and knows a pod by
+		// its name, not its file's (until pods were found by name, these
+		// two cases failed).
+		{"put back as kube-apiserver-new.yaml", map[string]string{"/etc/kubernetes/manifests/kube-apiserver-new.yaml": "valid", "/etc/kubernetes/manifests/etcd.yaml": "etcd"}, StatusPass,
+			"/etc/kubernetes/manifests/kube-apiserver-new.yaml defines the static pod kube-system/kube-apiserver and parses as a Pod: the kubelet runs every file in /etc/kubernetes/manifests whatever its name",
+			"present as kube-apiserver-new.yaml, a valid Pod"},
+		{"saved as .bak", map[string]string{apiServerManifest + ".bak": "valid", "/etc/kubernetes/manifests/etcd.yaml": "etcd"}, StatusPass,
+			"kube-apiserver.yaml.bak defines the static pod kube-system/kube-apiserver", "present as kube-apiserver.yaml.bak, a valid Pod"},
+		{"renamed, and a copy left in /root", map[string]string{"/etc/kubernetes/manifests/apiserver.yaml": "valid", "/root/kube-apiserver.yaml": "valid"}, StatusPass,
+			"apiserver.yaml defines the static pod kube-system/kube-apiserver", "present as apiserver.yaml, a valid Pod"},
+		{"a broken copy in the directory", map[string]string{apiServerManifest + ".bak": "apiVersion: v1\nkind: Pod\n"}, StatusFail,
 			"found /etc/kubernetes/manifests/kube-apiserver.yaml.bak: move it back", "missing; found /etc/kubernetes/manifests/kube-apiserver.yaml.bak"},
-		{"gone", map[string]string{"/etc/kubernetes/manifests/etcd.yaml": "valid"}, StatusFail,
+		{"two renamed copies", map[string]string{"/etc/kubernetes/manifests/kube-apiserver-new.yaml": "valid", "/etc/kubernetes/manifests/kube-apiserver-old.yaml": "valid"}, StatusFail,
+			"2 files in /etc/kubernetes/manifests define the static pod kube-system/kube-apiserver: kube-apiserver-new.yaml and kube-apiserver-old.yaml", "kube-apiserver-new.yaml, kube-apiserver-old.yaml"},
+		{"gone", map[string]string{"/etc/kubernetes/manifests/etcd.yaml": "etcd"}, StatusFail,
 			"kube-apiserver.yaml is not in /etc/kubernetes/manifests (looked for /etc/kubernetes/manifests/kube-apiserver.yaml), so the kubelet does not run it", "missing"},
 		// The kubelet refuses an unsupported hostPath type.
 		{"broken", map[string]string{apiServerManifest: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: a\nspec:\n  containers:\n  - name: a\n    image: a\n  volumes:\n  - name: v\n    hostPath:\n      path: /x\n      type: DirectoryorCreate\n"}, StatusFail,

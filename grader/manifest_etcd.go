@@ -26,10 +26,11 @@ func (c *EtcdDataVolumeCheck) Run(ctx context.Context, t Target) Result {
 	if manifest == "" {
 		manifest = kubeadm.EtcdManifest
 	}
-	sp, err := readStaticPod(ctx, t.Node, manifest)
+	file, sp, err := findStaticPod(ctx, t.Node, manifest)
 	if err != nil {
 		return manifestReadResult(manifest, "etcd's manifest", err)
 	}
+	manifest = file
 	pod := sp.Pod
 	if others := otherManifests(ctx, t, manifest, pod); len(others) > 0 {
 		return duplicateManifestResult(manifest, pod, others)

@@ -19,7 +19,8 @@ type wontRun struct {
 }
 
 // staticPodWontRun looks at the static pod manifest at path on the node
-// and says why its pod will not run: the file is not there, or it does not
+// (or another file of its directory defining its pod: findStaticPod) and
+// says why its pod will not run: no file defines it, or it does not
 // parse as a Pod (the kubelet logs the error and runs nothing). It returns
 // nil when the pod may run, and when the node could not be looked at: a
 // check that polls then goes on polling.
@@ -27,7 +28,7 @@ func staticPodWontRun(ctx context.Context, t Target, path string) *wontRun {
 	if t.Node == nil {
 		return nil
 	}
-	_, err := ReadManifest(ctx, t.Node, path)
+	_, _, err := findStaticPod(ctx, t.Node, path)
 	var me *staticpod.Error
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
