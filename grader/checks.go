@@ -30,6 +30,7 @@ var checkTypes = []CheckType{
 	checkType("etcdDataVolume", func(s *CheckSpec) *EtcdDataVolumeCheck { return s.EtcdDataVolume }),
 	checkType("manifestPresent", func(s *CheckSpec) *ManifestPresentCheck { return s.ManifestPresent }),
 	checkType("manifestArg", func(s *CheckSpec) *ManifestArgCheck { return s.ManifestArg }),
+	checkType("etcdServers", func(s *CheckSpec) *EtcdServersCheck { return s.EtcdServers }),
 	checkType("etcdServing", func(s *CheckSpec) *EtcdServingCheck { return s.EtcdServing }),
 	checkType("apiServerReady", func(s *CheckSpec) *APIServerReadyCheck { return s.APIServerReady }),
 	checkType("objects", func(s *CheckSpec) *ObjectsCheck { return s.Objects }),

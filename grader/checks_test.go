@@ -47,6 +47,7 @@ func TestCheckTypeFields(t *testing.T) {
 		"snapshotFile":    "path*",
 		"restoredDataDir": "path* snapshot* original",
 		"manifestArg":     "path* flag* want*",
+		"etcdServers":     "manifest etcdManifest",
 		"apiServerReady":  "timeout manifest",
 		"objects":         "present absent",
 	}

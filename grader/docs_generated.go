@@ -21,6 +21,11 @@ var structDocs = map[string]map[string]string{
 		"dataDir":  "DataDir is the host directory etcd's data volume must point to.",
 		"manifest": "Manifest is etcd's static pod manifest on the node; default /etc/kubernetes/manifests/etcd.yaml.",
 	},
+	"EtcdServersCheck": {
+		"":             "Kube-apiserver's --etcd-servers reaches etcd's client port, judged by effect: each URL in its comma-separated list has the scheme, host and port of a listener in etcd's --listen-client-urls (localhost and 127.0.0.1 are one host), so https://127.0.0.1:2379, https://localhost:2379, https://NODE-IP:2379 and the whole --listen-client-urls value are all right, and the peer port, http:// against a TLS listener or another port are not.",
+		"etcdManifest": "EtcdManifest is etcd's static pod manifest on the node, whose --listen-client-urls say where etcd serves clients; default /etc/kubernetes/manifests/etcd.yaml.",
+		"manifest":     "Manifest is kube-apiserver's static pod manifest on the node; default /etc/kubernetes/manifests/kube-apiserver.yaml.",
+	},
 	"EtcdServingCheck": {
 		"":         "The etcd at endpoint answers health over TLS with the cluster's certificates, and when dataDir is set the member serving is the one restored there (its revision and contents are consistent with that directory). It polls for up to timeout: etcd restarts when its manifest changes.",
 		"dataDir":  "DataDir, when set, is the data directory on the node the serving member must have been restored to.",

@@ -77,7 +77,7 @@ func TestCheckSpecValidate(t *testing.T) {
 		{"restore dir without path", CheckSpec{Name: "restore-dir", RestoredDataDir: &RestoredDataDirCheck{Snapshot: "/opt/s.db"}},
 			"restoredDataDir.path is required"},
 		{"no name", CheckSpec{ManifestPresent: &ManifestPresentCheck{Path: "/x"}}, "name is required"},
-		{"no check", CheckSpec{Name: "empty"}, "no check set: give exactly one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects"},
+		{"no check", CheckSpec{Name: "empty"}, "no check set: give exactly one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServers, etcdServing, apiServerReady, objects"},
 		{"two checks", CheckSpec{Name: "two", SnapshotFile: &SnapshotFileCheck{Path: "/a"}, Objects: &ObjectsCheck{}},
 			"snapshotFile and objects are all set; a check has exactly one"},
 		{"relative path", CheckSpec{Name: "rel", SnapshotFile: &SnapshotFileCheck{Path: "backup.db"}},

@@ -24,6 +24,7 @@ type CheckSpec struct {
 	EtcdDataVolume   *EtcdDataVolumeCheck   `json:"etcdDataVolume,omitempty" yaml:"etcdDataVolume,omitempty"`
 	ManifestPresent  *ManifestPresentCheck  `json:"manifestPresent,omitempty" yaml:"manifestPresent,omitempty"`
 	ManifestArg      *ManifestArgCheck      `json:"manifestArg,omitempty" yaml:"manifestArg,omitempty"`
+	EtcdServers      *EtcdServersCheck      `json:"etcdServers,omitempty" yaml:"etcdServers,omitempty"`
 	EtcdServing      *EtcdServingCheck      `json:"etcdServing,omitempty" yaml:"etcdServing,omitempty"`
 	APIServerReady   *APIServerReadyCheck   `json:"apiServerReady,omitempty" yaml:"apiServerReady,omitempty"`
 	Objects          *ObjectsCheck          `json:"objects,omitempty" yaml:"objects,omitempty"`
@@ -121,6 +122,28 @@ func (c *ManifestArgCheck) validate(p *fieldProblems) {
 	p.nodePath("path", c.Path, true)
 	p.require("flag", strings.Trim(c.Flag, "-") != "")
 	p.require("want", c.Want != "")
+}
+
+// EtcdServersCheck: kube-apiserver's --etcd-servers reaches etcd's client
+// port, judged by effect: each URL in its comma-separated list has the
+// scheme, host and port of a listener in etcd's --listen-client-urls
+// (localhost and 127.0.0.1 are one host), so https://127.0.0.1:2379,
+// https://localhost:2379, https://NODE-IP:2379 and the whole
+// --listen-client-urls value are all right, and the peer port, http://
+// against a TLS listener or another port are not.
+type EtcdServersCheck struct {
+	// Manifest is kube-apiserver's static pod manifest on the node;
+	// default /etc/kubernetes/manifests/kube-apiserver.yaml.
+	Manifest string `json:"manifest,omitempty" yaml:"manifest,omitempty"`
+	// EtcdManifest is etcd's static pod manifest on the node, whose
+	// --listen-client-urls say where etcd serves clients; default
+	// /etc/kubernetes/manifests/etcd.yaml.
+	EtcdManifest string `json:"etcdManifest,omitempty" yaml:"etcdManifest,omitempty"`
+}
+
+func (c *EtcdServersCheck) validate(p *fieldProblems) {
+	p.nodePath("manifest", c.Manifest, false)
+	p.nodePath("etcdManifest", c.EtcdManifest, false)
 }
 
 // EtcdServingCheck: the etcd at endpoint answers health over TLS with the

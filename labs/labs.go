@@ -75,10 +75,13 @@ const (
 
 // Status is what `ckat lab list` shows of a lab.
 type Status struct {
-	Name      string    `json:"name"`
-	Provider  string    `json:"provider"`
-	State     State     `json:"state"`
-	Node      string    `json:"node"`
+	Name     string `json:"name"`
+	Provider string `json:"provider"`
+	State    State  `json:"state"`
+	Node     string `json:"node"`
+	// NodeIP is the node's address, where etcd and the API server listen
+	// besides 127.0.0.1 (kubeadm's advertise address); "" when unknown.
+	NodeIP    string    `json:"nodeIP,omitempty"`
 	APIServer string    `json:"apiServer,omitempty"`
 	Created   time.Time `json:"created"`
 	// Message explains a state other than running, in one line.

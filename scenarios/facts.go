@@ -11,6 +11,10 @@ type LabFacts struct {
 	Node string
 	// Provider is "local" or "kind".
 	Provider string
+	// NodeIP is the control-plane node's address, where etcd serves
+	// clients besides 127.0.0.1 (the host in etcd's
+	// --advertise-client-urls); the lab's status gives it.
+	NodeIP string
 }
 
 // data is the value of .lab in templates: the lab's names, and where
@@ -21,6 +25,7 @@ func (f LabFacts) data() map[string]any {
 		"name":              f.Name,
 		"node":              f.Node,
 		"provider":          f.Provider,
+		"nodeIP":            f.NodeIP,
 		"etcdEndpoint":      kubeadm.EtcdLocalClientURL(),
 		"manifestDir":       kubeadm.ManifestsDir,
 		"etcdManifest":      kubeadm.EtcdManifest,

@@ -14,6 +14,7 @@ func TestLabFactsAreKubeadmsLayout(t *testing.T) {
 		"name":              "lab1",
 		"node":              "controlplane",
 		"provider":          "kind",
+		"nodeIP":            "172.18.0.2",
 		"etcdEndpoint":      "https://127.0.0.1:2379",
 		"manifestDir":       "/etc/kubernetes/manifests",
 		"etcdManifest":      "/etc/kubernetes/manifests/etcd.yaml",
@@ -24,5 +25,5 @@ func TestLabFactsAreKubeadmsLayout(t *testing.T) {
 			"cert": "/etc/kubernetes/pki/etcd/server.crt",
 			"key":  "/etc/kubernetes/pki/etcd/server.key",
 		},
-	}, LabFacts{Name: "lab1", Node: "controlplane", Provider: "kind"}.data())
+	}, LabFacts{Name: "lab1", Node: "controlplane", Provider: "kind", NodeIP: "172.18.0.2"}.data())
 }

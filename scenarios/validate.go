@@ -113,7 +113,7 @@ func (v *validator) validateRendered() {
 		v.at(v.posOf("params"), "params: %v", err)
 		return
 	}
-	r, err := v.s.Render(params, LabFacts{Name: "lab", Node: "controlplane", Provider: "local"})
+	r, err := v.s.Render(params, LabFacts{Name: "lab", Node: "controlplane", Provider: "local", NodeIP: "172.30.1.10"})
 	if err != nil {
 		v.at(v.posOf(), "rendering with sample parameters: %v", err)
 		return

@@ -65,14 +65,21 @@ func (l *lab) Status(ctx context.Context) (labs.Status, error) {
 		st.Message = err.Error()
 		return st, nil
 	}
-	out, err := engineOutput(ctx, engineTimeout, e.Binary, "inspect", "--format", "{{.State.Running}}", l.rec.ControlPlane)
+	// The node's address on its network (kind's kubeadm config advertises
+	// it), after whether it runs.
+	out, err := engineOutput(ctx, engineTimeout, e.Binary, "inspect", "--format",
+		"{{.State.Running}}{{range .NetworkSettings.Networks}} {{.IPAddress}}{{end}}", l.rec.ControlPlane)
+	running, ips, _ := strings.Cut(strings.TrimSpace(out), " ")
+	if ip, _, _ := strings.Cut(strings.TrimSpace(ips), " "); ip != "" {
+		st.NodeIP = ip
+	}
 	switch {
 	case err != nil && strings.Contains(strings.ToLower(err.Error()), "no such"):
 		st.State = labs.StateDead
 		st.Message, st.Remedy = fmt.Sprintf("its node container %s is gone", l.rec.ControlPlane), labs.RemedyDelete
 	case err != nil:
 		return st, err
-	case strings.TrimSpace(out) == "true":
+	case running == "true":
 		st.State = labs.StateRunning
 	default:
 		st.State = labs.StateStopped

@@ -38,6 +38,7 @@ func (l *lab) Status(context.Context) (labs.Status, error) {
 		s.State, s.Message = labs.StateDead, err.Error()
 		return s, nil
 	}
+	s.NodeIP = st.NodeIP
 	s.State, s.Message, s.Remedy = stateOf(st)
 	if s.State == labs.StateRunning {
 		s.APIServer = apiServerURL(st.APIPort)

@@ -14,5 +14,5 @@ func OpenLab(ctx context.Context, labName string, logger *log.Logger) (*Session,
 	if err != nil {
 		return nil, err
 	}
-	return Open(lab, logger)
+	return Open(ctx, lab, logger)
 }

@@ -94,7 +94,7 @@ func begin(ctx context.Context, lab labs.Lab, opts StartOptions, seed uint64, pa
 	sc := opts.Scenario
 	first := sc.Stages[0].Name
 	s := &Session{Lab: lab, Source: sc, Logger: logger, State: scenarios.State{Scenario: sc.Metadata.Name, Seed: seed, Stage: first, Params: params}}
-	if err := s.render(); err != nil {
+	if err := s.render(ctx); err != nil {
 		return s, err
 	}
 	if err := s.setup(ctx); err != nil {
@@ -108,7 +108,7 @@ func begin(ctx context.Context, lab labs.Lab, opts StartOptions, seed uint64, pa
 }
 
 // Open returns the session of a lab that runs a scenario.
-func Open(lab labs.Lab, logger *log.Logger) (*Session, error) {
+func Open(ctx context.Context, lab labs.Lab, logger *log.Logger) (*Session, error) {
 	if logger == nil {
 		logger = log.NoOp()
 	}
@@ -117,11 +117,18 @@ func Open(lab labs.Lab, logger *log.Logger) (*Session, error) {
 		return nil, err
 	}
 	s := &Session{Lab: lab, State: st, Source: sc, Logger: logger}
-	return s, s.render()
+	return s, s.render(ctx)
 }
 
-func (s *Session) render() error {
-	r, err := s.Source.Render(s.State.Params, scenarios.LabFacts{Name: s.Lab.Name(), Node: s.Lab.Node().Name(), Provider: s.Lab.Provider()})
+// render renders the scenario with the state's parameters and the lab's
+// facts. The node's IP comes from the lab's status; a lab that cannot say
+// leaves it empty.
+func (s *Session) render(ctx context.Context) error {
+	facts := scenarios.LabFacts{Name: s.Lab.Name(), Node: s.Lab.Node().Name(), Provider: s.Lab.Provider()}
+	if st, err := s.Lab.Status(ctx); err == nil {
+		facts.NodeIP = st.NodeIP
+	}
+	r, err := s.Source.Render(s.State.Params, facts)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package session
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"testing"
 
@@ -30,7 +31,7 @@ func TestWriteTask(t *testing.T) {
 	params, err := sc.GenerateParams(11)
 	require.NoError(t, err)
 	s := &Session{Lab: fakeLab{}, Source: sc, State: scenarios.State{Scenario: "etcd-restore", Seed: 11, Stage: "restore", Params: params}}
-	require.NoError(t, s.render())
+	require.NoError(t, s.render(context.Background()))
 
 	var text bytes.Buffer
 	s.WriteTask(&text)

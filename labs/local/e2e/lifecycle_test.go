@@ -34,8 +34,8 @@ func TestLabLifecycle(t *testing.T) {
 		}
 	}
 	st := c.state("life")
-	if s := c.statuses()["life"]; s.State != labs.StateRunning || s.APIServer != fmt.Sprintf("https://127.0.0.1:%d", st.APIPort) || s.Node != "controlplane" {
-		t.Errorf("ckat labs: %+v, want running at port %d", s, st.APIPort)
+	if s := c.statuses()["life"]; s.State != labs.StateRunning || s.APIServer != fmt.Sprintf("https://127.0.0.1:%d", st.APIPort) || s.Node != "controlplane" || s.NodeIP != st.NodeIP {
+		t.Errorf("ckat labs: %+v, want running at port %d on node IP %s", s, st.APIPort, st.NodeIP)
 	}
 
 	dup := c.run("lab", "create", "life")

@@ -137,7 +137,7 @@ func startExisting(ctx context.Context, logger *log.Logger, streams cli.Streams,
 		writeTask(streams, s)
 		return nil
 	}
-	s, err := session.Open(l, logger)
+	s, err := session.Open(ctx, l, logger)
 	if err != nil {
 		return err
 	}
