@@ -32,6 +32,15 @@ func (c *RestoredDataDirCheck) Run(ctx context.Context, t Target) Result {
 	if c.Path == "" {
 		return v.err("the check names no data directory")
 	}
+	if target, ok := linkedOriginal(ctx, t, orig, c.Path); ok {
+		// /var/lib/etcd replaced by a symlink to the restored directory:
+		// a right answer, as the kubelet's hostPath follows the symlink
+		// (see EtcdDataVolumeCheck). No original directory is left to
+		// compare with; the raft log still tells a restore from a copy or
+		// a move of the live data.
+		v.add(nodeSource(t, orig), "symlink", "", "to "+target)
+		orig = ""
+	}
 	if r := c.checkDir(ctx, t, orig, &v); r != nil {
 		return *r
 	}
@@ -97,7 +106,7 @@ func (c *RestoredDataDirCheck) Run(ctx context.Context, t Target) Result {
 	return v.pass("%s is a restore of %s: its key space at revision %d matches the snapshot%s", c.Path, c.Snapshot, st.Revision, note)
 }
 
-// checkDir checks that Path is a directory other than orig, laid out as a
+// checkDir checks that Path is a directory other than orig (when set), laid out as a
 // restore writes it.
 func (c *RestoredDataDirCheck) checkDir(ctx context.Context, t Target, orig string, v *verdict) *Result {
 	src := nodeSource(t, c.Path)
@@ -120,11 +129,13 @@ func (c *RestoredDataDirCheck) checkDir(ctx context.Context, t Target, orig stri
 		}
 		return end(v.fail("%s on node %s is %s, not a data directory", c.Path, t.Node.Name(), fileKind(info.Mode())))
 	}
-	if same, how := sameDir(ctx, t, c.Path, orig); same {
-		v.add(src, "directory", "not "+orig, orig+" ("+how+")")
-		return end(v.fail("%s is the original data directory %s (%s): restore into a new directory", c.Path, orig, how))
+	if orig != "" {
+		if same, how := sameDir(ctx, t, c.Path, orig); same {
+			v.add(src, "directory", "not "+orig, orig+" ("+how+")")
+			return end(v.fail("%s is the original data directory %s (%s): restore into a new directory", c.Path, orig, how))
+		}
+		v.add(src, "directory", "not "+orig, "a different directory")
 	}
-	v.add(src, "directory", "not "+orig, "a different directory")
 
 	entries, err := t.Node.ReadDir(ctx, c.Path)
 	if err != nil {
@@ -153,6 +164,18 @@ func (c *RestoredDataDirCheck) checkDir(ctx context.Context, t Target, orig stri
 		return end(v.fail("%s has no member/wal/*.wal: a restore writes the WAL, so this is not a restored data directory", c.Path))
 	}
 	return nil
+}
+
+// linkedOriginal reports whether orig is a symlink that resolves to dir on
+// the node, and returns what it resolves to.
+func linkedOriginal(ctx context.Context, t Target, orig, dir string) (string, bool) {
+	li, err := t.Node.Lstat(ctx, orig)
+	if err != nil || li.Mode()&fs.ModeSymlink == 0 {
+		return "", false
+	}
+	ro, errO := t.Node.RealPath(ctx, orig)
+	rd, errD := t.Node.RealPath(ctx, dir)
+	return ro, errO == nil && errD == nil && ro == rd
 }
 
 // sameDir reports whether a and b are the same directory on the node: by
@@ -184,6 +207,9 @@ func sameDir(ctx context.Context, t Target, a, b string) (bool, string) {
 // revision are the original data directory's own: history the snapshot
 // does not have, so the directory came from a later snapshot or a copy.
 func (c *RestoredDataDirCheck) checkNotLater(ctx context.Context, t Target, orig string, dir *etcddata.DB, rev int64, v *verdict) *Result {
+	if orig == "" {
+		return nil
+	}
 	origDB := path.Join(orig, "member/snap/db")
 	if _, err := t.Node.Stat(ctx, origDB); err != nil {
 		return nil

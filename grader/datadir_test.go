@@ -111,6 +111,29 @@ func TestRestoredDataDirCheck(t *testing.T) {
 			n.symlink(t, "/var/lib/etcd", restoredDir)
 			n.bindMounts = map[string]bool{restoredDir: true}
 		}, restoredDir, StatusFail, "is the original data directory /var/lib/etcd (same device and inode)", ""},
+		// /var/lib/etcd replaced by a symlink to the restore: the
+		// kubelet's hostPath follows it, so etcd runs on the restore.
+		{"/var/lib/etcd a symlink to the restore, served and written to", func(t *testing.T, n *rootedNode, orig *testEtcd) {
+			orig.stop()
+			restore(t, n.path(snapPath), n.path(restoredDir), 0)
+			if err := os.Rename(n.path("/var/lib/etcd"), n.path("/var/lib/etcd-old")); err != nil {
+				t.Fatal(err)
+			}
+			n.symlink(t, restoredDir, "/var/lib/etcd")
+			// The symlink resolves inside the node's root, not on the
+			// host: etcd runs on its target, as the kubelet's bind
+			// mount of /var/lib/etcd would make it.
+			te := startEtcd(t, n.path(restoredDir), nil)
+			te.put(t, configMap("shop", "new", map[string]string{"a": "b"}))
+			te.e.Server.Backend().ForceCommit()
+		}, restoredDir, StatusPass, "is a restore of /opt/backup/etcd-snapshot.db", "to /var/lib/etcd-from-backup"},
+		{"/var/lib/etcd moved to the new directory and linked back", func(t *testing.T, n *rootedNode, orig *testEtcd) {
+			orig.stop()
+			if err := os.Rename(n.path("/var/lib/etcd"), n.path(restoredDir)); err != nil {
+				t.Fatal(err)
+			}
+			n.symlink(t, restoredDir, "/var/lib/etcd")
+		}, restoredDir, StatusFail, "is a copy or a move of", "to /var/lib/etcd-from-backup"},
 		{"no wal", func(t *testing.T, n *rootedNode, _ *testEtcd) {
 			restore(t, n.path(snapPath), n.path(restoredDir), 0)
 			os.RemoveAll(n.path(restoredDir + "/member/wal"))

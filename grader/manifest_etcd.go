@@ -47,14 +47,27 @@ func (c *EtcdDataVolumeCheck) Run(ctx context.Context, t Target) Result {
 	if m.mount == nil {
 		const lost = "etcd writes to the container's own filesystem and starts empty"
 		dm := dataMount(pod, container, want)
+		var dv *corev1.Volume
 		if dm != nil {
 			ev = append(ev, Evidence{Source: manifest, Field: fmt.Sprintf("volumeMounts[%s].mountPath", dm.Name),
 				Want: "a prefix of --data-dir " + m.dataDir, Got: dm.MountPath})
+			if dv = findVolume(pod, dm.Name); dv != nil && dv.HostPath != nil {
+				ev = append(ev, Evidence{Source: manifest, Field: fmt.Sprintf("volumes[%s].hostPath.path", dv.Name), Want: want, Got: dv.HostPath.Path})
+			}
 		}
 		ev = append(ev, Evidence{Source: manifest, Field: "host path of etcd's data", Want: want,
 			Got: "none: the container's own filesystem"})
 		if dm != nil {
-			if path.Clean(dm.MountPath) == kubeadm.EtcdDataDir {
+			mp := path.Clean(dm.MountPath)
+			if dv != nil && dv.HostPath != nil && path.Clean(dv.HostPath.Path) != kubeadm.EtcdDataDir && mp == kubeadm.EtcdDataDir {
+				// hostPath and --data-dir both moved; the mount stayed.
+				r := fail("the hostPath and --data-dir changed but the mountPath did not: volume %s (hostPath %s) is mounted at %s, and --data-dir %s is outside every volumeMount, so %s",
+					dm.Name, dv.HostPath.Path, dm.MountPath, m.dataDir, lost)
+				r.Hint = fmt.Sprintf("In %s, --data-dir must be inside the etcd-data volumeMount: change the mountPath %s to %s as well, or set --data-dir back to %s and change only the hostPath.",
+					manifest, dm.MountPath, m.dataDir, dm.MountPath)
+				return r
+			}
+			if mp == kubeadm.EtcdDataDir {
 				return fail("only --data-dir changed: %s is outside every volumeMount (volume %s is still mounted at %s), so %s",
 					m.dataDir, dm.Name, dm.MountPath, lost)
 			}
@@ -80,6 +93,22 @@ func (c *EtcdDataVolumeCheck) Run(ctx context.Context, t Target) Result {
 	if m.hostPath == want {
 		return Result{Status: StatusPass, Evidence: ev,
 			Message: fmt.Sprintf("etcd's --data-dir %s is on host path %s through volume %s", m.dataDir, want, m.volume.Name)}
+	}
+	// A symlink on the host path is followed: the kubelet checks a
+	// DirectoryOrCreate hostPath with os.Stat (pkg/volume/hostpath/
+	// host_path.go, checkType; pkg/volume/util/hostutil, GetFileType) and
+	// the runtime's bind mount resolves the source, so etcd, once
+	// (re)started, runs on the symlink's target. By effect, a symlink at
+	// /var/lib/etcd to the restored directory is right; the etcd-serving
+	// check says whether etcd has been restarted onto it.
+	if real, err := t.Node.RealPath(ctx, m.hostPath); err == nil && real != m.hostPath {
+		ev[len(ev)-1].Got = fmt.Sprintf("%s, a symlink to %s", m.hostPath, real)
+		if wantReal, err := t.Node.RealPath(ctx, want); err == nil && wantReal == real {
+			return Result{Status: StatusPass, Evidence: ev,
+				Message: fmt.Sprintf("etcd's --data-dir %s is on host path %s through volume %s, and %s is a symlink to %s, which the kubelet's hostPath follows",
+					m.dataDir, m.hostPath, m.volume.Name, m.hostPath, want)}
+		}
+		return fail("etcd's data dir resolves to host path %s, a symlink to %s, not the restored data directory %s", m.hostPath, real, want)
 	}
 	for i := range pod.Spec.Volumes {
 		v := &pod.Spec.Volumes[i]
@@ -153,11 +182,7 @@ func resolveDataDir(pod *corev1.Pod, c *corev1.Container) etcdMount {
 	if m.mount == nil {
 		return m
 	}
-	for i := range pod.Spec.Volumes {
-		if pod.Spec.Volumes[i].Name == m.mount.Name {
-			m.volume = &pod.Spec.Volumes[i]
-		}
-	}
+	m.volume = findVolume(pod, m.mount.Name)
 	if m.volume.HostPath != nil {
 		rest := strings.TrimPrefix(m.dataDir, path.Clean(m.mount.MountPath))
 		m.hostPath = path.Join("/", m.volume.HostPath.Path, m.mount.SubPath, rest)
@@ -228,4 +253,14 @@ func volumeKind(v *corev1.Volume) string {
 	default:
 		return "an emptyDir (no volume source given)"
 	}
+}
+
+// findVolume is the pod's volume named name, or nil.
+func findVolume(pod *corev1.Pod, name string) *corev1.Volume {
+	for i := range pod.Spec.Volumes {
+		if pod.Spec.Volumes[i].Name == name {
+			return &pod.Spec.Volumes[i]
+		}
+	}
+	return nil
 }

@@ -28,6 +28,7 @@ func TestEtcdDataVolumeCheck(t *testing.T) {
 		{"valid-separate-arg.yaml", StatusPass, "is on host path /var/lib/etcd-from-backup", restoredDataDir},
 		{"invalid-unchanged.yaml", StatusFail, "etcd still uses the original data directory /var/lib/etcd on the host", "/var/lib/etcd"},
 		{"invalid-only-data-dir.yaml", StatusFail, "only --data-dir changed: /var/lib/etcd-from-backup is outside every volumeMount (volume etcd-data is still mounted at /var/lib/etcd), so etcd writes to the container's own filesystem and starts empty", "none: the container's own filesystem"},
+		{"invalid-mountpath-left.yaml", StatusFail, "the hostPath and --data-dir changed but the mountPath did not: volume etcd-data (hostPath /var/lib/etcd-from-backup) is mounted at /var/lib/etcd, and --data-dir /var/lib/etcd-from-backup is outside every volumeMount, so etcd writes to the container's own filesystem and starts empty", "none: the container's own filesystem"},
 		{"invalid-mountpath-only.yaml", StatusFail, "the mountPath changed without --data-dir: volume etcd-data is mounted at /var/lib/etcd-from-backup but --data-dir is still /var/lib/etcd", "none: the container's own filesystem"},
 		{"invalid-wrong-volume.yaml", StatusFail, "the hostPath /var/lib/etcd-from-backup is set on the wrong volume: etcd-certs (mounted at /etc/kubernetes/pki/etcd)", "/var/lib/etcd"},
 		{"invalid-snapshot-file.yaml", StatusFail, "resolves to host path /opt/etcd-backup.db, a file (the snapshot?)", "/opt/etcd-backup.db"},
@@ -155,5 +156,65 @@ func TestEtcdDataVolumeCheckOnKubeadmFiles(t *testing.T) {
 	}
 	if r := (&ManifestPresentCheck{Path: layout.APIServerManifest}).Run(context.Background(), Target{Node: node}); r.Status != StatusPass {
 		t.Errorf("kube-apiserver.yaml as kubeadm writes it: %s %q, want a pass", r.Status, r.Message)
+	}
+}
+
+// TestEtcdDataVolumeCheckMountPathLeft: with --data-dir and the hostPath
+// changed and the mountPath left, the evidence shows all three paths and
+// the hint says to change the mountPath.
+func TestEtcdDataVolumeCheckMountPathLeft(t *testing.T) {
+	node := newHostDirNode(t)
+	node.writeNodeFile(t, layout.EtcdManifest, readTestdata(t, "manifests/etcd/invalid-mountpath-left.yaml"))
+	r := (&EtcdDataVolumeCheck{DataDir: restoredDataDir}).Run(context.Background(), Target{Node: node})
+	got := map[string]string{}
+	for _, e := range r.Evidence {
+		got[e.Field] = e.Got
+	}
+	want := map[string]string{
+		"spec.containers[etcd] --data-dir":  restoredDataDir,
+		"volumeMounts[etcd-data].mountPath": "/var/lib/etcd",
+		"volumes[etcd-data].hostPath.path":  restoredDataDir,
+		"host path of etcd's data":          "none: the container's own filesystem",
+	}
+	for f, w := range want {
+		if got[f] != w {
+			t.Errorf("evidence %s = %q, want %q (all: %+v)", f, got[f], w, r.Evidence)
+		}
+	}
+	if wantHint := "change the mountPath /var/lib/etcd to /var/lib/etcd-from-backup as well"; r.Status != StatusFail || !strings.Contains(r.Hint, wantHint) {
+		t.Errorf("Run = %s, hint %q; want fail with a hint containing %q", r.Status, r.Hint, wantHint)
+	}
+}
+
+// TestEtcdDataVolumeCheckSymlink: /var/lib/etcd replaced by a symlink to
+// the restored directory is followed, as the kubelet's hostPath is; the
+// evidence names the symlink and its target.
+func TestEtcdDataVolumeCheckSymlink(t *testing.T) {
+	tests := []struct {
+		target  string // the symlink's target, relative to /var/lib
+		status  Status
+		message string
+		got     string
+	}{
+		{"etcd-from-backup", StatusPass, "and /var/lib/etcd is a symlink to /var/lib/etcd-from-backup, which the kubelet's hostPath follows", "/var/lib/etcd, a symlink to /var/lib/etcd-from-backup"},
+		{"etcd-old", StatusFail, "etcd's data dir resolves to host path /var/lib/etcd, a symlink to /var/lib/etcd-old, not the restored data directory /var/lib/etcd-from-backup", "/var/lib/etcd, a symlink to /var/lib/etcd-old"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			node := newHostDirNode(t)
+			node.writeNodeFile(t, layout.EtcdManifest, readTestdata(t, "manifests/etcd/invalid-unchanged.yaml"))
+			node.writeNodeFile(t, restoredDataDir+"/member/snap/db", []byte("restored"))
+			node.writeNodeFile(t, "/var/lib/etcd-old/member/snap/db", []byte("old"))
+			if err := os.Symlink(tt.target, node.host("/var/lib/etcd")); err != nil {
+				t.Fatal(err)
+			}
+			r := (&EtcdDataVolumeCheck{DataDir: restoredDataDir}).Run(context.Background(), Target{Node: node})
+			if r.Status != tt.status || !strings.Contains(r.Message, tt.message) {
+				t.Fatalf("Run = %s %q, want %s containing %q", r.Status, r.Message, tt.status, tt.message)
+			}
+			if last := r.Evidence[len(r.Evidence)-1]; last.Field != "host path of etcd's data" || last.Got != tt.got {
+				t.Errorf("last evidence = %+v, want got %q", last, tt.got)
+			}
+		})
 	}
 }

@@ -34,13 +34,22 @@ func (n hostDirNode) ReadDir(_ context.Context, p string) ([]fs.DirEntry, error)
 	return os.ReadDir(n.host(p))
 }
 
-// RealPath is the clean path: the manifest checks' fixtures hold no
-// symlinks.
+// RealPath resolves p's symlinks under the root; a fixture's symlinks are
+// relative, so that they resolve there.
 func (n hostDirNode) RealPath(_ context.Context, p string) (string, error) {
-	if _, err := os.Stat(n.host(p)); err != nil {
+	real, err := filepath.EvalSymlinks(n.host(p))
+	if err != nil {
 		return "", err
 	}
-	return path.Clean("/" + p), nil
+	root, err := filepath.EvalSymlinks(n.root)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(root, real)
+	if err != nil {
+		return "", err
+	}
+	return path.Clean("/" + filepath.ToSlash(rel)), nil
 }
 func (n hostDirNode) HostPath(_ context.Context, p string) (string, func(), error) {
 	return n.host(p), func() {}, nil
