@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
+
 	"github.com/ckat/ckat/internal/log"
 )
 
@@ -57,12 +59,21 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 		defer close(mirrorsDone)
 		a.syncAPI(ctx)
 	}()
-	// As the kubelet's sourceFile.run: read the directory at once, then
-	// on every tick of the re-read period and on every change between.
+	// As the kubelet's sourceFile.run (pkg/kubelet/config/file.go): read
+	// the directory at once, then on every tick of the re-read period, and
+	// consume each inotify event between (watchDir) as it comes. The watch
+	// is set up before the first read, so that no change falls between.
+	events := make(chan fsnotify.Event, eventBufferLen)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	watchDone, watching := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watchDone)
+		watchDir(watchCtx, cfg.ManifestDir, events, logger, func() { close(watching) })
+	}()
+	defer func() { stopWatch(); <-watchDone }()
+	<-watching
 	src := newFileSource(cfg.ManifestDir, cfg.NodeName, logger)
 	a.apply(ctx, src, src.list())
-	watch := time.NewTicker(watchInterval)
-	defer watch.Stop()
 	resync := time.NewTicker(cfg.fileCheckFrequency())
 	defer resync.Stop()
 	for {
@@ -71,8 +82,8 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 			a.stopAll()
 			<-mirrorsDone
 			return nil
-		case <-watch.C:
-			a.apply(ctx, src, src.poll())
+		case e := <-events:
+			a.apply(ctx, src, src.event(e))
 		case <-resync.C:
 			a.apply(ctx, src, src.list())
 		}

@@ -205,6 +205,26 @@ func TestRemovedManifestStopsPod(t *testing.T) {
 	require.Contains(t, string(data), "stdout F got TERM", "the container got SIGTERM first")
 }
 
+// TestQuickMoveOutAndBackRestartsPod: `mv kube-apiserver.yaml /tmp/ &&
+// mv /tmp/kube-apiserver.yaml .` is two inotify events, Rename then
+// Create, which the kubelet consumes one by one (file_linux.go,
+// consumeWatchEvent): the pod stops and starts again, however quickly the
+// file comes back. A look at the directory every so often would see
+// nothing change.
+func TestQuickMoveOutAndBackRestartsPod(t *testing.T) {
+	requireIntegration(t)
+	n := startAgent(t)
+	n.writeManifest(t, "sleeper.yaml", shellPod("sleeper", "while true; do sleep 0.1; done"))
+	s := n.waitReady(t, "sleeper.yaml", 0)
+	manifest, out := filepath.Join(n.cfg.ManifestDir, "sleeper.yaml"), filepath.Join(t.TempDir(), "sleeper.yaml")
+	require.NoError(t, os.Rename(manifest, out))
+	require.NoError(t, os.Rename(out, manifest))
+	restarted := n.waitReady(t, "sleeper.yaml", s.PID)
+	require.NotEqual(t, s.PID, restarted.PID)
+	require.Eventually(t, func() bool { return processGone(s.PID) }, 15*time.Second, 100*time.Millisecond, "the first container stopped")
+	require.Contains(t, n.logs.String(), "manifest sleeper.yaml removed: stopping sleeper")
+}
+
 func TestMissingDirectoryWaitsWithFailedMount(t *testing.T) {
 	requireIntegration(t)
 	n := startAgent(t)

@@ -8,9 +8,9 @@ import (
 )
 
 // BenchmarkStaticPodStartStop measures a static pod's turnaround: from its
-// manifest appearing to its process running (the agent polls every
-// 500 ms, so about 250 ms of each start is waiting for the next poll), and
-// from the manifest going to the process gone.
+// manifest appearing to its process running (the agent acts on the
+// directory's inotify event), and from the manifest going to the process
+// gone.
 func BenchmarkStaticPodStartStop(b *testing.B) {
 	if testing.Short() || os.Geteuid() != 0 {
 		b.Skip("starts real processes in mount namespaces: run as root, without -short")

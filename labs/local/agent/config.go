@@ -18,12 +18,13 @@
 //     --file-check-frequency, and of two files defining one pod the last
 //     in name order wins (file.go, listConfig and replaceStore): a copy
 //     etcd.yaml.bak beats an edited etcd.yaml;
-//   - between re-reads a changed file's pod replaces the pod of that name
-//     and a removed file's pod stops (file_linux.go, produceWatchEvent and
-//     consumeWatchEvent); changes are found by looking every 0.5s rather
-//     than through inotify, so a file that comes and goes between two
-//     looks (sed -i's temporary file, vim's etcd.yaml~) is not seen, where
-//     the kubelet acts on each of its events.
+//   - between re-reads the directory is watched with inotify, as the
+//     kubelet watches it (file_linux.go, startWatch and doWatch), and each
+//     event is consumed in turn: a changed file's pod replaces the pod of
+//     that name and a removed or renamed file's pod stops (produceWatchEvent
+//     and consumeWatchEvent), so a manifest moved out and straight back
+//     restarts its pod, and a file that comes and goes (sed -i's temporary
+//     file, vim's etcd.yaml~) is acted on as the kubelet acts on it.
 //
 // Each container runs through `ckat __container` in a mount namespace of
 // its own, rooted in a scratch directory under Config.ContainerDir that

@@ -1,15 +1,14 @@
 package agent
 
 import (
-	"crypto/md5"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/ckat/ckat/internal/log"
 )
@@ -18,12 +17,6 @@ import (
 // (pkg/kubelet/apis/config/v1beta1/defaults.go): how often its file source
 // re-reads the whole manifest directory.
 const fileCheckFrequency = 20 * time.Second
-
-// watchInterval is how often the agent looks at the directory's entries
-// for changes. It stands in for the kubelet's inotify watch
-// (pkg/kubelet/config/file_linux.go): a change is acted on within this
-// interval rather than at once.
-const watchInterval = 500 * time.Millisecond
 
 // fileSource decides which pods run from the manifest directory, as
 // kubelet v1.37's file source does (pkg/kubelet/config/file.go and
@@ -40,15 +33,19 @@ const watchInterval = 500 * time.Millisecond
 //     left out (its old pod stops). When no file is a pod, nothing runs
 //     but the store is kept (listConfig sends an empty update instead of
 //     calling replaceStore).
-//   - Between re-reads, a changed entry is an inotify event (poll):
-//     created, written or chmod-ed (produceWatchEvent: Create, Write,
-//     Chmod) it is read again and, when it is a valid pod, put in the
-//     store, replacing whatever file held that pod before
+//   - Between re-reads, the directory is watched with inotify (watchDir,
+//     as startWatch and doWatch), and every event is consumed in turn
+//     (event): an entry created, written or chmod-ed (produceWatchEvent:
+//     Create, Write, Chmod) is read again and, when it is a valid pod, put
+//     in the store, replacing whatever file held that pod before
 //     (consumeWatchEvent: store.Add): the file changed last wins until the
 //     next re-read. A file that became invalid changes nothing until then.
 //     A removed or renamed entry (Remove, Rename) deletes from the store
 //     the pod that file last defined (fileKeyMapping), even when another
 //     file's copy of it was running; the next re-read brings that back.
+//     Each event is its own update, so `mv kube-apiserver.yaml /tmp/ &&
+//     mv /tmp/kube-apiserver.yaml .` stops the pod and starts it again,
+//     however quickly the two moves follow each other.
 //   - Names starting with '.' are never read, by either path.
 type fileSource struct {
 	dir, nodeName string
@@ -58,22 +55,11 @@ type fileSource struct {
 	fileKey map[string]string   // file -> the key of the pod it last defined (fileKeyMapping)
 	running []manifest          // the pods of the last update, by key
 
-	valid   map[string]manifest   // files that are pods, as last read
-	invalid map[string]manifest   // files that are not pods, as last read
-	skipped map[string]string     // entries passed over at the last re-read, with the log line
-	logged  map[string]string     // the last error logged per file, by re-reads and by events
-	seen    map[string]entryState // the entries' state at the last poll
-	parsed  map[string]manifest   // parse cache by file and content
-}
-
-// entryState is what poll saw of a directory entry: the entry itself,
-// not a symlink's target, as inotify on the directory reports the entry.
-type entryState struct {
-	ino          uint64
-	mode         fs.FileMode
-	size         int64
-	mtime, ctime int64
-	sum          [md5.Size]byte // a regular file's content
+	valid   map[string]manifest // files that are pods, as last read
+	invalid map[string]manifest // files that are not pods, as last read
+	skipped map[string]string   // entries passed over at the last re-read, with the log line
+	logged  map[string]string   // the last error logged per file, by re-reads and by events
+	parsed  map[string]manifest // parse cache by file and content
 }
 
 func newFileSource(dir, nodeName string, logger *log.Logger) *fileSource {
@@ -81,7 +67,6 @@ func newFileSource(dir, nodeName string, logger *log.Logger) *fileSource {
 		store: map[string]manifest{}, fileKey: map[string]string{},
 		valid: map[string]manifest{}, invalid: map[string]manifest{}, skipped: map[string]string{},
 		logged: map[string]string{}, parsed: map[string]manifest{}}
-	s.seen = s.scan()
 	return s
 }
 
@@ -119,48 +104,24 @@ func (s *fileSource) list() bool {
 	return s.send(store)
 }
 
-// poll turns what changed in the directory since the last poll into the
-// watch events the kubelet would get and consumes them: removals first,
-// then the rest in the order they happened (by ctime). It returns whether
-// the running pods may have changed.
-func (s *fileSource) poll() bool {
-	now := s.scan()
-	type event struct {
-		file  string
-		gone  bool
-		ctime int64
+// event consumes one inotify event on the directory, as the kubelet's
+// produceWatchEvent and consumeWatchEvent do (file_linux.go): a name
+// starting with '.' is ignored; Create, Write and Chmod (in that order of
+// precedence) read the file again, Remove and Rename delete its pod; any
+// other event is ignored. It returns whether the running pods may have
+// changed.
+func (s *fileSource) event(e fsnotify.Event) bool {
+	file := filepath.Base(e.Name)
+	if strings.HasPrefix(file, ".") {
+		return false
 	}
-	var events []event
-	for name := range s.seen {
-		if _, ok := now[name]; !ok {
-			events = append(events, event{file: name, gone: true})
-		}
+	switch {
+	case e.Op&(fsnotify.Create|fsnotify.Write|fsnotify.Chmod) != 0:
+		return s.written(file)
+	case e.Op&(fsnotify.Remove|fsnotify.Rename) != 0:
+		return s.removed(file)
 	}
-	for name, st := range now {
-		if old, ok := s.seen[name]; !ok || old != st {
-			events = append(events, event{file: name, ctime: st.ctime})
-		}
-	}
-	s.seen = now
-	sort.Slice(events, func(i, j int) bool {
-		a, b := events[i], events[j]
-		if a.gone != b.gone {
-			return a.gone
-		}
-		if a.ctime != b.ctime {
-			return a.ctime < b.ctime
-		}
-		return a.file < b.file
-	})
-	changed := false
-	for _, e := range events {
-		if e.gone {
-			changed = s.removed(e.file) || changed
-		} else {
-			changed = s.written(e.file) || changed
-		}
-	}
-	return changed
+	return false
 }
 
 // written consumes a Create, Write or Chmod event for file.
@@ -249,37 +210,6 @@ func (s *fileSource) send(store map[string]manifest) bool {
 	}
 	s.running = pods
 	return !same
-}
-
-// scan reads the state of every entry not starting with '.'.
-func (s *fileSource) scan() map[string]entryState {
-	entries, err := os.ReadDir(s.dir)
-	if err != nil {
-		return map[string]entryState{}
-	}
-	out := make(map[string]entryState, len(entries))
-	for _, e := range entries {
-		name := e.Name()
-		if strings.HasPrefix(name, ".") {
-			continue
-		}
-		info, err := e.Info() // lstat
-		if err != nil {
-			continue
-		}
-		st := entryState{mode: info.Mode(), size: info.Size(), mtime: info.ModTime().UnixNano()}
-		if sys, ok := info.Sys().(*syscall.Stat_t); ok {
-			st.ino = sys.Ino
-			st.ctime = sys.Ctim.Nano()
-		}
-		if info.Mode().IsRegular() && info.Size() < maxManifestSize {
-			if data, err := os.ReadFile(filepath.Join(s.dir, name)); err == nil {
-				st.sum = md5.Sum(data)
-			}
-		}
-		out[name] = st
-	}
-	return out
 }
 
 // logOnce logs msg as an error unless it is what was last logged under

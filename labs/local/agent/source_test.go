@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fsnotify/fsnotify"
 	"github.com/stretchr/testify/require"
 
 	"github.com/ckat/ckat/internal/log"
@@ -39,8 +40,28 @@ func TestFileSource(t *testing.T) {
 		}
 		require.Equal(t, want, got)
 	}
-	// tick waits out the coarse file timestamps, so that a change is seen.
-	tick := func() { time.Sleep(20 * time.Millisecond) }
+	// The directory's inotify events, as the agent's watch gets them.
+	w, err := fsnotify.NewWatcher()
+	require.NoError(t, err)
+	t.Cleanup(func() { w.Close() })
+	require.NoError(t, w.Add(dir))
+	// pump consumes the events of what the test just did, one at a time
+	// as the agent's loop does, and says whether the running pods may
+	// have changed.
+	pump := func() bool {
+		t.Helper()
+		changed := false
+		for {
+			select {
+			case e := <-w.Events:
+				changed = src.event(e) || changed
+			case err := <-w.Errors:
+				t.Fatal(err)
+			case <-time.After(100 * time.Millisecond):
+				return changed
+			}
+		}
+	}
 
 	require.True(t, src.list())
 	runs("etcd.yaml:old")
@@ -48,14 +69,13 @@ func TestFileSource(t *testing.T) {
 	// `cp etcd.yaml etcd.yaml.bak`: a Create event puts the copy's pod in
 	// the store in place of etcd.yaml's (another file: another pod UID).
 	write("etcd.yaml.bak", oldEtcd)
-	require.True(t, src.poll())
+	require.True(t, pump())
 	runs("etcd.yaml.bak:old")
-	require.False(t, src.poll(), "nothing changed since")
+	require.False(t, pump(), "nothing changed since")
 
 	// The edit of etcd.yaml is a Write event: its pod is the current one.
-	tick()
 	write("etcd.yaml", newEtcd)
-	require.True(t, src.poll())
+	require.True(t, pump())
 	runs("etcd.yaml:new")
 
 	// The next full re-read stores the pods in name order: the last file,
@@ -65,10 +85,9 @@ func TestFileSource(t *testing.T) {
 	require.False(t, src.list(), "every re-read gives the same winner")
 
 	// touch etcd.yaml: a Chmod event makes it current until the re-read.
-	tick()
 	now := time.Now()
 	require.NoError(t, os.Chtimes(filepath.Join(dir, "etcd.yaml"), now, now))
-	require.True(t, src.poll())
+	require.True(t, pump())
 	runs("etcd.yaml:new")
 	require.True(t, src.list())
 	runs("etcd.yaml.bak:old")
@@ -76,16 +95,15 @@ func TestFileSource(t *testing.T) {
 	// Removing the backup deletes the pod it defined from the store, though
 	// etcd.yaml defines it too: etcd stops until the next re-read.
 	require.NoError(t, os.Remove(filepath.Join(dir, "etcd.yaml.bak")))
-	require.True(t, src.poll())
+	require.True(t, pump())
 	runs()
 	require.True(t, src.list())
 	runs("etcd.yaml:new")
 
 	// An edit that breaks etcd.yaml changes nothing until the re-read,
 	// which then finds no pod: nothing runs.
-	tick()
 	write("etcd.yaml", "apiVersion: v1\nkind: Pod\nmetadata:\n  name: etcd\nspec:\n  containers: []\n")
-	require.False(t, src.poll())
+	require.False(t, pump())
 	runs("etcd.yaml:new")
 	require.Contains(t, logs.String(), `"Unable to process watch event" err="can't process config file \"`+filepath.Join(dir, "etcd.yaml")+`\": `)
 	require.Contains(t, src.invalid, "etcd.yaml")
@@ -97,7 +115,7 @@ func TestFileSource(t *testing.T) {
 	// empty update without replaceStore): the next event brings the stale
 	// etcd pod back with the new one, as on a real node.
 	write("kube-apiserver.yaml", shellPod("kube-apiserver", "exec sleep 1000"))
-	require.True(t, src.poll())
+	require.True(t, pump())
 	runs("etcd.yaml:new", "kube-apiserver.yaml:old")
 	require.True(t, src.list())
 	runs("kube-apiserver.yaml:old")
@@ -105,15 +123,14 @@ func TestFileSource(t *testing.T) {
 	// Dotfiles are never read; a symlink's target changing is no event on
 	// the directory, so only the re-read sees it.
 	write(".etcd.yaml.swp", oldEtcd)
-	require.False(t, src.poll())
+	require.False(t, pump())
 	target := filepath.Join(t.TempDir(), "etcd.yaml")
 	require.NoError(t, os.WriteFile(target, []byte(oldEtcd), 0o644))
 	require.NoError(t, os.Symlink(target, filepath.Join(dir, "etcd-link.yaml")))
-	require.True(t, src.poll())
+	require.True(t, pump())
 	runs("etcd-link.yaml:old", "kube-apiserver.yaml:old")
-	tick()
 	require.NoError(t, os.WriteFile(target, []byte(newEtcd), 0o644))
-	require.False(t, src.poll())
+	require.False(t, pump())
 	require.True(t, src.list())
 	runs("etcd-link.yaml:new", "kube-apiserver.yaml:old")
 	require.False(t, strings.Contains(logs.String(), ".etcd.yaml.swp"))
@@ -121,7 +138,7 @@ func TestFileSource(t *testing.T) {
 	// A new directory is an event the kubelet cannot read a pod from: it
 	// logs it, and the directory is no invalid manifest either.
 	require.NoError(t, os.Mkdir(filepath.Join(dir, "backup"), 0o755))
-	require.False(t, src.poll())
+	require.False(t, pump())
 	require.NotContains(t, src.invalid, "backup")
 	require.Contains(t, logs.String(), `"Unable to process watch event" err="can't process config file \"`+filepath.Join(dir, "backup")+`\": read `+filepath.Join(dir, "backup")+`: is a directory"`)
 }
