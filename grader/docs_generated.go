@@ -17,7 +17,7 @@ var structDocs = map[string]map[string]string{
 		"points": "Points the check is worth; 1 when zero.",
 	},
 	"EtcdDataVolumeCheck": {
-		"":         "In the etcd static pod manifest, the volume mounted at etcd's --data-dir is a hostPath to dataDir. Judged by meaning: the mount's hostPath, not the text of --data-dir.",
+		"":         "In the etcd static pod manifest, the volume mounted at etcd's --data-dir is a hostPath to dataDir. Judged by meaning: the mount's hostPath, not the text of --data-dir; a symlink on the node at the hostPath (/var/lib/etcd pointing at dataDir) is followed, as the kubelet's hostPath volume follows it.",
 		"dataDir":  "DataDir is the host directory etcd's data volume must point to.",
 		"manifest": "Manifest is etcd's static pod manifest on the node; default /etc/kubernetes/manifests/etcd.yaml.",
 	},
@@ -39,7 +39,7 @@ var structDocs = map[string]map[string]string{
 		"want": "Want is the value the flag must have.",
 	},
 	"ManifestPresentCheck": {
-		"":     "A static pod manifest is at path and parses as a Pod (kube-apiserver.yaml is back after the restore).",
+		"":     "The static pod of the manifest at path runs: a file in path's directory defines it and parses as a Pod, and no other file there defines the same pod (kube-apiserver.yaml is back after the restore). The pod is found by its name, as the kubelet finds it: path's base name without extension, as kubeadm names the files. Put back as kube-apiserver-new.yaml it runs and passes; a copy outside the directory does not count.",
 		"path": "Path is the manifest's absolute path on the node.",
 	},
 	"ObjectRef": {

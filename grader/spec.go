@@ -82,7 +82,9 @@ func (c *RestoredDataDirCheck) validate(p *fieldProblems) {
 
 // EtcdDataVolumeCheck: in the etcd static pod manifest, the volume mounted
 // at etcd's --data-dir is a hostPath to dataDir. Judged by meaning: the
-// mount's hostPath, not the text of --data-dir.
+// mount's hostPath, not the text of --data-dir; a symlink on the node at
+// the hostPath (/var/lib/etcd pointing at dataDir) is followed, as the
+// kubelet's hostPath volume follows it.
 type EtcdDataVolumeCheck struct {
 	// Manifest is etcd's static pod manifest on the node; default
 	// /etc/kubernetes/manifests/etcd.yaml.
@@ -96,8 +98,13 @@ func (c *EtcdDataVolumeCheck) validate(p *fieldProblems) {
 	p.nodePath("dataDir", c.DataDir, true)
 }
 
-// ManifestPresentCheck: a static pod manifest is at path and parses as a
-// Pod (kube-apiserver.yaml is back after the restore).
+// ManifestPresentCheck: the static pod of the manifest at path runs: a
+// file in path's directory defines it and parses as a Pod, and no other
+// file there defines the same pod (kube-apiserver.yaml is back after the
+// restore). The pod is found by its name, as the kubelet finds it: path's
+// base name without extension, as kubeadm names the files. Put back as
+// kube-apiserver-new.yaml it runs and passes; a copy outside the
+// directory does not count.
 type ManifestPresentCheck struct {
 	// Path is the manifest's absolute path on the node.
 	Path string `json:"path" yaml:"path"`
