@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -18,6 +19,25 @@ type fakeLab struct{ labs.Lab }
 func (fakeLab) Name() string     { return "lab1" }
 func (fakeLab) Provider() string { return "local" }
 func (fakeLab) Node() labs.Node  { return dirNode{} }
+func (fakeLab) Status(context.Context) (labs.Status, error) {
+	return labs.Status{Name: "lab1", NodeIP: "172.30.1.10"}, nil
+}
+
+// TestRenderNodeIP: the lab's status gives the node's IP to templates as
+// {{.lab.nodeIP}}.
+func TestRenderNodeIP(t *testing.T) {
+	sc, err := scenarios.Get("apiserver-etcd-peer-port", "")
+	require.NoError(t, err)
+	params, err := sc.GenerateParams(1)
+	require.NoError(t, err)
+	s := &Session{Lab: fakeLab{}, Source: sc, State: scenarios.State{Scenario: sc.Metadata.Name, Seed: 1, Stage: "fix", Params: params}}
+	require.NoError(t, s.render(context.Background()))
+	var scripts []string
+	for _, a := range s.Rendered.Alternatives {
+		scripts = append(scripts, a.Script)
+	}
+	require.Contains(t, strings.Join(scripts, "\n"), "--etcd-servers=https://172.30.1.10:2379")
+}
 
 func TestWriteTask(t *testing.T) {
 	all, err := scenarios.Builtin()
