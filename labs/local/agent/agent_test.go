@@ -189,8 +189,18 @@ func TestCrashingContainerBacksOffAndKeepsPreviousLog(t *testing.T) {
 func TestRemovedManifestStopsPod(t *testing.T) {
 	requireIntegration(t)
 	n := startAgent(t)
-	n.writeManifest(t, "sleeper.yaml", shellPod("sleeper", "trap 'echo got TERM; exit 0' TERM; while true; do sleep 0.1; done"))
+	n.writeManifest(t, "sleeper.yaml", shellPod("sleeper", "trap 'echo got TERM; exit 0' TERM; echo trapping; while true; do sleep 0.1; done"))
 	s := n.waitReady(t, "sleeper.yaml", 0)
+	// The agent acts on the removal at once: wait until the shell has
+	// set its trap, or SIGTERM may come first.
+	require.Eventually(t, func() bool {
+		logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_sleeper-controlplane_*", "sleeper", "0.log"))
+		if len(logs) != 1 {
+			return false
+		}
+		data, _ := os.ReadFile(logs[0])
+		return strings.Contains(string(data), "stdout F trapping")
+	}, 30*time.Second, 50*time.Millisecond, "the shell set its trap")
 	require.NoError(t, os.Remove(filepath.Join(n.cfg.ManifestDir, "sleeper.yaml")))
 	n.waitPod(t, "sleeper.yaml", 5*time.Second, "gone from the status", func(_ PodStatus, ok bool) bool { return !ok })
 	require.Eventually(t, func() bool { return processGone(s.PID) }, 15*time.Second, 100*time.Millisecond)
