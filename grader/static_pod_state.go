@@ -3,6 +3,9 @@ package grader
 import (
 	"context"
 	"fmt"
+	"path"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/ckat/ckat/internal/crilog"
@@ -83,11 +86,12 @@ func kubeletSource(t Target, name string) string {
 // For the API server, etcd must have been ready from before that run
 // started until now (kube-apiserver exits when it cannot reach etcd in
 // time, so a crash while etcd was down may not recur); etcd needs
-// nothing. It returns nil when the pod may still come up or the node does
-// not say.
+// nothing. Nor may its manifest or the files its flags name have changed
+// since (see changedSince). It returns nil when the pod may still come up
+// or the node does not say.
 func wontRestartReady(ctx context.Context, t Target, name string) *wontRun {
 	p, _ := podState(ctx, t, name)
-	if !crashLooping(p) {
+	if !crashLooping(p) || changedSince(ctx, t, p) {
 		return nil
 	}
 	if name == apiServerPod {
@@ -105,6 +109,32 @@ func wontRestartReady(ctx context.Context, t Target, name string) *wontRun {
 		Reason:   reason,
 		Evidence: Evidence{Source: kubeletSource(t, name), Field: "container state", Want: "running", Got: labs.ReasonCrashLoopBackOff + ": " + what},
 	}
+}
+
+// changedSince reports whether the pod's manifest, or a file its flags
+// name (certificates, keys, directories), changed after its last run
+// started, or cannot be looked at: its next start may then go otherwise
+// (a learner who fixed a file waits out the back-off, as on a real node).
+func changedSince(ctx context.Context, t Target, p *labs.StaticPodStatus) bool {
+	pod, err := ReadManifest(ctx, t.Node, p.Manifest)
+	if err != nil {
+		return true
+	}
+	files := []string{p.Manifest}
+	for _, c := range pod.Spec.Containers {
+		for _, arg := range append(slices.Clone(c.Command), c.Args...) {
+			if _, v, ok := strings.Cut(arg, "="); ok && path.IsAbs(v) {
+				files = append(files, v)
+			}
+		}
+	}
+	for _, f := range files {
+		info, err := t.Node.Stat(ctx, f)
+		if err == nil && info.ModTime().After(p.LastStartedAt) {
+			return true
+		}
+	}
+	return false
 }
 
 // apiServerDown says why kubectl gets no answer right now, from what the

@@ -19,7 +19,8 @@ type podsNode struct {
 
 func (n podsNode) StaticPods(context.Context) ([]labs.StaticPodStatus, error) { return n.pods, nil }
 
-var since = time.Date(2026, 12, 3, 18, 0, 0, 0, time.UTC)
+// since is after the test writes its files: nothing changed since.
+var since = time.Now().Add(time.Hour)
 
 // readyEtcd is etcd running and ready since ready.
 func readyEtcd(ready time.Time) labs.StaticPodStatus {
@@ -65,7 +66,7 @@ func TestWontRestartReady(t *testing.T) {
 		{"API server keeps exiting, no etcd reported", []labs.StaticPodStatus{crashingAPIServer(lastRun)}, apiServerPod, ""},
 		{"API server running", []labs.StaticPodStatus{readyEtcd(since), {Name: "kube-apiserver-controlplane", Running: true, Restarts: 3}}, apiServerPod, ""},
 		{"API server exited once, restarting now", []labs.StaticPodStatus{readyEtcd(since), {Name: "kube-apiserver-controlplane", Restarts: 1, LastStartedAt: lastRun}}, apiServerPod, ""},
-		{"etcd keeps exiting", []labs.StaticPodStatus{{Name: "etcd-controlplane", Restarts: 2, Reason: labs.ReasonCrashLoopBackOff, LastExitCode: 2,
+		{"etcd keeps exiting", []labs.StaticPodStatus{{Name: "etcd-controlplane", Manifest: kubeadm.EtcdManifest, Restarts: 2, Reason: labs.ReasonCrashLoopBackOff, LastExitCode: 2,
 			LastStartedAt: lastRun, LastFinishedAt: lastRun.Add(500 * time.Millisecond)}}, etcdPod,
 			"etcd exited 2 times, the last time with code 2 after 500ms; the kubelet restarts it after a back-off (CrashLoopBackOff) and it will exit the same way"},
 		// A second file for etcd that does not run does not hide the one
@@ -86,6 +87,12 @@ func TestWontRestartReady(t *testing.T) {
 				t.Errorf("evidence = %+v, want the kubelet's CrashLoopBackOff", w.Evidence)
 			}
 		})
+	}
+	// A certificate fixed after the last run: the next start may succeed.
+	fixed := newPodsNode(t, readyEtcd(since), crashingAPIServer(time.Now().Add(-time.Hour)))
+	fixed.writeNodeFile(t, "/etc/kubernetes/pki/apiserver-etcd-client.crt", []byte("fixed"))
+	if w := wontRestartReady(context.Background(), Target{Node: fixed}, apiServerPod); w != nil {
+		t.Errorf("wontRestartReady after a file its flags name changed = %q, want nil", w.Reason)
 	}
 	// A node that does not report its pods: the checks poll as before.
 	if w := wontRestartReady(context.Background(), Target{Node: newHostDirNode(t)}, apiServerPod); w != nil {
