@@ -27,7 +27,9 @@ const manifestLookInterval = 3 * time.Second
 // that never becomes ready is a fail (that is the learner's cluster), with
 // the last answer or error as evidence. One that is not ready while its
 // static pod manifest, or etcd's, is missing from the node or does not
-// parse fails at once: nothing will start it.
+// parse fails at once: nothing will start it. So does one whose
+// container, or etcd's, the kubelet keeps restarting with nothing changed
+// that could make the next start different (see wontBecomeReady).
 func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 	timeout := c.Timeout.Duration
 	if timeout == 0 {
@@ -83,7 +85,9 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 // wontBecomeReady reports whether the API server cannot become ready
 // however long the check waits, and the failed result that says so: its
 // own manifest is gone or broken, or etcd's is (an API server is never
-// ready without its etcd). A node it cannot look at counts as both pods
+// ready without its etcd); or, where the node reports its static pods,
+// kube-apiserver keeps exiting while etcd is ready, or etcd keeps exiting
+// (see wontRestartReady). A node it cannot look at counts as both pods
 // being able to run: the polling goes on.
 func wontBecomeReady(ctx context.Context, t Target, manifest, source string, last error) (Result, bool) {
 	readyz := Evidence{Source: source, Field: "status", Want: "ok", Got: last.Error()}
@@ -95,6 +99,16 @@ func wontBecomeReady(ctx context.Context, t Target, manifest, source string, las
 	if w := staticPodWontRun(ctx, t, kubeadm.EtcdManifest); w != nil {
 		return Result{Status: StatusFail,
 			Message:  fmt.Sprintf("the API server is not ready (%v), and cannot be: it needs etcd, and nothing will start etcd: %s", last, w.Reason),
+			Evidence: []Evidence{w.Evidence, readyz}}, true
+	}
+	if w := wontRestartReady(ctx, t, apiServerPod); w != nil {
+		return Result{Status: StatusFail,
+			Message:  fmt.Sprintf("the API server is not ready (%v), and will not be: %s", last, w.Reason),
+			Evidence: []Evidence{w.Evidence, readyz}}, true
+	}
+	if w := wontRestartReady(ctx, t, etcdPod); w != nil {
+		return Result{Status: StatusFail,
+			Message:  fmt.Sprintf("the API server is not ready (%v), and cannot be: it needs etcd, and %s", last, w.Reason),
 			Evidence: []Evidence{w.Evidence, readyz}}, true
 	}
 	return Result{}, false

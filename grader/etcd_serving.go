@@ -52,7 +52,8 @@ const etcdServingQuietPolling = time.Second
 // 100ms, so the directory also catches up with what etcd serves); the
 // last look's verdict is the result. An etcd that does not answer while
 // its manifest is missing or does not parse fails at once: nothing will
-// start it.
+// start it; so does one the kubelet reports it keeps restarting
+// (CrashLoopBackOff).
 func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
 	timeout := c.Timeout.Duration
 	if timeout == 0 {
@@ -65,6 +66,11 @@ func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
 		if down {
 			if w := staticPodWontRun(ctx, t, kubeadm.EtcdManifest); w != nil {
 				res.Message += ", and nothing will start it: " + w.Reason
+				res.Evidence = append([]Evidence{w.Evidence}, res.Evidence...)
+				return res
+			}
+			if w := wontRestartReady(ctx, t, etcdPod); w != nil {
+				res.Message += ", and will not: " + w.Reason
 				res.Evidence = append([]Evidence{w.Evidence}, res.Evidence...)
 				return res
 			}

@@ -41,10 +41,16 @@ import (
 // When the API server does not answer at all, or times out, it stops at
 // the first request and says so once; when its /readyz says it cannot
 // reach etcd it looks no further (each GET would wait a minute for etcd).
+// When the node's kubelet reports that kube-apiserver is not running
+// because it keeps exiting, it asks nothing: kubectl get is refused now.
 func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	client, err := clientset(t.RESTConfig)
 	if err != nil {
 		return Result{Status: StatusError, Message: "could not look: " + err.Error()}
+	}
+	if w := apiServerDown(ctx, t); w != nil {
+		return Result{Status: StatusFail, Evidence: []Evidence{w.Evidence},
+			Message: fmt.Sprintf("the API server at %s does not answer, so kubectl get shows no objects: %s", t.RESTConfig.Host, w.Reason)}
 	}
 	if r, down := etcdUnreachable(ctx, client, t.RESTConfig.Host); down {
 		return r

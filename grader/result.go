@@ -38,6 +38,9 @@ type Result struct {
 	// Hint is shown when the check does not pass. A check sets it for a
 	// cause it found; otherwise the spec's hint is used.
 	Hint string `json:"hint,omitempty"`
+	// Elapsed is how long the check took, its own waits included; Run
+	// sets it, and the JUnit report gives it as the case's time.
+	Elapsed time.Duration `json:"-"`
 }
 
 // Report is a graded lab: every check's result and the score.

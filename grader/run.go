@@ -5,17 +5,20 @@ import (
 	"fmt"
 	"runtime/debug"
 	"strings"
+	"time"
 )
 
 // Run runs each spec's check against t, in order, and returns their
-// results with Name, Stage, Points, MaxPoints and (when not passed) Hint
-// filled in: the check's own hint for the cause it found, else the
+// results with Name, Stage, Points, MaxPoints, Elapsed and (when not
+// passed) Hint filled in: the check's own hint for the cause it found, else the
 // spec's. An invalid spec or a check that panics becomes a StatusError
 // result; Run itself never fails.
 func Run(ctx context.Context, t Target, stage string, specs []CheckSpec) []Result {
 	results := make([]Result, 0, len(specs))
 	for _, spec := range specs {
+		began := time.Now()
 		r := runOne(ctx, t, spec)
+		r.Elapsed = time.Since(began)
 		r.Name, r.Stage = spec.Name, stage
 		r.MaxPoints = spec.Points
 		if r.MaxPoints == 0 {

@@ -51,6 +51,9 @@ func TestRun(t *testing.T) {
 			t.Errorf("%s: got %s %d/%d hint %q %q, want %s %d/%d hint %q containing %q", spec.Name,
 				r.Status, r.Points, r.MaxPoints, r.Hint, r.Message, w.status, w.points, w.max, w.hint, w.message)
 		}
+		if r.Elapsed <= 0 {
+			t.Errorf("%s: Elapsed %s, want how long the check took", spec.Name, r.Elapsed)
+		}
 	}
 }
 

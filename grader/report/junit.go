@@ -14,8 +14,8 @@ import (
 
 // JUnit writes reports as JUnit XML: a testsuite per report (named after its
 // scenario, with the lab and score as properties and the time grading
-// took), a testcase per check, and a failure or error element carrying the
-// message, evidence and hint.
+// took), a testcase per check with the time it took, and a failure or
+// error element carrying the message, evidence and hint.
 func JUnit(w io.Writer, reps ...grader.Report) error {
 	out := junit.Testsuites{Name: "ckat"}
 	for i, rep := range reps {
@@ -24,7 +24,7 @@ func JUnit(w io.Writer, reps ...grader.Report) error {
 		suite.AddProperty("score", fmt.Sprintf("%d/%d", rep.Score, rep.MaxScore))
 		suite.AddProperty("passed", fmt.Sprint(rep.Passed))
 		for _, c := range rep.Checks {
-			tc := junit.Testcase{Name: c.Name, Classname: classname(rep, c)}
+			tc := junit.Testcase{Name: c.Name, Classname: classname(rep, c), Time: Seconds(c.Elapsed)}
 			switch c.Status {
 			case grader.StatusPass:
 				tc.SystemOut = &junit.Output{Data: fmt.Sprintf("%s (%d/%d)", c.Message, c.Points, c.MaxPoints)}

@@ -126,7 +126,7 @@ func TestJUnit(t *testing.T) {
 	first := sampleReport()
 	first.Elapsed = 2500 * time.Millisecond
 	second := grader.Report{Scenario: "api-server-down", Lab: "lab2", Elapsed: 40 * time.Millisecond}
-	second.Add(grader.Result{Name: "api-ready", Status: grader.StatusPass, Points: 1, MaxPoints: 1, Message: "the API server is ready"})
+	second.Add(grader.Result{Name: "api-ready", Status: grader.StatusPass, Points: 1, MaxPoints: 1, Message: "the API server is ready", Elapsed: 1250 * time.Millisecond})
 	var b bytes.Buffer
 	if err := JUnit(&b, first, second); err != nil {
 		t.Fatal(err)
@@ -143,6 +143,7 @@ func TestJUnit(t *testing.T) {
 			Time  string `xml:"time,attr"`
 			Cases []struct {
 				Name    string `xml:"name,attr"`
+				Time    string `xml:"time,attr"`
 				Failure *struct {
 					Message string `xml:"message,attr"`
 					Text    string `xml:",chardata"`
@@ -161,6 +162,9 @@ func TestJUnit(t *testing.T) {
 	}
 	if doc.Suites[0].Time != "2.500" || doc.Suites[1].Time != "0.040" {
 		t.Errorf("suite times %q and %q, want how long each grading took: 2.500 and 0.040", doc.Suites[0].Time, doc.Suites[1].Time)
+	}
+	if got := doc.Suites[1].Cases[0].Time; got != "1.250" {
+		t.Errorf("case time %q, want how long the check took: 1.250", got)
 	}
 	fail := doc.Suites[0].Cases[1].Failure
 	if fail == nil || !strings.HasPrefix(fail.Message, "only --data-dir changed") ||

@@ -207,3 +207,36 @@ func Runs(ctx context.Context, node Node, dir string) ([]int, error) {
 	sort.Ints(runs)
 	return runs, nil
 }
+
+// LastLine returns the last message of pod's newest container log, the
+// file written last (a container that keeps exiting ends its log with why),
+// and that file's node path. The newest file, not the highest run number:
+// a node whose pods' state was put back may keep older runs' files.
+func LastLine(ctx context.Context, node Node, pod string) (line, file string, err error) {
+	podDir, err := findPodDir(ctx, node, pod)
+	if err != nil {
+		return "", "", err
+	}
+	var newest int64
+	containers, err := node.ReadDir(ctx, podDir)
+	if err != nil {
+		return "", "", fmt.Errorf("reading %s on the node: %w", podDir, err)
+	}
+	for _, c := range containers {
+		logs, _ := node.ReadDir(ctx, path.Join(podDir, c.Name()))
+		for _, l := range logs {
+			info, err := l.Info()
+			if err == nil && strings.HasSuffix(l.Name(), ".log") && info.ModTime().UnixNano() > newest {
+				newest, file = info.ModTime().UnixNano(), path.Join(podDir, c.Name(), l.Name())
+			}
+		}
+	}
+	if file == "" {
+		return "", "", fmt.Errorf("pod %q has no container logs yet", pod)
+	}
+	var b strings.Builder
+	if err := CopyFile(ctx, node, file, &b, 1); err != nil {
+		return "", file, err
+	}
+	return strings.TrimSpace(b.String()), file, nil
+}

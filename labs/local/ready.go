@@ -71,7 +71,7 @@ func (p *Provider) printDiagnostics(ctx context.Context, st state, nodeLog strin
 		return
 	}
 	n := node.New(NodeName, st.PID)
-	if data, err := n.ReadFile(ctx, "/run/ckat/pods.json"); err == nil {
+	if data, err := n.ReadFile(ctx, node.PodStatusFile); err == nil {
 		var pods []podStatus
 		if json.Unmarshal(data, &pods) == nil {
 			for _, pod := range pods {

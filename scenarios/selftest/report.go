@@ -11,8 +11,8 @@ import (
 	"github.com/ckat/ckat/grader/report"
 )
 
-// WriteText prints results as a list of cases with their times and a
-// summary line.
+// WriteText prints results as a list of cases with their times and their
+// slow checks, the slowest cases, and a summary line.
 func WriteText(w io.Writer, results []Result, total time.Duration) {
 	failed := 0
 	for _, r := range results {
@@ -27,6 +27,9 @@ func WriteText(w io.Writer, results []Result, total time.Duration) {
 			if c.Message != "" {
 				fmt.Fprintf(w, "       %s\n", c.Message)
 			}
+			if c.Waits != "" {
+				fmt.Fprintf(w, "       slow checks: %s\n", c.Waits)
+			}
 		}
 	}
 	verdict := "PASS"
@@ -40,7 +43,8 @@ func WriteText(w io.Writer, results []Result, total time.Duration) {
 // slowestShown is how many of the slowest cases WriteText lists.
 const slowestShown = 5
 
-// writeSlowest lists the n slowest cases of all scenarios, slowest first.
+// writeSlowest lists the n slowest cases of all scenarios, slowest first,
+// each with its slow checks.
 func writeSlowest(w io.Writer, results []Result, n int) {
 	type timed struct {
 		name string
@@ -49,7 +53,11 @@ func writeSlowest(w io.Writer, results []Result, n int) {
 	var all []timed
 	for _, r := range results {
 		for _, c := range r.Cases {
-			all = append(all, timed{r.Scenario + "/" + c.Name, c.Duration})
+			name := r.Scenario + "/" + c.Name
+			if c.Waits != "" {
+				name += " [" + c.Waits + "]"
+			}
+			all = append(all, timed{name, c.Duration})
 		}
 	}
 	if len(all) == 0 {
@@ -64,7 +72,7 @@ func writeSlowest(w io.Writer, results []Result, n int) {
 
 // WriteJUnit prints results as JUnit XML through ckat's one JUnit writer
 // (report.WriteJUnit): a suite per scenario, a case per assertion, with
-// their times.
+// their times and, as its output, a case's slow checks.
 func WriteJUnit(w io.Writer, results []Result, total time.Duration) error {
 	out := junit.Testsuites{Name: "ckat selftest", Time: report.Seconds(total)}
 	for i, r := range results {
@@ -73,6 +81,9 @@ func WriteJUnit(w io.Writer, results []Result, total time.Duration) error {
 		s.AddProperty("seed", fmt.Sprint(r.Seed))
 		for _, c := range r.Cases {
 			tc := junit.Testcase{Name: c.Name, Classname: "selftest." + r.Scenario, Time: report.Seconds(c.Duration)}
+			if c.Waits != "" {
+				tc.SystemOut = &junit.Output{Data: "slow checks: " + c.Waits}
+			}
 			if !c.Passed {
 				tc.Failure = &junit.Result{Message: c.Message, Data: c.Message}
 			}

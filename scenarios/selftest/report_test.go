@@ -16,7 +16,8 @@ func sampleResults() []Result {
 		Scenario: "etcd-restore", Lab: "selftest-etcd-restore", Seed: 1, Duration: 95 * time.Second,
 		Cases: []Case{
 			{Name: "fresh lab scores 0", Passed: true, Duration: time.Second},
-			{Name: "mistake only-data-dir-changed fails etcd-data-volume", Passed: false, Message: "want exactly [etcd-data-volume] not to pass, got []", Duration: 30 * time.Second},
+			{Name: "mistake only-data-dir-changed fails etcd-data-volume", Passed: false, Message: "want exactly [etcd-data-volume] not to pass, got []", Duration: 30 * time.Second,
+				Waits: "etcd-serving 28.5s (graded 2 times)"},
 		},
 	}}
 }
@@ -37,7 +38,8 @@ func TestWriteText(t *testing.T) {
 	require.Contains(t, out, "  ok   fresh lab scores 0")
 	require.Contains(t, out, "  FAIL mistake only-data-dir-changed fails etcd-data-volume")
 	require.Contains(t, out, "       want exactly [etcd-data-volume] not to pass, got []\n")
-	require.Contains(t, out, "slowest cases:\n     30s etcd-restore/mistake only-data-dir-changed fails etcd-data-volume\n      1s etcd-restore/fresh lab scores 0\n")
+	require.Contains(t, out, "       slow checks: etcd-serving 28.5s (graded 2 times)\n")
+	require.Contains(t, out, "slowest cases:\n     30s etcd-restore/mistake only-data-dir-changed fails etcd-data-volume [etcd-serving 28.5s (graded 2 times)]\n      1s etcd-restore/fresh lab scores 0\n")
 	require.Contains(t, out, "FAIL (1 failed): 1 scenario(s) in 1m40s\n")
 }
 
@@ -51,9 +53,10 @@ func TestWriteJUnit(t *testing.T) {
 		Suites []struct {
 			Name  string `xml:"name,attr"`
 			Cases []struct {
-				Name    string `xml:"name,attr"`
-				Time    string `xml:"time,attr"`
-				Failure *struct {
+				Name      string `xml:"name,attr"`
+				Time      string `xml:"time,attr"`
+				SystemOut string `xml:"system-out"`
+				Failure   *struct {
 					Message string `xml:"message,attr"`
 				} `xml:"failure"`
 			} `xml:"testcase"`
@@ -66,6 +69,8 @@ func TestWriteJUnit(t *testing.T) {
 	require.Equal(t, "selftest/etcd-restore", got.Suites[0].Name)
 	require.Nil(t, got.Suites[0].Cases[0].Failure)
 	require.Equal(t, "30.000", got.Suites[0].Cases[1].Time)
+	require.Equal(t, "slow checks: etcd-serving 28.5s (graded 2 times)", got.Suites[0].Cases[1].SystemOut)
+	require.Empty(t, got.Suites[0].Cases[0].SystemOut)
 	require.Equal(t, "want exactly [etcd-data-volume] not to pass, got []", got.Suites[0].Cases[1].Failure.Message)
 }
 

@@ -31,7 +31,14 @@ type Case struct {
 	Passed   bool
 	Message  string
 	Duration time.Duration
+	// Waits says where the case's last grade spent its time: the checks
+	// that took slowWait or more, slowest first, and how many times the
+	// stage was graded when more than once; "" when none.
+	Waits string
 }
+
+// slowWait is how long a check must take to be named in Case.Waits.
+const slowWait = time.Second
 
 // Result is a scenario's selftest.
 type Result struct {
@@ -117,7 +124,13 @@ type runner struct {
 }
 
 func (r *runner) add(name string, err error, began time.Time) {
-	c := Case{Name: name, Passed: err == nil, Duration: time.Since(began)}
+	r.addGraded(name, err, began, nil, 0)
+}
+
+// addGraded records a case whose last grade was rep, after grades grades
+// of the stage (nil and 0 for a case that graded nothing).
+func (r *runner) addGraded(name string, err error, began time.Time, rep *grader.Report, grades int) {
+	c := Case{Name: name, Passed: err == nil, Duration: time.Since(began), Waits: waits(rep, grades)}
 	if err != nil {
 		c.Message = err.Error()
 	}
@@ -125,7 +138,11 @@ func (r *runner) add(name string, err error, began time.Time) {
 	if err != nil {
 		status = "FAIL"
 	}
-	r.logger.V(0).Infof("  %s %s/%s (%s)", status, r.res.Scenario, name, c.Duration.Round(time.Second))
+	waited := ""
+	if c.Waits != "" {
+		waited = "; " + c.Waits
+	}
+	r.logger.V(0).Infof("  %s %s/%s (%s%s)", status, r.res.Scenario, name, c.Duration.Round(time.Second), waited)
 	if r.record != nil {
 		r.record(c)
 		return
@@ -137,11 +154,11 @@ func (r *runner) add(name string, err error, began time.Time) {
 func (r *runner) fresh(ctx context.Context) {
 	began := time.Now()
 	first := r.s.Rendered.Stages[0].Name
-	rep, err := r.s.GradeStage(ctx, first, 0, func(grader.Report) bool { return true })
+	rep, grades, err := r.grade(ctx, first, 0, nil)
 	if err == nil && rep.Score != 0 {
 		err = fmt.Errorf("a fresh lab scores %d/%d; these checks pass before any work: %s", rep.Score, rep.MaxScore, strings.Join(withStatus(rep, grader.StatusPass), ", "))
 	}
-	r.add("fresh lab scores 0", err, began)
+	r.addGraded("fresh lab scores 0", err, began, &rep, grades)
 }
 
 // reference: each stage's solution gives full marks, stage after stage,
@@ -151,17 +168,20 @@ func (r *runner) fresh(ctx context.Context) {
 func (r *runner) reference(ctx context.Context) {
 	for i, st := range r.s.Rendered.Stages {
 		began := time.Now()
+		var rep *grader.Report
+		grades := 0
 		err := steps.Run(ctx, r.s.Lab.Node(), st.Solution)
 		if err != nil {
 			err = fmt.Errorf("the reference solution failed: %w", err)
 		} else {
-			var rep grader.Report
-			rep, err = r.s.GradeStage(ctx, st.Name, 0, func(grader.Report) bool { return true })
-			if err == nil && !rep.Passed {
-				err = fmt.Errorf("graded right after the reference solution, it scores %d/%d: %s", rep.Score, rep.MaxScore, describeFailures(rep))
+			var got grader.Report
+			got, grades, err = r.grade(ctx, st.Name, 0, nil)
+			rep = &got
+			if err == nil && !got.Passed {
+				err = fmt.Errorf("graded right after the reference solution, it scores %d/%d: %s", got.Score, got.MaxScore, describeFailures(got))
 			}
 		}
-		r.add(fmt.Sprintf("solution of stage %s scores full marks", st.Name), err, began)
+		r.addGraded(fmt.Sprintf("solution of stage %s scores full marks", st.Name), err, began, rep, grades)
 		if err != nil {
 			return
 		}
@@ -184,14 +204,17 @@ func (r *runner) alternative(ctx context.Context, a scenarios.Alternative) {
 			err = fmt.Errorf("the alternative solution failed: %w", err)
 		}
 	}
+	var rep *grader.Report
+	grades := 0
 	if err == nil {
-		var rep grader.Report
-		rep, err = r.s.GradeStage(ctx, stage, 0, func(grader.Report) bool { return true })
-		if err == nil && !rep.Passed {
-			err = fmt.Errorf("graded right after the alternative solution, it scores %d/%d: %s", rep.Score, rep.MaxScore, describeFailures(rep))
+		var got grader.Report
+		got, grades, err = r.grade(ctx, stage, 0, nil)
+		rep = &got
+		if err == nil && !got.Passed {
+			err = fmt.Errorf("graded right after the alternative solution, it scores %d/%d: %s", got.Score, got.MaxScore, describeFailures(got))
 		}
 	}
-	r.add(name, err, began)
+	r.addGraded(name, err, began, rep, grades)
 }
 
 // mistake: after a reset, the reference solutions of earlier stages (or
@@ -213,13 +236,13 @@ func (r *runner) mistake(ctx context.Context, m scenarios.Mistake) {
 		}
 		// A wrong solution may well fail part way; what it left is graded.
 	}
-	rep, err := r.s.GradeStage(ctx, stage, r.opts.Settle, func(rep grader.Report) bool {
+	rep, grades, err := r.grade(ctx, stage, r.opts.Settle, func(rep grader.Report) bool {
 		return mistakeVerdict(rep, m.Fails) == nil
 	})
 	if err == nil {
 		err = mistakeVerdict(rep, m.Fails)
 	}
-	r.add(name+" fails "+strings.Join(m.Fails, ", "), err, began)
+	r.addGraded(name+" fails "+strings.Join(m.Fails, ", "), err, began, &rep, grades)
 }
 
 // mistakeVerdict says whether a mistake's grade proves its fails list:
@@ -272,6 +295,38 @@ func (r *runner) prepare(ctx context.Context, stage string, before map[string]st
 		}
 	}
 	return stage, nil
+}
+
+// grade grades stage as Session.GradeStage does, again until done (nil:
+// once) or wait has passed, and says how many times it graded.
+func (r *runner) grade(ctx context.Context, stage string, wait time.Duration, done func(grader.Report) bool) (grader.Report, int, error) {
+	grades := 0
+	rep, err := r.s.GradeStage(ctx, stage, wait, func(rep grader.Report) bool {
+		grades++
+		return done == nil || done(rep)
+	})
+	return rep, grades, err
+}
+
+// waits names the checks of rep that took slowWait or more, slowest
+// first, with their times, and how many grades there were when more than
+// one: "api-server-ready 20.0s, objects-served 1.2s (graded 3 times)".
+func waits(rep *grader.Report, grades int) string {
+	if rep == nil {
+		return ""
+	}
+	slow := slices.Clone(rep.Checks)
+	slow = slices.DeleteFunc(slow, func(c grader.Result) bool { return c.Elapsed < slowWait })
+	sort.SliceStable(slow, func(i, j int) bool { return slow[i].Elapsed > slow[j].Elapsed })
+	parts := make([]string, len(slow))
+	for i, c := range slow {
+		parts[i] = fmt.Sprintf("%s %s", c.Name, c.Elapsed.Round(100*time.Millisecond))
+	}
+	out := strings.Join(parts, ", ")
+	if grades > 1 {
+		out = strings.TrimSpace(fmt.Sprintf("%s (graded %d times)", out, grades))
+	}
+	return out
 }
 
 // withStatus returns the sorted names of rep's checks with status s.

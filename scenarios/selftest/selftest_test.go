@@ -69,3 +69,18 @@ func TestMistakeWrongChecks(t *testing.T) {
 	require.Equal(t, "want exactly [api-server-manifest, restored-data-dir] to fail, got [api-server-manifest, objects-restored]: "+
 		"api-server-manifest fail: kube-apiserver.yaml is not in /etc/kubernetes/manifests; objects-restored fail: configmap shop/settings is missing", c.Message)
 }
+
+// TestWaits: a case names its checks that took a second or more, slowest
+// first, and how often it graded when more than once.
+func TestWaits(t *testing.T) {
+	rep := gradeReport(
+		grader.Result{Name: "restored-data-dir", Elapsed: 300 * time.Millisecond},
+		grader.Result{Name: "etcd-serving", Elapsed: 1200 * time.Millisecond},
+		grader.Result{Name: "api-server-ready", Elapsed: 20 * time.Second})
+	require.Equal(t, "api-server-ready 20s, etcd-serving 1.2s", waits(&rep, 1))
+	require.Equal(t, "api-server-ready 20s, etcd-serving 1.2s (graded 3 times)", waits(&rep, 3))
+	quick := gradeReport(grader.Result{Name: "restored-data-dir", Elapsed: time.Millisecond})
+	require.Equal(t, "(graded 2 times)", waits(&quick, 2))
+	require.Empty(t, waits(&quick, 1))
+	require.Empty(t, waits(nil, 0))
+}

@@ -39,6 +39,9 @@ type containerState struct {
 	Restarts  int
 	PID       int
 	StartedAt time.Time
+	// ReadySince is when the current run last became ready; zero when
+	// it is not ready.
+	ReadySince time.Time
 	// Last is the previous run's end, if any.
 	Last *terminated
 }
@@ -185,7 +188,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 			w.update(i, func(s *containerState) { s.Message = msg })
 		} else {
 			w.update(i, func(s *containerState) {
-				s.Running, s.Ready, s.Reason, s.Message = true, false, "", ""
+				s.Running, s.Ready, s.ReadySince, s.Reason, s.Message = true, false, time.Time{}, "", ""
 				s.PID, s.StartedAt = p.cmd.Process.Pid, p.started
 			})
 			probeCtx, stopProbe := context.WithCancel(ctx)
@@ -209,7 +212,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 		}
 		wait := b.exited(ran)
 		w.update(i, func(s *containerState) {
-			s.Running, s.Ready, s.PID = false, false, 0
+			s.Running, s.Ready, s.ReadySince, s.PID = false, false, time.Time{}, 0
 			s.Last = &exit
 			s.Reason = exit.Reason
 			if ctx.Err() == nil {

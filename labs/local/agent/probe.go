@@ -34,6 +34,12 @@ func (w *podWorker) probe(ctx context.Context, i int, c *corev1.Container, pid i
 	setReady := func(ready bool) {
 		w.update(i, func(s *containerState) {
 			if s.Running && s.PID == pid {
+				switch {
+				case ready && !s.Ready:
+					s.ReadySince = time.Now()
+				case !ready:
+					s.ReadySince = time.Time{}
+				}
 				s.Ready = ready
 			}
 		})

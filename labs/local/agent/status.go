@@ -12,17 +12,25 @@ import (
 // PodStatus is one static pod in the status file the agent keeps for the
 // host (Config.StatusFile).
 type PodStatus struct {
-	Name         string     `json:"name"`
-	Namespace    string     `json:"namespace"`
-	Manifest     string     `json:"manifest"`
-	Phase        string     `json:"phase"` // Running, Pending or Failed
-	Ready        bool       `json:"ready"`
-	Restarts     int        `json:"restarts"`
-	PID          int        `json:"pid,omitempty"`
-	StartedAt    *time.Time `json:"startedAt,omitempty"`
+	Name      string     `json:"name"`
+	Namespace string     `json:"namespace"`
+	Manifest  string     `json:"manifest"`
+	Phase     string     `json:"phase"` // Running, Pending or Failed
+	Ready     bool       `json:"ready"`
+	Restarts  int        `json:"restarts"`
+	PID       int        `json:"pid,omitempty"`
+	StartedAt *time.Time `json:"startedAt,omitempty"`
+	// ReadySince is when the pod last became ready, as the Ready
+	// condition's lastTransitionTime says; nil when it is not ready.
+	ReadySince   *time.Time `json:"readySince,omitempty"`
 	LastExitCode int        `json:"lastExitCode"`
-	Reason       string     `json:"reason,omitempty"`
-	Message      string     `json:"message,omitempty"`
+	// LastStartedAt and LastFinishedAt bound the previous run of the
+	// container that exited last, as `kubectl describe pod` shows under
+	// Last State: Terminated; nil before any exit.
+	LastStartedAt  *time.Time `json:"lastStartedAt,omitempty"`
+	LastFinishedAt *time.Time `json:"lastFinishedAt,omitempty"`
+	Reason         string     `json:"reason,omitempty"`
+	Message        string     `json:"message,omitempty"`
 }
 
 // ParseStatus decodes a status file.
@@ -39,6 +47,7 @@ func (w *podWorker) status() PodStatus {
 	cs := w.snapshot()
 	st := PodStatus{Name: w.pod.Name, Namespace: w.pod.Namespace, Manifest: w.file, Phase: "Running", Ready: true}
 	everRan := false
+	var readySince time.Time
 	for i, c := range cs {
 		st.Restarts += c.Restarts
 		if c.Running || (c.Last != nil && c.Last.Reason != reasonStartError) {
@@ -46,9 +55,15 @@ func (w *podWorker) status() PodStatus {
 		}
 		if !c.Ready {
 			st.Ready = false
+		} else if c.ReadySince.After(readySince) {
+			readySince = c.ReadySince
 		}
 		if c.Last != nil && (st.LastExitCode == 0 || i == 0) {
 			st.LastExitCode = c.Last.ExitCode
+		}
+		if c.Last != nil && (st.LastFinishedAt == nil || c.Last.FinishedAt.After(*st.LastFinishedAt)) {
+			started, finished := c.Last.StartedAt.UTC(), c.Last.FinishedAt.UTC()
+			st.LastStartedAt, st.LastFinishedAt = &started, &finished
 		}
 		if c.Running {
 			if st.PID == 0 {
@@ -64,6 +79,10 @@ func (w *podWorker) status() PodStatus {
 	}
 	if !everRan {
 		st.Phase = "Pending"
+	}
+	if st.Ready && !readySince.IsZero() {
+		t := readySince.UTC()
+		st.ReadySince = &t
 	}
 	return st
 }

@@ -162,7 +162,7 @@ func startAgent(cfg config) (int, error) {
 		NodeIP:       cfg.NodeIP,
 		ManifestDir:  kubeadm.ManifestsDir,
 		PodLogDir:    crilog.PodLogsDir,
-		StatusFile:   "/run/ckat/pods.json",
+		StatusFile:   PodStatusFile,
 		ContainerDir: "/run/ckat/containers",
 		Kubeconfig:   kubeadm.KubeletConf,
 		Binaries: map[string]string{

@@ -46,6 +46,9 @@ const (
 	KubeAPIServerBin = BinDir + "/kube-apiserver"
 	// AgentConfigFile is the agent's configuration inside the node.
 	AgentConfigFile = "/run/ckat/agent.json"
+	// PodStatusFile is where the agent keeps its static pods' status
+	// inside the node (agent.Config.StatusFile).
+	PodStatusFile = "/run/ckat/pods.json"
 	// Path is the node's PATH.
 	Path = nsenter.Path
 	// Kubeconfig is the node's KUBECONFIG.

@@ -1,0 +1,154 @@
+package grader
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/ckat/ckat/internal/crilog"
+	"github.com/ckat/ckat/labs"
+)
+
+// Static pods the grader asks the node's kubelet about, by their names in
+// kubeadm's manifests.
+const (
+	etcdPod      = "etcd"
+	apiServerPod = "kube-apiserver"
+)
+
+// podState is what the node's kubelet reports of the static pod name
+// (etcdPod, apiServerPod): the entry that runs, else the one the kubelet
+// keeps restarting, else any. It is nil when the node does not report its
+// static pods, or reports no such pod (reported says which): a check that
+// polls then goes on.
+func podState(ctx context.Context, t Target, name string) (p *labs.StaticPodStatus, reported bool) {
+	r, ok := t.Node.(labs.StaticPodReporter)
+	if !ok || t.Node == nil {
+		return nil, false
+	}
+	pods, err := r.StaticPods(ctx)
+	if err != nil {
+		return nil, false
+	}
+	var found *labs.StaticPodStatus
+	rank := func(p *labs.StaticPodStatus) int {
+		switch {
+		case p.Running:
+			return 2
+		case p.Reason == labs.ReasonCrashLoopBackOff:
+			return 1
+		}
+		return 0
+	}
+	for i := range pods {
+		p := &pods[i]
+		if p.Name != name+"-"+t.Node.Name() {
+			continue
+		}
+		if found == nil || rank(p) > rank(found) {
+			found = p
+		}
+	}
+	return found, true
+}
+
+// crashLooping reports a pod whose container is not running because it
+// exited again and again: the kubelet waits out a back-off before it
+// starts it once more (CrashLoopBackOff, as crictl ps -a and kubectl get
+// pods show it).
+func crashLooping(p *labs.StaticPodStatus) bool {
+	return p != nil && !p.Running && p.Reason == labs.ReasonCrashLoopBackOff && !p.LastStartedAt.IsZero()
+}
+
+// exits describes a crash-looping pod's exits for a learner: how many,
+// the last exit code, how long the last run lasted, and the last line of
+// its log ("exited 3 times, the last time with code 1 after 2.1s: ...").
+func exits(ctx context.Context, t Target, name string, p *labs.StaticPodStatus) string {
+	s := fmt.Sprintf("exited %d times, the last time with code %d after %s", p.Restarts, p.LastExitCode,
+		p.LastFinishedAt.Sub(p.LastStartedAt).Round(100*time.Millisecond))
+	if line, _, err := crilog.LastLine(ctx, t.Node, name); err == nil && line != "" {
+		s += ": " + firstLine(line)
+	}
+	return s
+}
+
+// kubeletSource names the node's kubelet as the source of a pod's state.
+func kubeletSource(t Target, name string) string {
+	return fmt.Sprintf("kubelet on %s: pod %s-%s", t.Node.Name(), name, t.Node.Name())
+}
+
+// wontRestartReady says why a static pod's container cannot come up
+// however long a check waits, from what the kubelet reports: name keeps
+// exiting, and the things it needs did not change while it last ran.
+// For the API server, etcd must have been ready from before that run
+// started until now (kube-apiserver exits when it cannot reach etcd in
+// time, so a crash while etcd was down may not recur); etcd needs
+// nothing. Nor may its manifest or the files its flags name have changed
+// since (see changedSince). It returns nil when the pod may still come up
+// or the node does not say.
+func wontRestartReady(ctx context.Context, t Target, name string) *wontRun {
+	p, _ := podState(ctx, t, name)
+	if !crashLooping(p) || changedSince(ctx, t, p) {
+		return nil
+	}
+	if name == apiServerPod {
+		etcd, _ := podState(ctx, t, etcdPod)
+		if etcd == nil || !etcd.Running || !etcd.Ready || etcd.ReadySince.IsZero() || etcd.ReadySince.After(p.LastStartedAt) {
+			return nil
+		}
+	}
+	what := exits(ctx, t, name, p)
+	reason := fmt.Sprintf("%s %s; the kubelet restarts it after a back-off (CrashLoopBackOff) and it will exit the same way", name, what)
+	if name == apiServerPod {
+		reason += " (etcd was ready throughout its last run)"
+	}
+	return &wontRun{
+		Reason:   reason,
+		Evidence: Evidence{Source: kubeletSource(t, name), Field: "container state", Want: "running", Got: labs.ReasonCrashLoopBackOff + ": " + what},
+	}
+}
+
+// changedSince reports whether the pod's manifest, or a file its flags
+// name (certificates, keys, directories), changed after its last run
+// started, or cannot be looked at: its next start may then go otherwise
+// (a learner who fixed a file waits out the back-off, as on a real node).
+func changedSince(ctx context.Context, t Target, p *labs.StaticPodStatus) bool {
+	pod, err := ReadManifest(ctx, t.Node, p.Manifest)
+	if err != nil {
+		return true
+	}
+	files := []string{p.Manifest}
+	for _, c := range pod.Spec.Containers {
+		for _, arg := range append(slices.Clone(c.Command), c.Args...) {
+			if _, v, ok := strings.Cut(arg, "="); ok && path.IsAbs(v) {
+				files = append(files, v)
+			}
+		}
+	}
+	for _, f := range files {
+		info, err := t.Node.Stat(ctx, f)
+		if err == nil && info.ModTime().After(p.LastStartedAt) {
+			return true
+		}
+	}
+	return false
+}
+
+// apiServerDown says why kubectl gets no answer right now, from what the
+// kubelet reports: no kube-apiserver container runs, because it keeps
+// exiting and the kubelet waits out a back-off before it starts it again.
+// It returns nil when one may be running, or the node does not say.
+func apiServerDown(ctx context.Context, t Target) *wontRun {
+	p, _ := podState(ctx, t, apiServerPod)
+	if !crashLooping(p) {
+		return nil
+	}
+	what := exits(ctx, t, apiServerPod, p)
+	return &wontRun{
+		Reason:   fmt.Sprintf("kube-apiserver is not running: it %s, and the kubelet waits out a back-off before it starts it again (CrashLoopBackOff)", what),
+		Evidence: Evidence{Source: kubeletSource(t, apiServerPod), Field: "container state", Want: "running", Got: labs.ReasonCrashLoopBackOff + ": " + what},
+	}
+}
