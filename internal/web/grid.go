@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/ckat/ckat/classes"
 )
 
 // hub tells a class's watchers that something changed: wait returns a
@@ -59,8 +61,11 @@ type Grid struct {
 type GridRow struct {
 	Learner string `json:"learner"`
 	Lab     string `json:"lab"`
-	// State is the lab's life state; "unknown" when it could not be read.
+	// State is the lab's life state (running, stopped, dead, missing),
+	// Message why it is not running.
 	State       string `json:"state"`
+	Message     string `json:"message,omitempty"`
+	Frozen      bool   `json:"frozen"`
 	Stage       string `json:"stage"`
 	StageNumber int    `json:"stageNumber"`
 	Stages      int    `json:"stages"`
@@ -74,44 +79,29 @@ type GridRow struct {
 	// Cells are the latest grade's checks, by check name: "pass", "fail"
 	// or "error".
 	Cells map[string]string `json:"cells"`
-	// Messages are the checks' messages, by check name.
-	Messages map[string]string `json:"messages"`
 }
 
-// grid builds a class's grid from the store and the labs.
-func (s *Server) grid(ctx context.Context, class string) (Grid, error) {
-	ls, err := s.opts.Store.Learners(class)
+// grid builds a class's grid from its status (classes.Class.Status).
+func (s *Server) grid(ctx context.Context, c *classes.Class) (Grid, error) {
+	status, err := c.Status(ctx)
 	if err != nil {
 		return Grid{}, err
 	}
-	g := Grid{Class: class, Checks: []string{}, Rows: make([]GridRow, 0, len(ls))}
+	g := Grid{Class: c.Name, Checks: []string{}, Rows: make([]GridRow, 0, len(status))}
 	seen := map[string]bool{}
-	for _, l := range ls {
-		row := GridRow{Learner: l.Name, Lab: l.Lab, State: "unknown", Cells: map[string]string{}, Messages: map[string]string{}}
-		if st, err := s.opts.Actions.State(ctx, l.Lab); err == nil {
-			row.State = st
+	for _, st := range status {
+		row := GridRow{
+			Learner: st.Learner, Lab: st.Lab, State: string(st.State), Message: st.Message, Frozen: st.Frozen,
+			Stage: st.Stage, StageNumber: st.StageNumber, Stages: st.Stages, Hints: st.HintsUsed,
+			Cells: map[string]string{},
 		}
-		if st, err := s.opts.Actions.Task(ctx, l.Lab); err == nil {
-			row.Stage, row.StageNumber, row.Stages = st.Name, st.Number, st.Of
-		}
-		if n, err := s.opts.Store.HintsUsed(l); err == nil {
-			row.Hints = n
-		}
-		grades, err := s.opts.Store.Grades(l)
-		if err != nil {
-			return Grid{}, err
-		}
-		if len(grades) > 0 {
-			last := grades[len(grades)-1]
-			row.Graded = true
-			row.Score, row.MaxScore = last.Report.Score, last.Report.MaxScore
-			row.LastGrade = last.Time.UnixMilli()
-			for _, c := range last.Report.Checks {
-				row.Cells[c.Name] = string(c.Status)
-				row.Messages[c.Name] = c.Message
-				if !seen[c.Name] {
-					seen[c.Name] = true
-					g.Checks = append(g.Checks, c.Name)
+		if lg := st.LastGrade; lg != nil {
+			row.Graded, row.Score, row.MaxScore, row.LastGrade = true, lg.Score, lg.MaxScore, lg.Time.UnixMilli()
+			for _, ch := range lg.Checks {
+				row.Cells[ch.Name] = string(ch.Status)
+				if !seen[ch.Name] {
+					seen[ch.Name] = true
+					g.Checks = append(g.Checks, ch.Name)
 				}
 			}
 		}
@@ -121,21 +111,27 @@ func (s *Server) grid(ctx context.Context, class string) (Grid, error) {
 }
 
 // gridRefresh is how often the grid is sent even when nothing was graded:
-// labs' states and the time since each grade change by themselves.
+// labs' states change by themselves.
 const gridRefresh = 10 * time.Second
 
 // watchGrid calls send with the class's grid now, within the poll interval
 // of any grade or hint (this server's, or a command's), and every
-// gridRefresh, until ctx ends or send fails.
-func (s *Server) watchGrid(ctx context.Context, class string, send func(Grid) error) error {
-	last := s.opts.Store.LastRecorded(class)
+// gridRefresh, until ctx ends or send fails. The class is read again each
+// time, so learners added meanwhile appear.
+func (s *Server) watchGrid(ctx context.Context, name string, send func(Grid) error) error {
+	var last time.Time
 	poll := time.NewTicker(s.opts.Poll)
 	defer poll.Stop()
 	refresh := time.NewTicker(gridRefresh)
 	defer refresh.Stop()
 	for {
-		changed := s.hub.wait(class)
-		g, err := s.grid(ctx, class)
+		changed := s.hub.wait(name)
+		c, err := s.opts.Store.Open(name)
+		if err != nil {
+			return err
+		}
+		last = c.LastRecorded()
+		g, err := s.grid(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -154,8 +150,7 @@ func (s *Server) watchGrid(ctx context.Context, class string, send func(Grid) er
 			case <-refresh.C:
 				break wait
 			case <-poll.C:
-				if t := s.opts.Store.LastRecorded(class); !t.Equal(last) {
-					last = t
+				if t := c.LastRecorded(); !t.Equal(last) {
 					break wait
 				}
 			}

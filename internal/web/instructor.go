@@ -2,22 +2,25 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
+
+	"github.com/ckat/ckat/classes"
 )
 
 // instructorPage is the class's live grid.
-func (s *Server) instructorPage(w http.ResponseWriter, r *http.Request, class string) {
-	s.render(w, "instructor.html", map[string]any{"Class": class, "Formats": s.opts.Store.ReportFormats()})
+func (s *Server) instructorPage(w http.ResponseWriter, r *http.Request, c *classes.Class) {
+	s.render(w, "instructor.html", map[string]any{"Class": c.Name, "Scenario": c.Scenario, "Formats": s.opts.ReportFormats})
 }
 
 // instructorGrid answers the grid as JSON, once.
-func (s *Server) instructorGrid(w http.ResponseWriter, r *http.Request, class string) {
-	g, err := s.grid(r.Context(), class)
+func (s *Server) instructorGrid(w http.ResponseWriter, r *http.Request, c *classes.Class) {
+	g, err := s.grid(r.Context(), c)
 	if err != nil {
-		s.opts.Logger.Errorf("grid of class %s: %v", class, err)
+		s.opts.Logger.Errorf("grid of class %s: %v", c.Name, err)
 		http.Error(w, "the class could not be read", http.StatusInternalServerError)
 		return
 	}
@@ -27,7 +30,7 @@ func (s *Server) instructorGrid(w http.ResponseWriter, r *http.Request, class st
 
 // instructorEvents streams the grid as server-sent events: one "grid"
 // event now and one after every change.
-func (s *Server) instructorEvents(w http.ResponseWriter, r *http.Request, class string) {
+func (s *Server) instructorEvents(w http.ResponseWriter, r *http.Request, c *classes.Class) {
 	flusher, ok := w.(http.Flusher)
 	if !ok {
 		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
@@ -37,7 +40,7 @@ func (s *Server) instructorEvents(w http.ResponseWriter, r *http.Request, class 
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
-	err := s.watchGrid(r.Context(), class, func(g Grid) error {
+	err := s.watchGrid(r.Context(), c.Name, func(g Grid) error {
 		data, err := json.Marshal(g)
 		if err != nil {
 			return err
@@ -49,51 +52,55 @@ func (s *Server) instructorEvents(w http.ResponseWriter, r *http.Request, class 
 		return nil
 	})
 	if err != nil && r.Context().Err() == nil {
-		s.opts.Logger.Errorf("grid events of class %s: %v", class, err)
+		s.opts.Logger.Errorf("grid events of class %s: %v", c.Name, err)
 	}
 }
 
 // learnerOf returns the class's learner the request names (?learner=).
-func (s *Server) learnerOf(r *http.Request, class string) (Learner, bool) {
-	name := r.FormValue("learner")
-	ls, err := s.opts.Store.Learners(class)
-	if err != nil {
-		return Learner{}, false
-	}
-	i := slices.IndexFunc(ls, func(l Learner) bool { return l.Name == name })
-	if i < 0 {
-		return Learner{}, false
-	}
-	return ls[i], true
+func learnerOf(r *http.Request, c *classes.Class) (classes.Learner, bool) {
+	l, err := c.Learner(r.FormValue("learner"))
+	return l, err == nil
 }
 
 // instructorTerminal shows a learner's terminal, read-only.
-func (s *Server) instructorTerminal(w http.ResponseWriter, r *http.Request, class string) {
-	l, ok := s.learnerOf(r, class)
+func (s *Server) instructorTerminal(w http.ResponseWriter, r *http.Request, c *classes.Class) {
+	l, ok := learnerOf(r, c)
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
-	s.serveTerminal(w, r, l.Lab, true)
+	s.serveTerminal(w, r, c, l, true)
 }
 
-// instructorReset starts a learner's lab again if it died and starts its
-// scenario over.
-func (s *Server) instructorReset(w http.ResponseWriter, r *http.Request, class string) {
-	l, ok := s.learnerOf(r, class)
+// instructorReset starts a learner's lab again if it stopped or died, and
+// starts its scenario over as `ckat reset` does.
+func (s *Server) instructorReset(w http.ResponseWriter, r *http.Request, c *classes.Class) {
+	l, ok := learnerOf(r, c)
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
 	defer s.lockLab(l.Lab)()
-	if err := s.opts.Actions.Reset(r.Context(), l.Lab); err != nil {
+	err := s.reset(r.Context(), c, l)
+	if err != nil {
 		s.opts.Logger.Errorf("resetting lab %s: %v", l.Lab, err)
-		http.Error(w, fmt.Sprintf("resetting %s's lab failed; see ckat serve's log", l.Name), errorStatus(r.Context(), err))
+		http.Error(w, fmt.Sprintf("Resetting %s's lab failed; see ckat serve's log.", l.Name), errorStatus(r.Context(), err))
 		return
 	}
-	s.hub.notify(class)
+	s.hub.notify(c.Name)
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintf(w, "%s's lab is back at the start of the scenario.\n", l.Name)
+}
+
+func (s *Server) reset(ctx context.Context, c *classes.Class, l classes.Learner) error {
+	if _, err := c.Restart(ctx, l.Name); err != nil {
+		return err
+	}
+	sess, err := c.Session(ctx, l.Name, s.opts.Logger)
+	if err != nil {
+		return err
+	}
+	return sess.Reset(ctx)
 }
 
 // reportTypes are the Content-Types of the report's formats.
@@ -106,8 +113,8 @@ var reportTypes = map[string]string{
 var reportExt = map[string]string{"text": "txt", "junit": "xml"}
 
 // instructorReport downloads the class's report (?format=).
-func (s *Server) instructorReport(w http.ResponseWriter, r *http.Request, class string) {
-	formats := s.opts.Store.ReportFormats()
+func (s *Server) instructorReport(w http.ResponseWriter, r *http.Request, c *classes.Class) {
+	formats := s.opts.ReportFormats
 	format := r.FormValue("format")
 	if format == "" && len(formats) > 0 {
 		format = formats[0]
@@ -121,12 +128,16 @@ func (s *Server) instructorReport(w http.ResponseWriter, r *http.Request, class 
 		ext = format
 	}
 	var b bytes.Buffer
-	if err := s.opts.Store.WriteReport(&b, class, format); err != nil {
-		s.opts.Logger.Errorf("report of class %s: %v", class, err)
+	rep, err := c.BuildReport()
+	if err == nil {
+		err = s.opts.WriteReport(&b, rep, format)
+	}
+	if err != nil {
+		s.opts.Logger.Errorf("report of class %s: %v", c.Name, err)
 		http.Error(w, "the report could not be written; see ckat serve's log", http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", reportTypes[format])
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", class+"-report."+ext))
+	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", c.Name+"-report."+ext))
 	_, _ = w.Write(b.Bytes())
 }

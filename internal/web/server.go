@@ -9,6 +9,7 @@ import (
 	"context"
 	"embed"
 	"errors"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -16,11 +17,15 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ckat/ckat/classes"
 	"github.com/ckat/ckat/internal/log"
 )
 
 //go:embed static templates
 var assets embed.FS
+
+// learnerRoot is where the learner's pages live.
+var learnerRoot = classes.LearnerPath("")
 
 // Cookies that carry a token after the link that holds it was opened.
 const (
@@ -28,9 +33,18 @@ const (
 	instructorCookie = "ckat_instructor"
 )
 
+// instructorRoot is where the instructor's pages live: the path of the
+// link `ckat class create` prints, without its token.
+var instructorRoot = classes.InstructorPath("")
+
+// ReportWriter writes a class's report in one of its formats.
+type ReportWriter func(w io.Writer, rep classes.Report, format string) error
+
 // Options configure a Server.
 type Options struct {
-	Store  Store
+	// Store holds the classes; it lives on disk, so a restart of the
+	// server loses nothing.
+	Store  *classes.Store
 	Logger *log.Logger
 	// Shell is what a lab's terminal runs (SSHShell).
 	Shell ShellFunc
@@ -40,8 +54,10 @@ type Options struct {
 	// Poll is how often the instructor's grid looks for grades recorded by
 	// other processes; 0 means 1 s.
 	Poll time.Duration
-	// Actions act on labs; nil means the real ones (LabActions).
-	Actions Actions
+	// ReportFormats are the formats WriteReport writes, the first the
+	// default.
+	ReportFormats []string
+	WriteReport   ReportWriter
 }
 
 // Server serves the pages. Build it with New; Close ends its shells.
@@ -65,9 +81,6 @@ func New(opts Options) *Server {
 	if opts.Poll == 0 {
 		opts.Poll = time.Second
 	}
-	if opts.Actions == nil {
-		opts.Actions = LabActions{Logger: opts.Logger}
-	}
 	s := &Server{opts: opts, terms: newTerminals(opts.Shell, opts.Grace), hub: newHub()}
 	s.routes()
 	return s
@@ -88,20 +101,22 @@ func (s *Server) routes() {
 	m.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	m.HandleFunc("GET /{$}", s.home)
 
-	m.HandleFunc("GET /learn/{token}", s.learnerLink)
-	m.HandleFunc("GET /learn/{$}", s.learner(s.learnerPage))
-	m.HandleFunc("GET /learn/api/terminal", s.learner(s.learnerTerminal))
-	m.HandleFunc("POST /learn/api/grade", s.learner(s.learnerGrade))
-	m.HandleFunc("POST /learn/api/hint", s.learner(s.learnerHint))
-	m.HandleFunc("POST /learn/api/next", s.learner(s.learnerNext))
+	ln := learnerRoot
+	m.HandleFunc("GET "+ln+"{token}", s.learnerLink)
+	m.HandleFunc("GET "+ln+"{$}", s.learner(s.learnerPage))
+	m.HandleFunc("GET "+ln+"api/terminal", s.learner(s.learnerTerminal))
+	m.HandleFunc("POST "+ln+"api/grade", s.learner(s.learnerGrade))
+	m.HandleFunc("POST "+ln+"api/hint", s.learner(s.learnerHint))
+	m.HandleFunc("POST "+ln+"api/next", s.learner(s.learnerNext))
 
-	m.HandleFunc("GET /class/{token}", s.instructorLink)
-	m.HandleFunc("GET /class/{$}", s.instructor(s.instructorPage))
-	m.HandleFunc("GET /class/api/grid", s.instructor(s.instructorGrid))
-	m.HandleFunc("GET /class/api/events", s.instructor(s.instructorEvents))
-	m.HandleFunc("GET /class/api/terminal", s.instructor(s.instructorTerminal))
-	m.HandleFunc("POST /class/api/reset", s.instructor(s.instructorReset))
-	m.HandleFunc("GET /class/api/report", s.instructor(s.instructorReport))
+	in := instructorRoot
+	m.HandleFunc("GET "+in+"{token}", s.instructorLink)
+	m.HandleFunc("GET "+in+"{$}", s.instructor(s.instructorPage))
+	m.HandleFunc("GET "+in+"api/grid", s.instructor(s.instructorGrid))
+	m.HandleFunc("GET "+in+"api/events", s.instructor(s.instructorEvents))
+	m.HandleFunc("GET "+in+"api/terminal", s.instructor(s.instructorTerminal))
+	m.HandleFunc("POST "+in+"api/reset", s.instructor(s.instructorReset))
+	m.HandleFunc("GET "+in+"api/report", s.instructor(s.instructorReport))
 	s.mux = m
 }
 
@@ -120,12 +135,12 @@ func forbidden(w http.ResponseWriter) {
 // page loads without it in its address.
 func (s *Server) learnerLink(w http.ResponseWriter, r *http.Request) {
 	token := r.PathValue("token")
-	if _, err := s.opts.Store.AuthLearner(token); err != nil {
+	if _, _, err := s.opts.Store.AuthLearner(token); err != nil {
 		forbidden(w)
 		return
 	}
-	setTokenCookie(w, r, learnerCookie, "/learn/", token)
-	http.Redirect(w, r, "/learn/", http.StatusSeeOther)
+	setTokenCookie(w, r, learnerCookie, learnerRoot, token)
+	http.Redirect(w, r, learnerRoot, http.StatusSeeOther)
 }
 
 // instructorLink opens the instructor's link, as learnerLink does.
@@ -135,8 +150,8 @@ func (s *Server) instructorLink(w http.ResponseWriter, r *http.Request) {
 		forbidden(w)
 		return
 	}
-	setTokenCookie(w, r, instructorCookie, "/class/", token)
-	http.Redirect(w, r, "/class/", http.StatusSeeOther)
+	setTokenCookie(w, r, instructorCookie, instructorRoot, token)
+	http.Redirect(w, r, instructorRoot, http.StatusSeeOther)
 }
 
 func setTokenCookie(w http.ResponseWriter, r *http.Request, name, path, token string) {
@@ -149,24 +164,24 @@ func setTokenCookie(w http.ResponseWriter, r *http.Request, name, path, token st
 // learner wraps a learner's handler: the learner's cookie must hold a
 // learner's token, and a request that changes something or opens a
 // WebSocket must come from this server's own pages.
-func (s *Server) learner(h func(http.ResponseWriter, *http.Request, Learner)) http.HandlerFunc {
+func (s *Server) learner(h func(http.ResponseWriter, *http.Request, *classes.Class, classes.Learner)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(learnerCookie)
 		if err != nil || !sameOrigin(r) {
 			forbidden(w)
 			return
 		}
-		l, err := s.opts.Store.AuthLearner(c.Value)
+		class, l, err := s.opts.Store.AuthLearner(c.Value)
 		if err != nil {
 			forbidden(w)
 			return
 		}
-		h(w, r, l)
+		h(w, r, class, l)
 	}
 }
 
 // instructor wraps an instructor's handler as learner does.
-func (s *Server) instructor(h func(http.ResponseWriter, *http.Request, string)) http.HandlerFunc {
+func (s *Server) instructor(h func(http.ResponseWriter, *http.Request, *classes.Class)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(instructorCookie)
 		if err != nil || !sameOrigin(r) {

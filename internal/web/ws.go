@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/ckat/ckat/classes"
 )
 
 // control is a text message from the terminal's page; binary messages are
@@ -22,7 +24,7 @@ const maxMessage = 1 << 20
 
 // serveTerminal connects a WebSocket to lab's shell: output to the page,
 // and, unless readOnly, keystrokes and resizes back.
-func (s *Server) serveTerminal(w http.ResponseWriter, r *http.Request, lab string, readOnly bool) {
+func (s *Server) serveTerminal(w http.ResponseWriter, r *http.Request, class *classes.Class, l classes.Learner, readOnly bool) {
 	// The wrappers checked Origin; Accept checks it again.
 	conn, err := websocket.Accept(w, r, nil)
 	if err != nil {
@@ -30,9 +32,14 @@ func (s *Server) serveTerminal(w http.ResponseWriter, r *http.Request, lab strin
 	}
 	defer conn.CloseNow()
 	conn.SetReadLimit(maxMessage)
-	c, err := s.terms.attach(lab)
+	// A frozen lab thaws before its shell starts.
+	err = class.Thaw(r.Context(), l.Name)
+	var c *client
+	if err == nil {
+		c, err = s.terms.attach(l.Lab)
+	}
 	if err != nil {
-		s.opts.Logger.Errorf("terminal on lab %s: %v", lab, err)
+		s.opts.Logger.Errorf("terminal on lab %s: %v", l.Lab, err)
 		conn.Close(websocket.StatusInternalError, "the terminal could not start")
 		return
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/ckat/ckat/cmd/ckat/app/reset"
 	"github.com/ckat/ckat/cmd/ckat/app/scenario"
 	"github.com/ckat/ckat/cmd/ckat/app/selftest"
+	"github.com/ckat/ckat/cmd/ckat/app/serve"
 	"github.com/ckat/ckat/cmd/ckat/app/solution"
 	"github.com/ckat/ckat/cmd/ckat/app/ssh"
 	"github.com/ckat/ckat/cmd/ckat/app/start"
@@ -59,6 +60,7 @@ func addCommands(root *cobra.Command, streams cli.Streams, logger *log.Logger) {
 		reset.NewCommand(logger, streams),
 		grade.NewCommand(logger, streams),
 		selftest.NewCommand(logger, streams),
+		serve.NewCommand(logger, streams),
 		// Earlier spellings, kept for learners' notes and scripts.
 		renamed("labs", "ckat lab list", lab.NewListCommand(streams), streams),
 		renamed("scenarios", "ckat scenario list", scenario.NewListCommand(streams), streams),

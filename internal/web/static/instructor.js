@@ -73,7 +73,7 @@ function openViewer(learner) {
   document.getElementById("viewer").hidden = false;
   document.getElementById("viewing").textContent = learner + "'s terminal";
   viewer = ckatTerminal(document.getElementById("terminal"),
-    "/class/api/terminal?learner=" + encodeURIComponent(learner),
+    "api/terminal?learner=" + encodeURIComponent(learner),
     document.querySelector("#viewer .status"), true);
 }
 document.getElementById("close").addEventListener("click", () => {
@@ -87,7 +87,7 @@ async function resetLab(learner, button) {
   button.disabled = true;
   message.textContent = "Resetting " + learner + "'s lab…";
   try {
-    const resp = await fetch("/class/api/reset?learner=" + encodeURIComponent(learner),
+    const resp = await fetch("api/reset?learner=" + encodeURIComponent(learner),
       { method: "POST", credentials: "same-origin" });
     message.textContent = await resp.text();
   } catch (err) {
@@ -98,7 +98,7 @@ async function resetLab(learner, button) {
 }
 
 function listen() {
-  const es = new EventSource("/class/api/events");
+  const es = new EventSource("api/events");
   es.addEventListener("grid", (e) => {
     grid = JSON.parse(e.data);
     statusEl.textContent = "live · updated " + new Date().toLocaleTimeString();

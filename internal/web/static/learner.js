@@ -3,7 +3,7 @@
 "use strict";
 
 const ckat = ckatTerminal(
-  document.getElementById("terminal"), "/learn/api/terminal",
+  document.getElementById("terminal"), "api/terminal",
   document.getElementById("status"), false);
 window.ckat = ckat;
 
@@ -36,9 +36,9 @@ async function post(button, url, target) {
 }
 
 const result = document.getElementById("result");
-document.getElementById("grade").addEventListener("click", (e) => post(e.target, "/learn/api/grade", result));
-document.getElementById("hint").addEventListener("click", (e) => post(e.target, "/learn/api/hint", result));
+document.getElementById("grade").addEventListener("click", (e) => post(e.target, "api/grade", result));
+document.getElementById("hint").addEventListener("click", (e) => post(e.target, "api/hint", result));
 document.getElementById("next").addEventListener("click", async (e) => {
-  await post(e.target, "/learn/api/next", document.getElementById("task"));
+  await post(e.target, "api/next", document.getElementById("task"));
   result.replaceChildren();
 });

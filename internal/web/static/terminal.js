@@ -34,8 +34,9 @@ function ckatTerminal(el, url, statusEl, readOnly) {
     if (!readOnly) send(JSON.stringify({ type: "resize", cols: term.cols, rows: term.rows }));
   }
   function connect() {
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const sock = new WebSocket(proto + "//" + location.host + url);
+    const u = new URL(url, location.href);
+    u.protocol = u.protocol === "https:" ? "wss:" : "ws:";
+    const sock = new WebSocket(u);
     sock.binaryType = "arraybuffer";
     ws = sock;
     sock.onopen = () => {
