@@ -169,3 +169,33 @@ func (s *Store) ForLab(lab string) (c *Class, l Learner, ok bool, err error) {
 	}
 	return nil, Learner{}, false, nil
 }
+
+// RecordGradeForLab records a grade made on a lab outside the web server
+// (`ckat grade`) for the learner whose lab it is; a lab of no class
+// records nothing.
+func RecordGradeForLab(lab, stage string, rep grader.Report) error {
+	c, l, ok, err := forLab(lab)
+	if !ok || err != nil {
+		return err
+	}
+	_, err = c.RecordGrade(l.Name, stage, rep)
+	return err
+}
+
+// RecordHintForLab records a hint shown by `ckat hint` for the learner
+// whose lab it is; a lab of no class records nothing.
+func RecordHintForLab(lab, stage string, n int) error {
+	c, l, ok, err := forLab(lab)
+	if !ok || err != nil {
+		return err
+	}
+	return c.RecordHint(l.Name, stage, n)
+}
+
+func forLab(lab string) (*Class, Learner, bool, error) {
+	s, err := DefaultStore()
+	if err != nil {
+		return nil, Learner{}, false, err
+	}
+	return s.ForLab(lab)
+}

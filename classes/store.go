@@ -160,8 +160,8 @@ func (c *Class) InstructorToken() (string, error) {
 // InstructorTokenPath is the file that holds the instructor token.
 func (c *Class) InstructorTokenPath() string { return filepath.Join(c.dir, instructorFile) }
 
-// AddLearner adds a learner whose lab is set up and returns the learner's
-// token, which is not kept anywhere: print it now. The class is re-read
+// AddLearner adds a learner whose lab is set up (learners are kept in
+// name order) and returns the learner's token, which is not kept anywhere: print it now. The class is re-read
 // and written under a lock, so concurrent adds keep each other's learners.
 func (c *Class) AddLearner(name, lab string, ready time.Time) (Learner, string, error) {
 	if err := ValidateLearnerName(name); err != nil {
@@ -177,6 +177,7 @@ func (c *Class) AddLearner(name, lab string, ready time.Time) (Learner, string, 
 			return fmt.Errorf("class %s has a learner %q already", c.Name, name)
 		}
 		cur.Learners = append(cur.Learners, l)
+		sort.Slice(cur.Learners, func(i, j int) bool { return cur.Learners[i].Name < cur.Learners[j].Name })
 		return nil
 	})
 	if err != nil {

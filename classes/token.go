@@ -114,3 +114,10 @@ func LearnerPath(token string) string { return "/learn/" + token }
 
 // InstructorPath is the path of a class's instructor page on `ckat serve`.
 func InstructorPath(token string) string { return "/teach/" + token }
+
+// DefaultListen is the address `ckat serve` listens on unless told
+// otherwise; the links `ckat class create` prints point there.
+const DefaultListen = "127.0.0.1:8080"
+
+// URL is the link to path on `ckat serve` at its default address.
+func URL(path string) string { return "http://" + DefaultListen + path }

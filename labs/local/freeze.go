@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -144,4 +145,45 @@ func procState(pid int) string {
 		return ""
 	}
 	return s[i+2 : i+3]
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's CPU times: 100 on
+// every Linux architecture Go supports (sysconf(_SC_CLK_TCK)).
+const clockTicks = 100
+
+// CPUTime is the CPU time (user and system) the running node's processes
+// have used so far, read from /proc: the figure behind a lab's idle CPU.
+// Processes that ended are not counted, so measure over an interval in
+// which the node's processes stay.
+func CPUTime(labDir string) (time.Duration, error) {
+	st, err := readState(labDir)
+	if err != nil {
+		return 0, err
+	}
+	if !st.running() {
+		return 0, fmt.Errorf("lab at %s is not running", labDir)
+	}
+	ns := st.PIDNamespace
+	if ns == "" {
+		if ns, err = pidNamespace(st.PID); err != nil {
+			return 0, err
+		}
+	}
+	var ticks uint64
+	for _, pid := range ProcessesInNamespace(ns) {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		// fields[0] is field 3; utime and stime are fields 14 and 15.
+		if len(fields) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseUint(fields[11], 10, 64)
+		k, _ := strconv.ParseUint(fields[12], 10, 64)
+		ticks += u + k
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
 }
