@@ -57,11 +57,6 @@ func newFixture(t *testing.T) *fixture {
 	}
 	f.web = New(Options{
 		Store: store, Shell: hostShell, Grace: 5 * time.Second, Poll: 100 * time.Millisecond,
-		ReportFormats: []string{"json"},
-		WriteReport: func(w io.Writer, rep classes.Report, _ string) error {
-			_, err := io.WriteString(w, "report of "+rep.Class)
-			return err
-		},
 	})
 	f.srv = httptest.NewServer(f.web.Handler())
 	t.Cleanup(func() {

@@ -13,7 +13,7 @@ import (
 
 // instructorPage is the class's live grid.
 func (s *Server) instructorPage(w http.ResponseWriter, r *http.Request, c *classes.Class) {
-	s.render(w, "instructor.html", map[string]any{"Class": c.Name, "Scenario": c.Scenario, "Formats": s.opts.ReportFormats})
+	s.render(w, "instructor.html", map[string]any{"Class": c.Name, "Scenario": c.Scenario, "Formats": classes.ReportFormats})
 }
 
 // instructorGrid answers the grid as JSON, once.
@@ -114,7 +114,7 @@ var reportExt = map[string]string{"text": "txt", "junit": "xml"}
 
 // instructorReport downloads the class's report (?format=).
 func (s *Server) instructorReport(w http.ResponseWriter, r *http.Request, c *classes.Class) {
-	formats := s.opts.ReportFormats
+	formats := classes.ReportFormats
 	format := r.FormValue("format")
 	if format == "" && len(formats) > 0 {
 		format = formats[0]
@@ -130,7 +130,7 @@ func (s *Server) instructorReport(w http.ResponseWriter, r *http.Request, c *cla
 	var b bytes.Buffer
 	rep, err := c.BuildReport()
 	if err == nil {
-		err = s.opts.WriteReport(&b, rep, format)
+		err = classes.WriteReport(&b, rep, format)
 	}
 	if err != nil {
 		s.opts.Logger.Errorf("report of class %s: %v", c.Name, err)

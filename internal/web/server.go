@@ -9,7 +9,6 @@ import (
 	"context"
 	"embed"
 	"errors"
-	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -37,9 +36,6 @@ const (
 // link `ckat class create` prints, without its token.
 var instructorRoot = classes.InstructorPath("")
 
-// ReportWriter writes a class's report in one of its formats.
-type ReportWriter func(w io.Writer, rep classes.Report, format string) error
-
 // Options configure a Server.
 type Options struct {
 	// Store holds the classes; it lives on disk, so a restart of the
@@ -54,10 +50,6 @@ type Options struct {
 	// Poll is how often the instructor's grid looks for grades recorded by
 	// other processes; 0 means 1 s.
 	Poll time.Duration
-	// ReportFormats are the formats WriteReport writes, the first the
-	// default.
-	ReportFormats []string
-	WriteReport   ReportWriter
 }
 
 // Server serves the pages. Build it with New; Close ends its shells.

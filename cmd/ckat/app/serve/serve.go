@@ -6,10 +6,8 @@ package serve
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -94,7 +92,6 @@ func Serve(ctx context.Context, logger *log.Logger, streams cli.Streams, opts Op
 	}
 	srv := web.New(web.Options{
 		Store: store, Logger: logger, Shell: web.SSHShell(self),
-		ReportFormats: reportFormats, WriteReport: writeReport,
 	})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	url := fmt.Sprintf("%s://%s", scheme, ln.Addr())
@@ -157,18 +154,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// reportFormats are the formats of the class report the instructor's page
-// offers.
-var reportFormats = []string{"json"}
-
-// writeReport writes a class's report.
-func writeReport(w io.Writer, rep classes.Report, format string) error {
-	if format != "json" {
-		return fmt.Errorf("unknown report format %q", format)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
 }
