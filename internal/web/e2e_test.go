@@ -82,14 +82,21 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := serve(t, ckat)
+	t.Logf("ckat serve answers on %s", base)
 
-	// The learner and the instructor each have their own browser.
-	ctx, teacher := browser(t), browser(t)
+	// The learner and the instructor each have a tab; their cookies have
+	// different paths.
+	ctx := browser(t)
+	teacher, cancel := chromedp.NewContext(ctx)
+	defer cancel()
+	must(t, chromedp.Do(teacher))
+	t.Log("the browser runs")
 	anaRow := `#grid tbody tr[data-learner="ana"]`
 	must(t, chromedp.Do(teacher,
 		chromedp.Navigate(base+classes.InstructorPath(instructor)),
 		chromedp.WaitVisible(anaRow+` td.score`),
 	))
+	t.Log("the instructor's grid shows ana")
 
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(base+classes.LearnerPath(ana)),

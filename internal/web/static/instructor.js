@@ -36,7 +36,9 @@ function render() {
     const tr = el("tr");
     tr.dataset.learner = r.learner;
     tr.append(el("td", r.learner, "learner"));
-    tr.append(el("td", r.state === "running" ? "running" : r.state, "state " + r.state));
+    const state = el("td", r.frozen ? "frozen (idle)" : r.state, "state " + r.state);
+    if (r.message) state.title = r.message;
+    tr.append(state);
     tr.append(el("td", r.stage ? r.stageNumber + "/" + r.stages + " " + r.stage : "?"));
     tr.append(el("td", r.graded ? r.score + "/" + r.maxScore : "–", "score"));
     const last = el("td", since(r.lastGrade), "since");
