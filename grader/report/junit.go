@@ -29,9 +29,9 @@ func JUnit(w io.Writer, reps ...grader.Report) error {
 			case grader.StatusPass:
 				tc.SystemOut = &junit.Output{Data: fmt.Sprintf("%s (%d/%d)", c.Message, c.Points, c.MaxPoints)}
 			case grader.StatusFail:
-				tc.Failure = &junit.Result{Message: c.Message, Type: "fail", Data: detailText(c)}
+				tc.Failure = &junit.Result{Message: c.Message, Type: "fail", Data: Detail(c)}
 			default:
-				tc.Error = &junit.Result{Message: c.Message, Type: string(c.Status), Data: detailText(c)}
+				tc.Error = &junit.Result{Message: c.Message, Type: string(c.Status), Data: Detail(c)}
 			}
 			suite.AddTestcase(tc)
 		}
@@ -93,8 +93,8 @@ func classname(rep grader.Report, c grader.Result) string {
 	return strings.Join(parts, ".")
 }
 
-// detailText is the body of a failure or error: points, evidence, hint.
-func detailText(c grader.Result) string {
+// Detail is the body of a failure or error: points, evidence, hint.
+func Detail(c grader.Result) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s (%d/%d)\n", c.Message, c.Points, c.MaxPoints)
 	for _, e := range c.Evidence {

@@ -37,29 +37,29 @@ func Text(w io.Writer, rep grader.Report, color bool) error {
 	if stage := commonStage(rep.Checks); stage != "" {
 		title += ", stage " + stage
 	}
-	p.line(p.paint(bold, clean(title)))
+	p.line(p.paint(bold, Clean(title)))
 	p.line("")
 	width := 0
 	for _, c := range rep.Checks {
-		width = max(width, len([]rune(clean(c.Name))))
+		width = max(width, len([]rune(Clean(c.Name))))
 	}
 	for _, c := range rep.Checks {
 		mark, col := markOf(c.Status)
-		name := clean(c.Name)
+		name := Clean(c.Name)
 		pad := strings.Repeat(" ", width-len([]rune(name)))
-		p.line(fmt.Sprintf("%s %s%s  %d/%d  %s", p.paint(col, mark), name, pad, c.Points, c.MaxPoints, clean(c.Message)))
+		p.line(fmt.Sprintf("%s %s%s  %d/%d  %s", p.paint(col, mark), name, pad, c.Points, c.MaxPoints, Clean(c.Message)))
 		if c.Status == grader.StatusPass {
 			continue
 		}
 		for _, e := range c.Evidence {
-			p.line(fmt.Sprintf("    %s: %s", clean(e.Source), clean(e.Field)))
+			p.line(fmt.Sprintf("    %s: %s", Clean(e.Source), Clean(e.Field)))
 			if e.Want != "" {
-				p.line("      want: " + clean(e.Want))
+				p.line("      want: " + Clean(e.Want))
 			}
-			p.line("      got:  " + p.paint(col, clean(e.Got)))
+			p.line("      got:  " + p.paint(col, Clean(e.Got)))
 		}
 		if c.Hint != "" {
-			p.line("    hint: " + clean(c.Hint))
+			p.line("    hint: " + Clean(c.Hint))
 		}
 	}
 	p.line("")
@@ -118,10 +118,10 @@ func commonStage(checks []grader.Result) string {
 	return checks[0].Stage
 }
 
-// clean keeps a value read from a lab (a file's text, an error) from
+// Clean keeps a value read from a lab (a file's text, an error) from
 // breaking the report's lines or driving the terminal: newlines and tabs
 // become spaces, other control characters U+FFFD.
-func clean(s string) string {
+func Clean(s string) string {
 	return strings.Map(func(r rune) rune {
 		switch {
 		case r == '\n' || r == '\t':

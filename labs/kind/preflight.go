@@ -1,11 +1,9 @@
 package kind
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -53,7 +51,7 @@ func findings(ctx context.Context, image string) []labs.Finding {
 	}
 	out := []labs.Finding{{Check: "container engine", Status: labs.FindingOK,
 		Message: fmt.Sprintf("%s answers (server %s)", e.Binary, e.ServerVersion)}}
-	out = append(out, memoryFinding(e.MemTotal, memAvailable()))
+	out = append(out, memoryFinding(e.MemTotal, labs.MemAvailable()))
 	out = append(out, cgroupFinding(e.CgroupVersion, image))
 	out = append(out, imageFinding(ctx, e.Binary, image))
 	return out
@@ -82,24 +80,6 @@ func memoryFinding(engineTotal, localAvailable int64) labs.Finding {
 		f.Fix = "check the engine's memory with 'docker info' (Total Memory)"
 	}
 	return f
-}
-
-// memAvailable reads MemAvailable from /proc/meminfo (0 when unknown).
-func memAvailable() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	s := bufio.NewScanner(f)
-	for s.Scan() {
-		fields := strings.Fields(s.Text())
-		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
-			kb, _ := strconv.ParseInt(fields[1], 10, 64)
-			return kb * 1024
-		}
-	}
-	return 0
 }
 
 var imageVersionRE = regexp.MustCompile(`:v1\.(\d+)\.\d+`)

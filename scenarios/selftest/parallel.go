@@ -1,55 +1,17 @@
 package selftest
 
 import (
-	"bufio"
 	"context"
-	"os"
-	"runtime"
 	"sort"
-	"strconv"
-	"strings"
 	"sync"
 
+	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/scenarios"
 )
 
-// labMemory is what one lab needs at most while selftest runs it: its
-// processes together (about 450 MB VmRSS, see README's figures) and room
-// for the grader and the etcd tools.
-const labMemory = 1 << 30
-
 // DefaultParallel is how many scenarios selftest runs at once by default:
-// a lab mostly waits (for processes to stop and start, for /readyz), so
-// two per core, as many as the available memory holds, at least one.
-func DefaultParallel() int {
-	n := 2 * runtime.NumCPU()
-	if avail := memAvailable(); avail > 0 {
-		n = min(n, int(avail/labMemory))
-	}
-	return max(n, 1)
-}
-
-// memAvailable reads MemAvailable from /proc/meminfo, in bytes; 0 when
-// it cannot.
-func memAvailable() int64 {
-	f, err := os.Open("/proc/meminfo")
-	if err != nil {
-		return 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
-			kb, err := strconv.ParseInt(fields[1], 10, 64)
-			if err != nil {
-				return 0
-			}
-			return kb << 10
-		}
-	}
-	return 0
-}
+// as many labs as this machine works on at once (labs.Parallel).
+func DefaultParallel() int { return labs.Parallel() }
 
 // RunAll selftests scenarios on up to parallel labs at once and returns
 // their results in the order given. Scenarios with more cases start first,

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ckat/ckat/cmd/ckat/app/agent"
+	"github.com/ckat/ckat/cmd/ckat/app/class"
 	"github.com/ckat/ckat/cmd/ckat/app/delete"
 	"github.com/ckat/ckat/cmd/ckat/app/doctor"
 	"github.com/ckat/ckat/cmd/ckat/app/exec"
@@ -19,6 +20,7 @@ import (
 	"github.com/ckat/ckat/cmd/ckat/app/reset"
 	"github.com/ckat/ckat/cmd/ckat/app/scenario"
 	"github.com/ckat/ckat/cmd/ckat/app/selftest"
+	"github.com/ckat/ckat/cmd/ckat/app/serve"
 	"github.com/ckat/ckat/cmd/ckat/app/solution"
 	"github.com/ckat/ckat/cmd/ckat/app/ssh"
 	"github.com/ckat/ckat/cmd/ckat/app/start"
@@ -35,7 +37,8 @@ import (
 // lab, or start it again), `ckat stop`, `ckat delete`, and the commands
 // that work on it (task, ssh, grade, ...). Labs by name are `ckat lab
 // create|start|stop|delete|list`; scenarios are `ckat scenario
-// list|show|lint|guide`.
+// list|show|lint|guide`; workshops are `ckat class
+// create|list|status|report|restart|delete`.
 func addCommands(root *cobra.Command, streams cli.Streams, logger *log.Logger) {
 	root.AddCommand(
 		newVersionCommand(streams),
@@ -59,6 +62,8 @@ func addCommands(root *cobra.Command, streams cli.Streams, logger *log.Logger) {
 		reset.NewCommand(logger, streams),
 		grade.NewCommand(logger, streams),
 		selftest.NewCommand(logger, streams),
+		class.NewCommand(logger, streams),
+		serve.NewCommand(logger, streams),
 		// Earlier spellings, kept for learners' notes and scripts.
 		renamed("labs", "ckat lab list", lab.NewListCommand(streams), streams),
 		renamed("scenarios", "ckat scenario list", scenario.NewListCommand(streams), streams),

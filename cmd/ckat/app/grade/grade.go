@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/ckat/ckat/classes"
 	"github.com/ckat/ckat/grader"
 	"github.com/ckat/ckat/grader/report"
 	"github.com/ckat/ckat/internal/cli"
@@ -54,6 +55,9 @@ func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *f
 	rep, err := s.Grade(ctx, flags.Wait)
 	if err != nil {
 		return cli.WithExitCode(cli.ExitCannotRun, err)
+	}
+	if err := classes.RecordGradeForLab(s.Lab.Name(), s.State.Stage, rep); err != nil {
+		logger.Warnf("the grade is not recorded in the lab's class: %v", err)
 	}
 	switch flags.Output.String() {
 	case "json":

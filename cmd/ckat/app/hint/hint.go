@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ckat/ckat/classes"
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/scenarios/session"
@@ -43,6 +44,9 @@ func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *f
 	}
 	if err := s.Save(); err != nil {
 		return err
+	}
+	if err := classes.RecordHintForLab(s.Lab.Name(), s.State.Stage, n); err != nil {
+		logger.Warnf("the hint is not recorded in the lab's class: %v", err)
 	}
 	fmt.Fprintf(streams.Out, "Hint %d of %d: %s\n", n, total, text)
 	if n == total {

@@ -1,0 +1,112 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/ckat/ckat/classes"
+)
+
+func typeIn(t *testing.T, conn *websocket.Conn, s string) {
+	t.Helper()
+	if err := conn.Write(context.Background(), websocket.MessageBinary, []byte(s)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestTerminal: what the learner types runs in a shell on a terminal,
+// whose size follows the page's.
+func TestTerminal(t *testing.T) {
+	f := newFixture(t)
+	ana, _ := f.client(t, classes.LearnerPath(f.tokens["ana"]))
+	conn, _, err := f.dial(t, ana, learnerRoot+"api/terminal", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	if err := conn.Write(context.Background(), websocket.MessageText, []byte(`{"type":"resize","cols":101,"rows":33}`)); err != nil {
+		t.Fatal(err)
+	}
+	typeIn(t, conn, "[ -t 0 ] && echo tty-$((6*7)); stty size\n")
+	readUntil(t, conn, "tty-42")
+	readUntil(t, conn, "33 101")
+}
+
+// TestTerminalReconnect: a page that lost its connection gets the same
+// shell back, with what the screen showed.
+func TestTerminalReconnect(t *testing.T) {
+	f := newFixture(t)
+	ana, _ := f.client(t, classes.LearnerPath(f.tokens["ana"]))
+	conn, _, err := f.dial(t, ana, learnerRoot+"api/terminal", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	typeIn(t, conn, "echo pid=$$.\n")
+	re := regexp.MustCompile(`pid=(\d+)\.`)
+	var pid []string
+	for pid == nil {
+		pid = re.FindStringSubmatch(readUntil(t, conn, "pid="))
+	}
+	conn.CloseNow() // a network blip
+
+	conn, _, err = f.dial(t, ana, learnerRoot+"api/terminal", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	readUntil(t, conn, pid[0]) // the scrollback
+	typeIn(t, conn, "echo again=$$.\n")
+	readUntil(t, conn, fmt.Sprintf("again=%s.", pid[1]))
+}
+
+// TestTerminalReadOnly: the instructor sees a learner's terminal, and
+// what the instructor types does not reach it.
+func TestTerminalReadOnly(t *testing.T) {
+	f := newFixture(t)
+	ana, _ := f.client(t, classes.LearnerPath(f.tokens["ana"]))
+	teacher, _ := f.client(t, classes.InstructorPath(f.instructor))
+	learner, _, err := f.dial(t, ana, learnerRoot+"api/terminal", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer learner.CloseNow()
+	view, _, err := f.dial(t, teacher, instructorRoot+"api/terminal?learner=ana", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer view.CloseNow()
+	typeIn(t, view, "echo from-instructor\n")
+	typeIn(t, learner, "echo from-$((1+1))-learner\n")
+	out := readUntil(t, view, "from-2-learner")
+	if regexp.MustCompile(`from-instructor`).MatchString(out) {
+		t.Errorf("the instructor's keystrokes reached the shell: %q", out)
+	}
+	if code, _ := get(t, teacher, "GET", f.srv.URL+instructorRoot+"api/terminal?learner=nobody", nil); code != http.StatusNotFound {
+		t.Errorf("a learner the class does not have: %d, want 404", code)
+	}
+}
+
+// TestTerminalGrace: a shell nobody is attached to ends after the grace
+// period.
+func TestTerminalGrace(t *testing.T) {
+	ts := newTerminals(hostShell, 200*time.Millisecond)
+	defer ts.closeAll()
+	c, err := ts.attach("lab")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.detach()
+	deadline := time.Now().Add(5 * time.Second)
+	for ts.running("lab") {
+		if time.Now().After(deadline) {
+			t.Fatal("the shell still runs 5 s after its last client left, with a grace of 200 ms")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

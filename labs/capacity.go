@@ -1,0 +1,53 @@
+package labs
+
+import (
+	"bufio"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+)
+
+// WorkingMemory is what one lab needs at most while it is being created,
+// set up and graded: its processes together (about 450 MB VmRSS, see
+// README's figures) and room for the grader and the etcd tools.
+const WorkingMemory = 1 << 30
+
+// IdleMemory is what one running lab holds while its learner works: its
+// processes together, 350 MB Pss and 451 MB VmRSS by README's figures,
+// rounded up. It decides how many labs a machine holds at once.
+const IdleMemory = 512 << 20
+
+// Parallel is how many labs may be made or worked on at once on this
+// machine: a lab mostly waits (for processes to stop and start, for
+// /readyz), so two per core, as many as the available memory holds at
+// WorkingMemory each, at least one.
+func Parallel() int {
+	n := 2 * runtime.NumCPU()
+	if avail := MemAvailable(); avail > 0 {
+		n = min(n, int(avail/WorkingMemory))
+	}
+	return max(n, 1)
+}
+
+// MemAvailable reads MemAvailable from /proc/meminfo, in bytes; 0 when
+// it cannot.
+func MemAvailable() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) >= 2 && fields[0] == "MemAvailable:" {
+			kb, err := strconv.ParseInt(fields[1], 10, 64)
+			if err != nil {
+				return 0
+			}
+			return kb << 10
+		}
+	}
+	return 0
+}

@@ -1,0 +1,189 @@
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/ckat/ckat/labs"
+)
+
+var _ labs.Freezer = (*lab)(nil)
+
+// freezePasses bounds how often Freeze lists the node's processes again
+// to catch one forked while it was stopping the others.
+const freezePasses = 20
+
+// Freeze pauses every process of the node with SIGSTOP: the kernel stops
+// it whatever it does, it keeps its memory and uses no CPU. A local lab's
+// processes are no cgroup's own (the node is a process tree in namespaces,
+// run as root or as an unprivileged user alike), so the freezer is the
+// signal, which works for both. Supervisors go first (lowest PIDs: the
+// node's init, then its agent), so none of them sees its children stop;
+// Freeze lists the processes again until a pass finds none still running.
+func (l *lab) Freeze(ctx context.Context) error {
+	ns, err := l.namespace()
+	if err != nil {
+		return err
+	}
+	for range freezePasses {
+		pids := ProcessesInNamespace(ns)
+		slices.Sort(pids)
+		stopped := 0
+		for _, pid := range pids {
+			if procStopped(pid) {
+				continue
+			}
+			if err := syscall.Kill(pid, syscall.SIGSTOP); err != nil && !errors.Is(err, syscall.ESRCH) {
+				return fmt.Errorf("freezing lab %q (PID %d): %w", l.name, pid, err)
+			}
+			stopped++
+		}
+		if stopped == 0 {
+			return nil
+		}
+		if err := waitStopped(ctx, pids); err != nil {
+			return fmt.Errorf("freezing lab %q: %w", l.name, err)
+		}
+	}
+	return fmt.Errorf("freezing lab %q: its processes kept changing", l.name)
+}
+
+// Thaw resumes the node's processes with SIGCONT, servers first
+// (highest PIDs) and the supervisors last, so that the agent's probes
+// find etcd and the API server running again.
+func (l *lab) Thaw(context.Context) error {
+	ns, err := l.namespace()
+	if err != nil {
+		return err
+	}
+	pids := ProcessesInNamespace(ns)
+	slices.Sort(pids)
+	slices.Reverse(pids)
+	for _, pid := range pids {
+		if err := syscall.Kill(pid, syscall.SIGCONT); err != nil && !errors.Is(err, syscall.ESRCH) {
+			return fmt.Errorf("thawing lab %q (PID %d): %w", l.name, pid, err)
+		}
+	}
+	return nil
+}
+
+// Frozen reports whether every process of the node is stopped.
+func (l *lab) Frozen(context.Context) (bool, error) {
+	ns, err := l.namespace()
+	if err != nil {
+		return false, err
+	}
+	pids := ProcessesInNamespace(ns)
+	if len(pids) == 0 {
+		return false, nil
+	}
+	for _, pid := range pids {
+		if !procStopped(pid) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// namespace returns the running node's PID namespace.
+func (l *lab) namespace() (string, error) {
+	st, err := readState(l.dir)
+	if err != nil {
+		return "", fmt.Errorf("lab %q: %w", l.name, err)
+	}
+	if !st.running() {
+		return "", notRunning(l.name, st)
+	}
+	if st.PIDNamespace != "" {
+		return st.PIDNamespace, nil
+	}
+	return pidNamespace(st.PID)
+}
+
+// waitStopped waits until each of pids is stopped or gone.
+func waitStopped(ctx context.Context, pids []int) error {
+	deadline := time.Now().Add(5 * time.Second)
+	for _, pid := range pids {
+		for !procStopped(pid) && procAlive(pid) {
+			if time.Now().After(deadline) {
+				return fmt.Errorf("PID %d did not stop", pid)
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// procStopped reports whether a process is stopped by a signal (state T
+// in /proc/PID/stat).
+func procStopped(pid int) bool { return procState(pid) == "T" }
+
+func procAlive(pid int) bool {
+	s := procState(pid)
+	return s != "" && s != "Z" && s != "X"
+}
+
+// procState is field 3 of /proc/PID/stat; empty for a process gone.
+func procState(pid int) string {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+3 > len(s) {
+		return ""
+	}
+	return s[i+2 : i+3]
+}
+
+// clockTicks is USER_HZ, the unit of /proc/PID/stat's CPU times: 100 on
+// every Linux architecture Go supports (sysconf(_SC_CLK_TCK)).
+const clockTicks = 100
+
+// CPUTime is the CPU time (user and system) the running node's processes
+// have used so far, read from /proc: the figure behind a lab's idle CPU.
+// Processes that ended are not counted, so measure over an interval in
+// which the node's processes stay.
+func CPUTime(labDir string) (time.Duration, error) {
+	st, err := readState(labDir)
+	if err != nil {
+		return 0, err
+	}
+	if !st.running() {
+		return 0, fmt.Errorf("lab at %s is not running", labDir)
+	}
+	ns := st.PIDNamespace
+	if ns == "" {
+		if ns, err = pidNamespace(st.PID); err != nil {
+			return 0, err
+		}
+	}
+	var ticks uint64
+	for _, pid := range ProcessesInNamespace(ns) {
+		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		// fields[0] is field 3; utime and stime are fields 14 and 15.
+		if len(fields) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseUint(fields[11], 10, 64)
+		k, _ := strconv.ParseUint(fields[12], 10, 64)
+		ticks += u + k
+	}
+	return time.Duration(ticks) * time.Second / clockTicks, nil
+}
