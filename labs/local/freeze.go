@@ -63,12 +63,22 @@ func (l *lab) Thaw(context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := thawNamespace(ns); err != nil {
+		return fmt.Errorf("thawing lab %q: %w", l.name, err)
+	}
+	return nil
+}
+
+// thawNamespace sends SIGCONT to every process of the PID namespace ns,
+// highest PIDs first. Stopping a node thaws it first, so that a frozen
+// node stops as gracefully as a running one.
+func thawNamespace(ns string) error {
 	pids := ProcessesInNamespace(ns)
 	slices.Sort(pids)
 	slices.Reverse(pids)
 	for _, pid := range pids {
 		if err := syscall.Kill(pid, syscall.SIGCONT); err != nil && !errors.Is(err, syscall.ESRCH) {
-			return fmt.Errorf("thawing lab %q (PID %d): %w", l.name, pid, err)
+			return fmt.Errorf("PID %d: %w", pid, err)
 		}
 	}
 	return nil

@@ -162,7 +162,8 @@ func checkLabDir(name string) error {
 	return nil
 }
 
-// stopNode ends a node: SIGTERM to its PID 1, which stops the static pods
+// stopNode ends a node: SIGCONT to all its processes (it may be
+// frozen), then SIGTERM to its PID 1, which stops the static pods
 // and exits; SIGKILL after stopGrace. The kernel ends every other process
 // of the node's PID namespace with its PID 1; stopNode checks that none is
 // left.
@@ -170,6 +171,10 @@ func stopNode(st state) error {
 	ns := st.PIDNamespace
 	if ns == "" {
 		ns, _ = pidNamespace(st.PID)
+	}
+	if ns != "" {
+		// A frozen node (Freeze) handles SIGTERM only once it runs again.
+		_ = thawNamespace(ns)
 	}
 	if err := syscall.Kill(st.PID, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("signalling the node (PID %d): %w", st.PID, err)
