@@ -40,7 +40,7 @@ func (c *Class) Session(ctx context.Context, learner string, logger *log.Logger,
 	if err := thaw(ctx, lab); err != nil {
 		return nil, err
 	}
-	return session.Open(lab, logger)
+	return session.Open(ctx, lab, logger)
 }
 
 // Grade grades a learner's current stage (again every second until full
