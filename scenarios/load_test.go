@@ -34,10 +34,10 @@ var invalidCases = map[string][]string{
 		`10:5: stages[0].checks[0]: objects check "objects-restored" comes before any apiServerReady check: checks run in order and an objects check does not wait for the API server, so put an apiServerReady check first`,
 	},
 	"invalid-check-types.yaml": {
-		`10:5: stages[0].checks[0]: check "none" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects`,
+		`10:5: stages[0].checks[0]: check "none" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServers, etcdServing, apiServerReady, objects`,
 		`11:5: stages[0].checks[1]: check "both" sets snapshotFile and manifestPresent: a check tests exactly one thing`,
-		`14:5: stages[0].checks[2]: check "typo" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects`,
-		`15:5: stages[0].checks[2]: unknown field "snapshotFiel" (known: name, points, hint, snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects, requires)`,
+		`14:5: stages[0].checks[2]: check "typo" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServers, etcdServing, apiServerReady, objects`,
+		`15:5: stages[0].checks[2]: unknown field "snapshotFiel" (known: name, points, hint, snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServers, etcdServing, apiServerReady, objects, requires)`,
 		`17:31: stages[0].checks[3].apiServerReady.timeout: want a duration such as "90s", got "later"`,
 	},
 	"invalid-duplicates.yaml": {
@@ -80,7 +80,7 @@ var invalidCases = map[string][]string{
 		`7:3: params[0]: template refers to parameter "wrod", which is not declared (declared: labby, path, word)`,
 		`11:3: params[2]: a parameter template cannot use lab facts ({{.lab...}}): parameters are drawn before the lab exists`,
 		`15:9: template refers to unknown lab fact "certs.cacert" (known: ca, cert, key)`,
-		`15:9: template refers to unknown lab fact "nodename" (known: apiServerManifest, certs, dataDir, etcdEndpoint, etcdManifest, manifestDir, name, node, provider)`,
+		`15:9: template refers to unknown lab fact "nodename" (known: apiServerManifest, certs, dataDir, etcdEndpoint, etcdManifest, manifestDir, name, node, nodeIP, provider)`,
 		`18:26: template refers to parameter "backupPath", which is not declared (declared: labby, path, word)`,
 		`19:11: template refers to .paramz: only .params.NAME and .lab.FACT exist`,
 		`19:31: template: unclosed action`,

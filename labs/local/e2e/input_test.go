@@ -23,8 +23,8 @@ func TestBadInput(t *testing.T) {
 		"stages:\n- name: s\n  task: t\n  checks:\n  - {name: c, nosuch: {}}\n  solution: \"true\"\n  extra: 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	badScenario := "ckat: " + bad + `:8:5: stages[0].checks[0]: check "c" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects` + "\n" +
-		bad + `:8:15: stages[0].checks[0]: unknown field "nosuch" (known: name, points, hint, snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServing, apiServerReady, objects, requires)` + "\n" +
+	badScenario := "ckat: " + bad + `:8:5: stages[0].checks[0]: check "c" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServers, etcdServing, apiServerReady, objects` + "\n" +
+		bad + `:8:15: stages[0].checks[0]: unknown field "nosuch" (known: name, points, hint, snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServers, etcdServing, apiServerReady, objects, requires)` + "\n" +
 		bad + `:10:3: stages[0]: unknown field "extra" (known: name, task, checks, hints, solution, next)`
 	tests := []struct {
 		name   string
