@@ -61,6 +61,9 @@ type Config struct {
 	ContainerDir string            `json:"containerDir"` // /run/ckat/containers (scratch roots)
 	Kubeconfig   string            `json:"kubeconfig"`   // /etc/kubernetes/kubelet.conf
 	Binaries     map[string]string `json:"binaries"`     // command name -> executable, e.g. "etcd" -> /run/ckat/bin/ckat
+	// KeepPodsOnExit leaves the containers running when the agent exits,
+	// as the kubelet does; the next agent takes them over.
+	KeepPodsOnExit bool `json:"keepPodsOnExit,omitempty"`
 	// FileCheckFrequency is how often the whole manifest directory is
 	// re-read; zero means the kubelet's default, 20s. Tests shorten it.
 	FileCheckFrequency time.Duration `json:"-"`

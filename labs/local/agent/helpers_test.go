@@ -21,12 +21,19 @@ import (
 )
 
 // TestMain lets the test binary stand in for ckat as the agent's
-// `__container` helper, the one part of ckat the agent re-executes.
+// `__shim` and `__container` helpers, the parts of ckat the agent
+// re-executes.
 func TestMain(m *testing.M) {
 	if len(os.Args) == 3 && os.Args[1] == "__container" {
 		err := ContainerMain(os.Args[2])
 		fmt.Fprintln(os.Stderr, "container:", err)
 		os.Exit(127)
+	}
+	if len(os.Args) == 3 && os.Args[1] == ShimCommand {
+		if err := ShimMain(os.Args[2]); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
