@@ -55,7 +55,7 @@ import (
 type Config struct {
 	NodeName     string            `json:"nodeName"`
 	NodeIP       string            `json:"nodeIP"`
-	ManifestDir  string            `json:"manifestDir"`  // /etc/kubernetes/manifests
+	ManifestDir  string            `json:"manifestDir"`  // /etc/kubernetes/manifests; empty: no static pods
 	PodLogDir    string            `json:"podLogDir"`    // /var/log/pods
 	StatusFile   string            `json:"statusFile"`   // /run/ckat/pods.json
 	ContainerDir string            `json:"containerDir"` // /run/ckat/containers (scratch roots)
@@ -93,7 +93,7 @@ func ReadConfig(path string) (Config, error) {
 // Validate checks that the fields the agent cannot do without are set.
 func (c Config) Validate() error {
 	for _, f := range []struct{ name, value string }{
-		{"nodeName", c.NodeName}, {"manifestDir", c.ManifestDir}, {"podLogDir", c.PodLogDir},
+		{"nodeName", c.NodeName}, {"podLogDir", c.PodLogDir},
 		{"statusFile", c.StatusFile}, {"containerDir", c.ContainerDir},
 	} {
 		if f.value == "" {
