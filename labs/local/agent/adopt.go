@@ -11,6 +11,9 @@ import (
 	"time"
 )
 
+// orphanGrace is the grace period of an orphaned pod's containers.
+const orphanGrace = time.Second
+
 // adoptable is a run a previous agent left running: its shim still runs.
 type adoptable struct {
 	scratch string
@@ -58,10 +61,15 @@ func scanRuns(dir string) (map[string]adoptable, error) {
 	return live, nil
 }
 
-// stopOrphans stops the adoptable runs no pod in running takes over, as
-// the kubelet kills the containers of pods it no longer has (a manifest
-// changed or removed while it was stopped). A new pod of the same name
-// starts after its orphans have stopped. Called before the first sync.
+// stopOrphans stops the adoptable runs no pod in running takes over: the
+// pods whose manifest changed (a new pod UID) or went while the agent was
+// stopped. The kubelet's housekeeping kills such runtime pods with a grace
+// period of 1s (pkg/kubelet/kubelet_pods.go, HandlePodCleanups: "Clean up
+// containers for orphaned pod we had not seen before"), while a pod it
+// still has keeps its running containers (kuberuntime_manager.go,
+// computePodActions: a running container whose spec is unchanged is kept).
+// A new pod of the same name starts after its orphans have stopped.
+// Called before the first sync.
 func (a *agent) stopOrphans(running []manifest) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -79,7 +87,7 @@ func (a *agent) stopOrphans(running []manifest) {
 		}
 	}
 	for podKey, runs := range byPod {
-		a.log.V(0).Infof("killing the containers of pod %s, which no manifest defines as they run", podKey)
+		a.log.V(0).Infof("\"Clean up containers for orphaned pod we had not seen before\" podUID=%q pod=%q", runs[0].rec.PodUID, podKey)
 		done := make(chan struct{})
 		a.lastDone[podKey] = done
 		go func() {
@@ -90,7 +98,7 @@ func (a *agent) stopOrphans(running []manifest) {
 				go func() {
 					defer wg.Done()
 					if p, err := adoptProcess(r.scratch, r.rec); err == nil {
-						p.stop(maxGrace)
+						p.stop(orphanGrace)
 					} else {
 						_ = syscall.Kill(-r.rec.PID, syscall.SIGKILL)
 					}

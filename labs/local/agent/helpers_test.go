@@ -120,10 +120,17 @@ func newTestNode(t testing.TB) *testNode {
 // start runs the agent until the test ends.
 func (n *testNode) start(t testing.TB) {
 	t.Helper()
+	t.Cleanup(n.run(t))
+}
+
+// run runs the agent and returns the function that stops it and checks
+// it returned without error.
+func (n *testNode) run(t testing.TB) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, n.cfg, log.New(n.logs, 1)) }()
-	t.Cleanup(func() {
+	return func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -140,7 +147,7 @@ func (n *testNode) start(t testing.TB) {
 				t.Logf("%s (last lines):\n%s", l, strings.Join(lines[max(0, len(lines)-15):], "\n"))
 			}
 		}
-	})
+	}
 }
 
 // writeManifest writes a manifest into the manifest directory.

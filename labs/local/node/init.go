@@ -109,7 +109,7 @@ func supervise(m *systemd.Manager, sigs <-chan os.Signal, logger *log.Logger) er
 			return cli.WithExitCode(cli.ExitFailed, nil)
 		case err := <-stopped:
 			if err != nil {
-				logger.Warnf("the kubelet did not stop within %s; stopping every process of the node", stopTimeout)
+				logger.Warnf("the kubelet did not stop within %s; stopping every process of the node", stopTimeout/2)
 				return cli.WithExitCode(cli.ExitFailed, nil)
 			}
 			logger.V(0).Infof("the kubelet has stopped; stopping the node's other processes")
@@ -128,7 +128,8 @@ func supervise(m *systemd.Manager, sigs <-chan os.Signal, logger *log.Logger) er
 				if deadline == nil {
 					logger.V(0).Infof("stopping: %s to the kubelet", sig)
 					deadline = time.After(stopTimeout)
-					go func() { stopped <- m.Stop(stopTimeout) }()
+					// Half the time for the kubelet, half for the rest.
+					go func() { stopped <- m.Stop(stopTimeout / 2) }()
 				}
 			}
 		}
