@@ -38,8 +38,8 @@ func TestNodeWithCkat(t *testing.T) {
 	labDir := t.TempDir()
 	// What kubeadm init leaves for the kubelet, without an API server.
 	for path, data := range map[string]string{
-		"etc/kubernetes/kubelet.conf":   "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    server: https://127.0.0.1:6443\n",
-		"var/lib/kubelet/config.yaml":   "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n",
+		"etc/kubernetes/kubelet.conf":    "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    server: https://127.0.0.1:6443\n",
+		"var/lib/kubelet/config.yaml":    "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n",
 		"etc/kubernetes/manifests/.keep": "",
 	} {
 		p := filepath.Join(labDir, "node", path)
