@@ -16,6 +16,9 @@ import (
 // journald's persistent storage in /var/log/journal does.
 const JournalFile = "/var/log/journal/ckat.journal"
 
+// journalPath is the journal systemctl and journalctl read; tests change it.
+var journalPath = JournalFile
+
 // maxJournal is the size at which the journal is rotated to JournalFile.1.
 const maxJournal = 16 << 20
 

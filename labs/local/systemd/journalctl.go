@@ -79,7 +79,7 @@ func Journalctl(args []string, stdout, stderr io.Writer) int {
 		}
 		return e.Format()
 	}
-	entries, err := ReadJournal(JournalFile, keep)
+	entries, err := ReadJournal(journalPath, keep)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitFailure
@@ -107,7 +107,7 @@ func Journalctl(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, format(e))
 	}
 	if *follow {
-		followJournal(JournalFile, keep, func(e Entry) { fmt.Fprintln(stdout, format(e)) })
+		followJournal(journalPath, keep, func(e Entry) { fmt.Fprintln(stdout, format(e)) })
 	}
 	return exitOK
 }

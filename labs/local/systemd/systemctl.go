@@ -242,7 +242,7 @@ func printStatus(w io.Writer, st Status, lines int) {
 			fmt.Fprintf(w, "        CPU: %s\n", formatSpan(st.CPU, time.Millisecond))
 		}
 	}
-	entries, _ := ReadJournal(JournalFile, func(e Entry) bool { return e.Unit == st.Unit })
+	entries, _ := ReadJournal(journalPath, func(e Entry) bool { return e.Unit == st.Unit })
 	if lines > 0 && len(entries) > 0 {
 		fmt.Fprintln(w)
 		for _, e := range entries[max(0, len(entries)-lines):] {
