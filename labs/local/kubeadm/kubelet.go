@@ -3,7 +3,6 @@ package kubeadm
 import (
 	"fmt"
 	"net"
-	"path/filepath"
 
 	layout "github.com/ckat/ckat/internal/kubeadm"
 )
@@ -66,8 +65,7 @@ volumeStatsAggPeriod: 0s
 // writeKubeletFiles writes what `kubeadm init` writes for the kubelet
 // (cmd/kubeadm/app/phases/kubelet): config.yaml and kubeadm-flags.env in
 // /var/lib/kubelet (0700). The node's name is its hostname, so the flags
-// are empty (flags.go, buildKubeletArgsCommon). The deb package's
-// /etc/default/kubelet comes with it.
+// are empty (flags.go, buildKubeletArgsCommon).
 func writeKubeletFiles(root string, cfg Config) error {
 	vip, err := serviceVIP(cfg.ServiceCIDR)
 	if err != nil {
@@ -86,14 +84,8 @@ func writeKubeletFiles(root string, cfg Config) error {
 	}{
 		{layout.KubeletConfigFile, config},
 		{layout.KubeletEnvFile, "KUBELET_KUBEADM_ARGS=\"\"\n"},
-		{layout.KubeletDefaultsFile, "KUBELET_EXTRA_ARGS=\n"},
 	} {
 		p := hostPath(root, f.path)
-		if f.path == layout.KubeletDefaultsFile {
-			if err := mkdir(filepath.Dir(p), 0o755); err != nil {
-				return err
-			}
-		}
 		if err := writeFile(p, []byte(f.data), 0o644); err != nil {
 			return err
 		}

@@ -10,14 +10,16 @@ import (
 	"github.com/ckat/ckat/internal/kubeadm"
 )
 
-// installPackageFiles writes the kubelet's unit and kubeadm's drop-in, as
-// their packages install them, into the node's upper layer under
-// node/usr/lib unless the node has them, or has deleted them.
+// installPackageFiles writes the kubelet's unit, kubeadm's drop-in and
+// /etc/default/kubelet, as their packages install them, into the node's
+// upper layers (node/usr/lib, node/etc) unless the node has them, or has
+// deleted them.
 func installPackageFiles(labDir string) error {
 	base := filepath.Join(labDir, "node")
 	for path, text := range map[string]string{
-		kubeadm.KubeletServiceFile: kubeadm.KubeletServiceText,
-		kubeadm.KubeadmDropInFile:  kubeadm.KubeadmDropInText,
+		kubeadm.KubeletServiceFile:  kubeadm.KubeletServiceText,
+		kubeadm.KubeadmDropInFile:   kubeadm.KubeadmDropInText,
+		kubeadm.KubeletDefaultsFile: "KUBELET_EXTRA_ARGS=\n",
 	} {
 		p := filepath.Join(base, path)
 		if _, err := os.Lstat(p); err == nil {
