@@ -31,6 +31,7 @@ func (f LabFacts) data() map[string]any {
 		"etcdManifest":      kubeadm.EtcdManifest,
 		"apiServerManifest": kubeadm.APIServerManifest,
 		"dataDir":           kubeadm.EtcdDataDir,
+		"kubeletConfig":     kubeadm.KubeletConfigFile,
 		"certs": map[string]any{
 			"ca":   kubeadm.CertFile(kubeadm.EtcdCACertAndKeyBaseName),
 			"cert": kubeadm.CertFile(kubeadm.EtcdServerCertAndKeyBaseName),

@@ -20,6 +20,7 @@ func TestLabFactsAreKubeadmsLayout(t *testing.T) {
 		"etcdManifest":      "/etc/kubernetes/manifests/etcd.yaml",
 		"apiServerManifest": "/etc/kubernetes/manifests/kube-apiserver.yaml",
 		"dataDir":           "/var/lib/etcd",
+		"kubeletConfig":     "/var/lib/kubelet/config.yaml",
 		"certs": map[string]any{
 			"ca":   "/etc/kubernetes/pki/etcd/ca.crt",
 			"cert": "/etc/kubernetes/pki/etcd/server.crt",

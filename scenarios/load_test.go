@@ -80,7 +80,7 @@ var invalidCases = map[string][]string{
 		`7:3: params[0]: template refers to parameter "wrod", which is not declared (declared: labby, path, word)`,
 		`11:3: params[2]: a parameter template cannot use lab facts ({{.lab...}}): parameters are drawn before the lab exists`,
 		`15:9: template refers to unknown lab fact "certs.cacert" (known: ca, cert, key)`,
-		`15:9: template refers to unknown lab fact "nodename" (known: apiServerManifest, certs, dataDir, etcdEndpoint, etcdManifest, manifestDir, name, node, nodeIP, provider)`,
+		`15:9: template refers to unknown lab fact "nodename" (known: apiServerManifest, certs, dataDir, etcdEndpoint, etcdManifest, kubeletConfig, manifestDir, name, node, nodeIP, provider)`,
 		`18:26: template refers to parameter "backupPath", which is not declared (declared: labby, path, word)`,
 		`19:11: template refers to .paramz: only .params.NAME and .lab.FACT exist`,
 		`19:31: template: unclosed action`,

@@ -129,3 +129,70 @@ func EtcdLocalClientURL() string {
 func EtcdLocalMetricsURL() string {
 	return "http://" + net.JoinHostPort(LoopbackAddress, strconv.Itoa(EtcdMetricsPort))
 }
+
+// The kubelet's files on a kubeadm node. The kubelet's deb package installs
+// its systemd unit, kubeadm's package the drop-in that passes the flags
+// below, and `kubeadm init` writes the configuration and flags files
+// (constants.KubeletRunDirectory, KubeletConfigurationFileName,
+// KubeletEnvFileName; cmd/kubeadm/app/phases/kubelet).
+const (
+	// KubeletServiceUnit is the kubelet's systemd unit.
+	KubeletServiceUnit = "kubelet.service"
+	// SystemdUnitDir holds the units packages install.
+	SystemdUnitDir = "/usr/lib/systemd/system"
+	// KubeletServiceFile is the kubelet's unit file.
+	KubeletServiceFile = SystemdUnitDir + "/" + KubeletServiceUnit
+	// KubeletDropInDir holds the kubelet unit's drop-ins.
+	KubeletDropInDir = KubeletServiceFile + ".d"
+	// KubeadmDropInFile is kubeadm's drop-in, which sets the kubelet's flags.
+	KubeadmDropInFile = KubeletDropInDir + "/10-kubeadm.conf"
+	// KubeletDir is the kubelet's directory (constants.KubeletRunDirectory).
+	KubeletDir = "/var/lib/kubelet"
+	// KubeletConfigFile is the KubeletConfiguration kubeadm writes, the
+	// kubelet's --config.
+	KubeletConfigFile = KubeletDir + "/config.yaml"
+	// KubeletEnvFile holds KUBELET_KUBEADM_ARGS, the flags kubeadm
+	// computes for this node.
+	KubeletEnvFile = KubeletDir + "/kubeadm-flags.env"
+	// KubeletDefaultsFile holds KUBELET_EXTRA_ARGS, the user's flags (the
+	// deb package's /etc/default/kubelet).
+	KubeletDefaultsFile = "/etc/default/kubelet"
+	// BootstrapKubeletConf is the kubelet's --bootstrap-kubeconfig, which
+	// kubeadm removes once the node has its kubelet.conf.
+	BootstrapKubeletConf = KubernetesDir + "/bootstrap-kubelet.conf"
+	// KubeletHealthzPort is the kubelet's healthz port on 127.0.0.1.
+	KubeletHealthzPort = 10248
+)
+
+// KubeletServiceText is the kubelet package's unit file
+// (kubernetes/release, cmd/krel/templates/latest/kubelet/kubelet.service).
+const KubeletServiceText = `[Unit]
+Description=kubelet: The Kubernetes Node Agent
+Documentation=https://kubernetes.io/docs/
+Wants=network-online.target
+After=network-online.target
+
+[Service]
+ExecStart=/usr/bin/kubelet
+Restart=always
+StartLimitInterval=0
+RestartSec=10
+
+[Install]
+WantedBy=multi-user.target
+`
+
+// KubeadmDropInText is the kubeadm package's drop-in for the kubelet's
+// unit (kubernetes/release, cmd/krel/templates/latest/kubeadm/10-kubeadm.conf).
+const KubeadmDropInText = `# Note: This dropin only works with kubeadm and kubelet v1.11+
+[Service]
+Environment="KUBELET_KUBECONFIG_ARGS=--bootstrap-kubeconfig=/etc/kubernetes/bootstrap-kubelet.conf --kubeconfig=/etc/kubernetes/kubelet.conf"
+Environment="KUBELET_CONFIG_ARGS=--config=/var/lib/kubelet/config.yaml"
+# This is a file that "kubeadm init" and "kubeadm join" generates at runtime, populating the KUBELET_KUBEADM_ARGS variable dynamically
+EnvironmentFile=-/var/lib/kubelet/kubeadm-flags.env
+# This is a file that the user can use for overrides of the kubelet args as a last resort. Preferably, the user should use
+# the .NodeRegistration.KubeletExtraArgs object in the configuration files instead. KUBELET_EXTRA_ARGS should be sourced from this file.
+EnvironmentFile=-/etc/default/kubelet
+ExecStart=
+ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
+`

@@ -45,6 +45,7 @@ func addCommands(root *cobra.Command, streams cli.Streams, logger *log.Logger) {
 		newNodeCommand(),
 		agent.NewCommand(logger),
 		agent.NewContainerCommand(),
+		agent.NewShimCommand(),
 		doctor.NewCommand(logger, streams),
 		lab.NewCommand(logger, streams),
 		stop.NewCommand(logger, streams),

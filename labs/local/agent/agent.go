@@ -28,12 +28,21 @@ type agent struct {
 	// lastDone closes when the latest worker of a pod name has stopped.
 	lastDone map[string]<-chan struct{}
 
+	// adoptable are the runs a previous agent left running, until a pod
+	// worker takes them over or stopOrphans stops them.
+	adoptable map[string]adoptable
+	// detached closes when the agent exits leaving its containers running.
+	detached chan struct{}
+
 	statusMu   sync.Mutex
 	lastStatus []byte
 }
 
-// Run runs the static pods in cfg.ManifestDir until ctx is cancelled, then
-// stops them all and returns.
+// Run runs the static pods in cfg.ManifestDir until ctx is cancelled. It
+// then stops them all and returns, or, with cfg.KeepPodsOnExit, returns
+// leaving their containers running, as the kubelet does when it stops.
+// It takes over the containers a previous agent left running for the pods
+// it still has (same pod UID), and stops the others.
 func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 	if err := cfg.Validate(); err != nil {
 		return err
@@ -47,12 +56,13 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 			return fmt.Errorf("creating %s: %w", d, err)
 		}
 	}
-	if err := clearContainerDir(cfg.ContainerDir); err != nil {
+	runs, err := scanRuns(cfg.ContainerDir)
+	if err != nil {
 		return err
 	}
 	a := &agent{cfg: cfg, log: logger, self: self,
 		pods: map[string]*podWorker{}, valid: map[string]manifest{}, invalid: map[string]manifest{}, logged: map[string]string{},
-		lastDone: map[string]<-chan struct{}{}}
+		lastDone: map[string]<-chan struct{}{}, adoptable: runs, detached: make(chan struct{})}
 	a.statusChanged()
 	mirrorsDone := make(chan struct{})
 	go func() {
@@ -63,45 +73,45 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 	// the directory at once, then on every tick of the re-read period, and
 	// consume each inotify event between (watchDir) as it comes. The watch
 	// is set up before the first read, so that no change falls between.
+	// The pods' workers outlive ctx when the agent leaves them running.
+	podCtx, cancelPods := context.WithCancel(context.Background())
+	defer cancelPods()
 	events := make(chan fsnotify.Event, eventBufferLen)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	watchDone, watching := make(chan struct{}), make(chan struct{})
-	go func() {
-		defer close(watchDone)
-		watchDir(watchCtx, cfg.ManifestDir, events, logger, func() { close(watching) })
-	}()
+	if cfg.ManifestDir == "" { // no staticPodPath: nothing to watch
+		close(watchDone)
+		close(watching)
+	} else {
+		go func() {
+			defer close(watchDone)
+			watchDir(watchCtx, cfg.ManifestDir, events, logger, func() { close(watching) })
+		}()
+	}
 	defer func() { stopWatch(); <-watchDone }()
 	<-watching
 	src := newFileSource(cfg.ManifestDir, cfg.NodeName, logger)
-	a.apply(ctx, src, src.list())
+	changed := src.list()
+	a.stopOrphans(src.running)
+	a.apply(podCtx, src, changed)
 	resync := time.NewTicker(cfg.fileCheckFrequency())
 	defer resync.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			a.stopAll()
+			if cfg.KeepPodsOnExit {
+				a.detachAll(cancelPods)
+			} else {
+				a.stopAll()
+			}
 			<-mirrorsDone
 			return nil
 		case e := <-events:
-			a.apply(ctx, src, src.event(e))
+			a.apply(podCtx, src, src.event(e))
 		case <-resync.C:
-			a.apply(ctx, src, src.list())
+			a.apply(podCtx, src, src.list())
 		}
 	}
-}
-
-// clearContainerDir removes scratch roots a previous agent left behind.
-func clearContainerDir(dir string) error {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return fmt.Errorf("reading %s: %w", dir, err)
-	}
-	for _, e := range entries {
-		if err := removeScratch(dir + "/" + e.Name()); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // apply takes the file source's view: the files for the status file and,

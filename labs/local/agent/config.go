@@ -56,12 +56,15 @@ import (
 type Config struct {
 	NodeName     string            `json:"nodeName"`
 	NodeIP       string            `json:"nodeIP"`
-	ManifestDir  string            `json:"manifestDir"`  // /etc/kubernetes/manifests
+	ManifestDir  string            `json:"manifestDir"`  // /etc/kubernetes/manifests; empty: no static pods
 	PodLogDir    string            `json:"podLogDir"`    // /var/log/pods
 	StatusFile   string            `json:"statusFile"`   // /run/ckat/pods.json
 	ContainerDir string            `json:"containerDir"` // /run/ckat/containers (scratch roots)
 	Kubeconfig   string            `json:"kubeconfig"`   // /etc/kubernetes/kubelet.conf
 	Binaries     map[string]string `json:"binaries"`     // command name -> executable, e.g. "etcd" -> /run/ckat/bin/ckat
+	// KeepPodsOnExit leaves the containers running when the agent exits,
+	// as the kubelet does; the next agent takes them over.
+	KeepPodsOnExit bool `json:"keepPodsOnExit,omitempty"`
 	// FileCheckFrequency is how often the whole manifest directory is
 	// re-read; zero means the kubelet's default, 20s. Tests shorten it.
 	FileCheckFrequency time.Duration `json:"-"`
@@ -91,7 +94,7 @@ func ReadConfig(path string) (Config, error) {
 // Validate checks that the fields the agent cannot do without are set.
 func (c Config) Validate() error {
 	for _, f := range []struct{ name, value string }{
-		{"nodeName", c.NodeName}, {"manifestDir", c.ManifestDir}, {"podLogDir", c.PodLogDir},
+		{"nodeName", c.NodeName}, {"podLogDir", c.PodLogDir},
 		{"statusFile", c.StatusFile}, {"containerDir", c.ContainerDir},
 	} {
 		if f.value == "" {

@@ -25,12 +25,12 @@ type criLogWriter struct {
 	wg sync.WaitGroup
 }
 
-// openContainerLog creates the log of run restart and removes runs older
-// than the previous one.
-func openContainerLog(podDir, container string, restart int) (*criLogWriter, error) {
+// containerLogPath is the log of run restart, with its directory made and
+// runs older than the previous one removed.
+func containerLogPath(podDir, container string, restart int) (string, error) {
 	path := crilog.ContainerLogPath(podDir, container, restart)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, fmt.Errorf("creating log directory: %w", err)
+		return "", fmt.Errorf("creating log directory: %w", err)
 	}
 	if restart >= 2 {
 		old, _ := filepath.Glob(filepath.Join(podDir, container, "*.log"))
@@ -41,6 +41,11 @@ func openContainerLog(podDir, container string, restart int) (*criLogWriter, err
 			}
 		}
 	}
+	return path, nil
+}
+
+// createContainerLog creates (or empties) a run's log.
+func createContainerLog(path string) (*criLogWriter, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o640)
 	if err != nil {
 		return nil, fmt.Errorf("creating container log: %w", err)

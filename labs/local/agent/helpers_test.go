@@ -21,12 +21,19 @@ import (
 )
 
 // TestMain lets the test binary stand in for ckat as the agent's
-// `__container` helper, the one part of ckat the agent re-executes.
+// `__shim` and `__container` helpers, the parts of ckat the agent
+// re-executes.
 func TestMain(m *testing.M) {
 	if len(os.Args) == 3 && os.Args[1] == "__container" {
 		err := ContainerMain(os.Args[2])
 		fmt.Fprintln(os.Stderr, "container:", err)
 		os.Exit(127)
+	}
+	if len(os.Args) == 3 && os.Args[1] == ShimCommand {
+		if err := ShimMain(os.Args[2]); err != nil {
+			os.Exit(1)
+		}
+		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
@@ -113,10 +120,17 @@ func newTestNode(t testing.TB) *testNode {
 // start runs the agent until the test ends.
 func (n *testNode) start(t testing.TB) {
 	t.Helper()
+	t.Cleanup(n.run(t))
+}
+
+// run runs the agent and returns the function that stops it and checks
+// it returned without error.
+func (n *testNode) run(t testing.TB) (stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, n.cfg, log.New(n.logs, 1)) }()
-	t.Cleanup(func() {
+	return func() {
 		cancel()
 		select {
 		case err := <-done:
@@ -133,7 +147,7 @@ func (n *testNode) start(t testing.TB) {
 				t.Logf("%s (last lines):\n%s", l, strings.Join(lines[max(0, len(lines)-15):], "\n"))
 			}
 		}
-	})
+	}
 }
 
 // writeManifest writes a manifest into the manifest directory.

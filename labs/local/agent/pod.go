@@ -63,6 +63,10 @@ type podWorker struct {
 	cancel context.CancelFunc
 	done   chan struct{}
 
+	// adopt holds, by container index, the runs a previous agent left
+	// running that this worker takes over instead of starting anew.
+	adopt map[int]adoptable
+
 	mu         sync.Mutex
 	containers []*containerState
 	startedAt  time.Time
@@ -73,8 +77,18 @@ type podWorker struct {
 func (a *agent) startPod(ctx context.Context, m manifest, after <-chan struct{}) *podWorker {
 	ctx, cancel := context.WithCancel(ctx)
 	w := &podWorker{a: a, file: m.File, hash: m.Hash, pod: m.Pod, cancel: cancel, done: make(chan struct{}), startedAt: time.Now()}
-	for _, c := range m.Pod.Spec.Containers {
+	for i, c := range m.Pod.Spec.Containers {
 		w.containers = append(w.containers, &containerState{Name: c.Name, Reason: reasonContainerCreating})
+		if r, ok := a.adoptable[runKey(string(m.Pod.UID), c.Name)]; ok {
+			if w.adopt == nil {
+				w.adopt = map[int]adoptable{}
+			}
+			w.adopt[i] = r
+			delete(a.adoptable, runKey(string(m.Pod.UID), c.Name))
+			if r.rec.StartedAt.Before(w.startedAt) {
+				w.startedAt = r.rec.StartedAt
+			}
+		}
 	}
 	go w.run(ctx, after)
 	return w
@@ -92,7 +106,9 @@ func (w *podWorker) run(ctx context.Context, after <-chan struct{}) {
 	if ctx.Err() != nil {
 		return
 	}
-	w.a.log.V(0).Infof("starting static pod %s/%s from %s", w.pod.Namespace, w.pod.Name, w.file)
+	if len(w.adopt) < len(w.pod.Spec.Containers) {
+		w.a.log.V(0).Infof("starting static pod %s/%s from %s", w.pod.Namespace, w.pod.Name, w.file)
+	}
 	var wg sync.WaitGroup
 	for i := range w.pod.Spec.Containers {
 		wg.Add(1)
@@ -102,6 +118,9 @@ func (w *podWorker) run(ctx context.Context, after <-chan struct{}) {
 		}()
 	}
 	wg.Wait()
+	if w.a.isDetached() {
+		return // the containers keep running for the next agent
+	}
 	if err := removeScratch(w.emptyDirRoot()); err != nil {
 		w.a.log.Warnf("%v", err)
 	}
@@ -140,6 +159,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 		grace = time.Duration(*g) * time.Second
 	}
 	var b backoff
+	pending, adopting := w.adopt[i] // read-only once the worker runs
 	prevScratch := ""
 	defer func() {
 		if prevScratch != "" {
@@ -148,7 +168,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 			}
 		}
 	}()
-	for restart := 0; ctx.Err() == nil; {
+	for restart := 0; ctx.Err() == nil && !w.a.isDetached(); {
 		mounts, err := prepareMounts(w.pod, c, w.emptyDirRoot())
 		if err != nil {
 			w.update(i, func(s *containerState) { s.Reason, s.Message = reasonFailedMount, err.Error() })
@@ -162,13 +182,27 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 				w.a.log.Warnf("%v", err)
 			}
 		}
-		scratch := w.scratchDir(c, restart)
-		prevScratch = scratch
-		logw, err := openContainerLog(podDir, c.Name, restart)
 		var p *process
-		if err == nil {
-			spec := w.a.containerSpecFor(w.pod, c, filepath.Join(scratch, "rootfs"), mounts)
-			p, err = w.a.startProcess(scratch, spec, logw)
+		scratch := w.scratchDir(c, restart)
+		if adopting {
+			adopting = false
+			r := pending
+			if p, err = adoptProcess(r.scratch, r.rec); err == nil {
+				restart, scratch = r.rec.Restart, r.scratch
+				w.update(i, func(s *containerState) { s.Restarts = restart })
+			} else {
+				w.a.log.V(1).Infof("pod %s: container %s: %v", w.pod.Name, c.Name, err)
+			}
+		}
+		prevScratch = scratch
+		if p == nil {
+			var logPath string
+			logPath, err = containerLogPath(podDir, c.Name, restart)
+			if err == nil {
+				spec := w.a.containerSpecFor(w.pod, c, filepath.Join(scratch, "rootfs"), mounts)
+				rec := runRecord{PodKey: w.pod.Namespace + "/" + w.pod.Name, PodUID: string(w.pod.UID), Container: c.Name, Restart: restart, LogPath: logPath}
+				p, err = w.a.startProcess(scratch, spec, rec)
+			}
 		}
 		var ran time.Duration
 		var exit terminated
@@ -180,28 +214,29 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 			if !errors.As(err, &se) {
 				msg = "failed to start container: " + msg
 			}
-			if logw != nil {
-				logw.write(crilog.Stderr, crilog.TagFull, []byte(msg))
-				logw.close(0)
-			}
 			w.a.log.Warnf("pod %s: container %s: %s", w.pod.Name, c.Name, msg)
 			w.update(i, func(s *containerState) { s.Message = msg })
 		} else {
 			w.update(i, func(s *containerState) {
 				s.Running, s.Ready, s.ReadySince, s.Reason, s.Message = true, false, time.Time{}, "", ""
-				s.PID, s.StartedAt = p.cmd.Process.Pid, p.started
+				s.PID, s.StartedAt = p.pid, p.started
 			})
 			probeCtx, stopProbe := context.WithCancel(ctx)
-			go w.probe(probeCtx, i, c, p.cmd.Process.Pid)
+			go w.probe(probeCtx, i, c, p.pid)
 			select {
 			case <-p.exited:
 			case <-ctx.Done():
-				p.stop(grace)
+				if !w.a.isDetached() {
+					p.stop(grace)
+				}
 			}
 			stopProbe()
-			p.log.close(time.Second)
-			ran = time.Since(p.started)
-			exit = terminated{ExitCode: p.exitCode(), StartedAt: p.started, FinishedAt: time.Now()}
+			if w.a.isDetached() {
+				prevScratch = "" // the run goes on without this agent
+				return
+			}
+			exit = p.exit()
+			ran = exit.FinishedAt.Sub(p.started)
 			exit.Reason = reasonError
 			if exit.ExitCode == 0 {
 				exit.Reason = reasonCompleted
@@ -223,7 +258,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 				s.Message = fmt.Sprintf("back-off %s restarting failed container=%s pod=%s_%s(%s)", wait, c.Name, w.pod.Name, w.pod.Namespace, w.pod.UID)
 			}
 		})
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || w.a.isDetached() {
 			return
 		}
 		restart++

@@ -2,29 +2,27 @@ package agent
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
-
-	"github.com/ckat/ckat/internal/crilog"
 )
 
-// process is one run of a container.
+// process is one run of a container: its shim and its process.
 type process struct {
-	cmd     *exec.Cmd
-	log     *criLogWriter
+	pid     int // the container's process, leader of its process group
+	scratch string
 	started time.Time
-	exited  chan struct{} // closed when the process has been reaped
-	state   *os.ProcessState
+	exited  chan struct{} // closed when the shim has ended
 }
 
 // startError is a container that could not be started (bad command, a
@@ -45,90 +43,116 @@ func (a *agent) containerSpecFor(pod *corev1.Pod, c *corev1.Container, root stri
 	return s
 }
 
-// startProcess starts `ckat __container` in a new mount namespace with
-// its output going to the run's log, and waits until it has exec'd the
-// container's command or failed to.
-func (a *agent) startProcess(scratch string, spec containerSpec, logw *criLogWriter) (*process, error) {
+// startProcess starts the run's shim (see shim.go) in a session of its
+// own and waits until the shim has started the container's command or
+// failed to.
+func (a *agent) startProcess(scratch string, spec containerSpec, rec runRecord) (*process, error) {
 	if err := os.MkdirAll(scratch, 0o700); err != nil {
 		return nil, fmt.Errorf("creating container directory: %w", err)
 	}
-	specPath := filepath.Join(scratch, "spec.json")
-	data, _ := json.Marshal(spec)
-	if err := os.WriteFile(specPath, data, 0o600); err != nil {
-		return nil, fmt.Errorf("writing container spec: %w", err)
+	if err := writeJSON(filepath.Join(scratch, specFile), spec); err != nil {
+		return nil, err
 	}
-	stdout, err := logw.pipe(crilog.Stdout)
+	if err := writeJSON(filepath.Join(scratch, stateFile), rec); err != nil {
+		return nil, err
+	}
+	readyR, readyW, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	defer stdout.Close()
-	stderr, err := logw.pipe(crilog.Stderr)
-	if err != nil {
-		return nil, err
-	}
-	defer stderr.Close()
-	errR, errW, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	defer errR.Close()
-	cmd := exec.Command(a.self, "__container", specPath)
-	cmd.Env = spec.Env
+	defer readyR.Close()
+	cmd := exec.Command(a.self, ShimCommand, scratch)
+	cmd.Env = []string{"PATH=" + defaultPath}
 	cmd.Dir = "/"
-	cmd.Stdout, cmd.Stderr = stdout, stderr
-	cmd.ExtraFiles = []*os.File{errW}
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		Cloneflags: syscall.CLONE_NEWNS,
-		Setpgid:    true,
-		Pdeathsig:  syscall.SIGKILL,
-	}
+	cmd.ExtraFiles = []*os.File{readyW} // shimReadyFD
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
-	errW.Close()
+	readyW.Close()
 	if err != nil {
 		return nil, fmt.Errorf("starting container: %w", err)
 	}
-	p := &process{cmd: cmd, log: logw, started: time.Now(), exited: make(chan struct{})}
+	p := &process{scratch: scratch, started: time.Now(), exited: make(chan struct{})}
 	go func() {
-		_ = cmd.Wait() // the exit shows in ProcessState
-		p.state = cmd.ProcessState
+		_ = cmd.Wait() // the shim is this agent's child until the agent ends
 		close(p.exited)
 	}()
-	msg, _ := io.ReadAll(bufio.NewReader(errR))
-	if len(msg) > 0 {
-		<-p.exited
-		return nil, &startError{strings.TrimSpace(string(msg))}
+	msg, _ := io.ReadAll(bufio.NewReader(readyR))
+	if pid, ok := strings.CutPrefix(strings.TrimSpace(string(msg)), "ok "); ok {
+		if p.pid, err = strconv.Atoi(pid); err == nil {
+			if rec, err := readRunRecord(scratch); err == nil {
+				p.started = rec.StartedAt
+			}
+			return p, nil
+		}
 	}
+	<-p.exited
+	if len(msg) == 0 {
+		msg = []byte("the container's shim exited before starting it")
+	}
+	return nil, &startError{strings.TrimSpace(string(msg))}
+}
+
+// adoptProcess takes over a run a previous agent started, whose shim
+// still runs; it fails if the shim has gone.
+func adoptProcess(scratch string, rec runRecord) (*process, error) {
+	if !shimAlive(rec.ShimPID, scratch) {
+		return nil, fmt.Errorf("the shim of %s has exited", scratch)
+	}
+	p := &process{pid: rec.PID, scratch: scratch, started: rec.StartedAt, exited: make(chan struct{})}
+	go func() {
+		defer close(p.exited)
+		waitExit(rec.ShimPID, scratch)
+	}()
 	return p, nil
 }
 
-// exitCode is the kubelet's exit code for a finished process: its status,
-// or 128+signal.
-func (p *process) exitCode() int {
-	if p.state == nil {
-		return -1
+// waitExit returns when the process pid, not this process's child, has
+// ended: through a pidfd where the kernel has them, else by looking.
+func waitExit(pid int, scratch string) {
+	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
+		defer unix.Close(fd)
+		if shimAlive(pid, scratch) {
+			for {
+				_, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
+				if !errors.Is(err, unix.EINTR) {
+					break
+				}
+			}
+		}
+		return
 	}
-	if ws, ok := p.state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-		return 128 + int(ws.Signal())
+	for shimAlive(pid, scratch) {
+		time.Sleep(200 * time.Millisecond)
 	}
-	return p.state.ExitCode()
 }
 
-// stop sends SIGTERM to the process group, then SIGKILL after grace.
+// exit is how the run ended, once exited is closed: the code the shim
+// recorded, or, when the shim itself was killed, 137 after killing what
+// is left of the container.
+func (p *process) exit() terminated {
+	ex, ok := readExitRecord(p.scratch)
+	if !ok {
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
+		return terminated{ExitCode: 137, StartedAt: p.started, FinishedAt: time.Now()}
+	}
+	return terminated{ExitCode: ex.ExitCode, StartedAt: p.started, FinishedAt: ex.FinishedAt}
+}
+
+// stop sends SIGTERM to the container's process group, then SIGKILL after
+// grace, and waits for its shim to end.
 func (p *process) stop(grace time.Duration) {
-	pid := p.cmd.Process.Pid
 	select {
 	case <-p.exited:
 		return
 	default:
 	}
-	_ = syscall.Kill(-pid, syscall.SIGTERM) // the group may be gone
+	_ = syscall.Kill(-p.pid, syscall.SIGTERM) // the group may be gone
 	select {
 	case <-p.exited:
 	case <-time.After(grace):
-		_ = syscall.Kill(-pid, syscall.SIGKILL)
+		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 		<-p.exited
 	}
-	_ = syscall.Kill(-pid, syscall.SIGKILL) // anything the process left behind
 }
 
 // containerEnv is the environment a container starts with.

@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,10 +74,18 @@ func newFileSource(dir, nodeName string, logger *log.Logger) *fileSource {
 // list is the full re-read (listConfig). It returns whether the running
 // pods may have changed.
 func (s *fileSource) list() bool {
+	if s.dir == "" {
+		return s.send(nil) // no staticPodPath: no file source
+	}
 	list, skipped, err := listManifests(s.dir, s.nodeName, s.parsed)
 	if err != nil {
 		s.log.Errorf("\"Unable to read config path\" err=%q path=%q", err.Error(), s.dir)
 		return false
+	}
+	if _, err := os.Stat(s.dir); errors.Is(err, os.ErrNotExist) {
+		// listConfig (pkg/kubelet/config/file.go) at every re-read: the
+		// pods go, and the kubelet says so.
+		s.log.Errorf("\"Unable to read config path\" err=%q path=%q", "path does not exist, ignoring", s.dir)
 	}
 	s.logSkipped(skipped)
 	valid, invalid := map[string]manifest{}, map[string]manifest{}

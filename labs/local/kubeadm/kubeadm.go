@@ -110,7 +110,8 @@ func serviceVIP(cidr string) (net.IP, error) {
 // Generate writes, under root (a directory standing for the node's /),
 // everything kubeadm init writes for etcd and the API server: the PKI,
 // manifests/etcd.yaml and manifests/kube-apiserver.yaml, admin.conf,
-// super-admin.conf and kubelet.conf; and creates var/lib/etcd (0700).
+// super-admin.conf and kubelet.conf, the kubelet's config.yaml and
+// kubeadm-flags.env (writeKubeletFiles); and creates var/lib/etcd (0700).
 // Existing files are overwritten; etcd's data is left alone.
 //
 // Files get kubeadm's modes (keys, sa.pub, kubeconfigs and manifests 0600,
@@ -141,6 +142,9 @@ func Generate(root string, cfg Config) error {
 		return err
 	}
 	if err := writeKubeconfigs(root, cfg, cas.ca); err != nil {
+		return err
+	}
+	if err := writeKubeletFiles(root, cfg); err != nil {
 		return err
 	}
 	return writeManifests(root, cfg)

@@ -36,8 +36,19 @@ func TestNodeWithCkat(t *testing.T) {
 		}
 	}
 	labDir := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(labDir, "node", "etc", "kubernetes", "manifests"), 0o755); err != nil {
-		t.Fatal(err)
+	// What kubeadm init leaves for the kubelet, without an API server.
+	for path, data := range map[string]string{
+		"etc/kubernetes/kubelet.conf":    "apiVersion: v1\nkind: Config\nclusters:\n- name: kubernetes\n  cluster:\n    server: https://127.0.0.1:6443\n",
+		"var/lib/kubelet/config.yaml":    "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nstaticPodPath: /etc/kubernetes/manifests\n",
+		"etc/kubernetes/manifests/.keep": "",
+	} {
+		p := filepath.Join(labDir, "node", path)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	apiLn, etcdLn := listen(t), listen(t)
 	defer apiLn.Close()
@@ -52,7 +63,8 @@ func TestNodeWithCkat(t *testing.T) {
 	t.Cleanup(func() { n.kill(t) })
 
 	for _, tc := range []struct{ script, want string }{
-		{"for t in etcdctl etcdutl kubectl; do command -v $t; done", "/usr/local/bin/etcdctl\n/usr/local/bin/etcdutl\n/usr/local/bin/kubectl\n"},
+		{"for t in etcdctl etcdutl kubectl systemctl journalctl; do command -v $t; done", "/usr/local/bin/etcdctl\n/usr/local/bin/etcdutl\n/usr/local/bin/kubectl\n/usr/local/bin/systemctl\n/usr/local/bin/journalctl\n"},
+		{"kubelet --version", "Kubernetes v1.37.2\n"},
 		{"etcdctl version | head -1", "etcdctl version: 3.7.3\n"},
 		{"etcdutl version | head -1", "etcdutl version: 3.7.3\n"},
 		{"kubectl version --client | head -1", "Client Version: v1.37.2\n"},
@@ -62,7 +74,8 @@ func TestNodeWithCkat(t *testing.T) {
 			t.Errorf("%s on the node printed %q, want %q", tc.script, got, tc.want)
 		}
 	}
-	// The real agent writes its status file once it runs.
+	// The real agent, started as the kubelet's unit, writes its status
+	// file once it runs.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		_, err := n.node.Stat(context.Background(), "/run/ckat/pods.json")
@@ -74,8 +87,11 @@ func TestNodeWithCkat(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	if got := n.must(t, "systemctl is-active kubelet; ps -o comm= -p $(pidof kubelet)"); got != "active\nkubelet\n" {
+		t.Errorf("the kubelet's unit and process: %q, want active and a process called kubelet", got)
+	}
 	n.stop(t)
-	if log := readLog(logFile); !strings.Contains(log, "the agent exited with status 0") {
-		t.Errorf("the agent did not stop cleanly on SIGTERM:\n%s", log)
+	if log := readLog(logFile); !strings.Contains(log, "kubelet.service: Deactivated successfully.") {
+		t.Errorf("the kubelet did not stop cleanly on SIGTERM:\n%s", log)
 	}
 }

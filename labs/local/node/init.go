@@ -18,10 +18,8 @@ import (
 	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs/local/agent"
+	"github.com/ckat/ckat/labs/local/systemd"
 )
-
-// AgentCommand is the hidden ckat command PID 1 runs as the node agent.
-const AgentCommand = "__agent"
 
 // stopTimeout is how long PID 1 waits for the agent after SIGTERM.
 var stopTimeout = 20 * time.Second
@@ -35,9 +33,9 @@ const (
 
 // Init is the body of the hidden `ckat __node LABDIR` command: it runs as
 // PID 1 of the namespaces Start creates, sets the node up, reports on its
-// ready pipe, then forwards the host ports, reaps orphans and runs the
-// agent until the agent exits or SIGTERM stops it. It returns the agent's
-// exit status as a *cli.ExitError.
+// ready pipe, then forwards the host ports, reaps orphans and, as systemd
+// does, runs the kubelet's unit (the node agent, restarted 10 s after it
+// exits) until SIGTERM stops the node.
 func Init(args []string) error {
 	if len(args) != 1 {
 		return cli.WithExitCode(cli.ExitCannotRun, errors.New("usage: ckat __node LABDIR (ckat starts this itself)"))
@@ -83,80 +81,85 @@ func Init(args []string) error {
 
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, unix.SIGCHLD, unix.SIGTERM, unix.SIGINT, unix.SIGHUP)
-	agentPID, err := startAgent(cfg)
+	m, err := startKubelet(cfg)
 	if err != nil {
 		return fail(err)
 	}
-	logger.V(0).Infof("node %s is up (%s); agent pid %d", cfg.NodeName, cfg.NodeIP, agentPID)
+	logger.V(0).Infof("node %s is up (%s)", cfg.NodeName, cfg.NodeIP)
 	if ready != nil {
 		fmt.Fprintln(ready, readyOK)
 		ready.Close()
 		ready = nil
 	}
-	return supervise(agentPID, sigs, logger)
+	return supervise(m, sigs, logger)
 }
 
-// supervise reaps every child, forwards SIGTERM to the agent and returns
-// once the agent has exited, or stopTimeout after SIGTERM.
-func supervise(agentPID int, sigs <-chan os.Signal, logger *log.Logger) error {
+// supervise reaps every child, telling the service manager of its own,
+// until SIGTERM: then it stops the kubelet, sends every process of the
+// node SIGTERM, as a machine's shutdown does, and returns once they have
+// exited, or stopTimeout after SIGTERM.
+func supervise(m *systemd.Manager, sigs <-chan os.Signal, logger *log.Logger) error {
 	var deadline <-chan time.Time
+	stopped := make(chan error, 1)
+	draining := false // the kubelet is gone and every process has had SIGTERM
 	for {
 		select {
 		case <-deadline:
-			logger.Warnf("the agent did not stop within %s; stopping every process of the node", stopTimeout)
+			logger.Warnf("the node's processes did not stop within %s; stopping every process of the node", stopTimeout)
 			return cli.WithExitCode(cli.ExitFailed, nil)
+		case err := <-stopped:
+			if err != nil {
+				logger.Warnf("the kubelet did not stop within %s; stopping every process of the node", stopTimeout/2)
+				return cli.WithExitCode(cli.ExitFailed, nil)
+			}
+			logger.V(0).Infof("the kubelet has stopped; stopping the node's other processes")
+			draining = true
+			_ = unix.Kill(-1, unix.SIGTERM)
+			if reapAll(m) {
+				return nil
+			}
 		case sig := <-sigs:
 			switch sig {
 			case unix.SIGCHLD:
-				if status, done := reap(agentPID); done {
-					return exitStatus(status, logger)
+				if reapAll(m) && draining {
+					return nil
 				}
 			case unix.SIGTERM, unix.SIGINT:
 				if deadline == nil {
-					logger.V(0).Infof("stopping: %s to the agent", sig)
-					_ = unix.Kill(agentPID, unix.SIGTERM)
+					logger.V(0).Infof("stopping: %s to the kubelet", sig)
 					deadline = time.After(stopTimeout)
+					// Half the time for the kubelet, half for the rest.
+					go func() { stopped <- m.Stop(stopTimeout / 2) }()
 				}
 			}
 		}
 	}
 }
 
-// reap collects every exited child; done says whether the agent was one.
-func reap(agentPID int) (status unix.WaitStatus, done bool) {
+// reapAll collects every exited child and reports whether none is left.
+func reapAll(m *systemd.Manager) (none bool) {
 	for {
 		var ws unix.WaitStatus
-		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+		var ru unix.Rusage
+		pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, &ru)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
+		if errors.Is(err, unix.ECHILD) {
+			return true
+		}
 		if err != nil || pid <= 0 {
-			return status, done
+			return false
 		}
-		if pid == agentPID {
-			status, done = ws, true
-		}
+		m.Reaped(pid, ws, &ru)
 	}
 }
 
-// exitStatus turns the agent's wait status into Init's result.
-func exitStatus(ws unix.WaitStatus, logger *log.Logger) error {
-	code := ws.ExitStatus()
-	if ws.Signaled() {
-		code = 128 + int(ws.Signal())
-		logger.V(0).Infof("the agent was killed by %s", ws.Signal())
-	} else {
-		logger.V(0).Infof("the agent exited with status %d", code)
-	}
-	if code == 0 {
-		return nil
-	}
-	return cli.WithExitCode(code, nil)
-}
-
-// startAgent writes the agent's configuration and starts it as PID 1's
-// child. Its process is reaped by reap, never by os.Process.Wait.
-func startAgent(cfg config) (int, error) {
+// startKubelet writes the agent's base configuration, loads the kubelet's
+// unit and starts it as systemd starts an enabled unit at boot. A unit
+// that cannot be loaded leaves the node up without a kubelet, as on a
+// machine whose unit file is gone.
+func startKubelet(cfg config) (*systemd.Manager, error) {
 	ac := agent.Config{
 		NodeName:     cfg.NodeName,
 		NodeIP:       cfg.NodeIP,
@@ -169,28 +172,30 @@ func startAgent(cfg config) (int, error) {
 			"etcd": CkatBin, "etcdctl": CkatBin, "etcdutl": CkatBin, "kubectl": CkatBin,
 			"kube-apiserver": KubeAPIServerBin,
 		},
+		KeepPodsOnExit: true,
 	}
 	if err := ac.Validate(); err != nil {
-		return 0, err
+		return nil, err
 	}
 	data, err := json.MarshalIndent(ac, "", "  ")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	if err := os.WriteFile(AgentConfigFile, append(data, '\n'), 0o644); err != nil {
-		return 0, fmt.Errorf("writing the agent's configuration: %w", err)
+		return nil, fmt.Errorf("writing the agent's configuration: %w", err)
 	}
-	proc, err := os.StartProcess(CkatBin, []string{"ckat", AgentCommand, AgentConfigFile}, &os.ProcAttr{
-		Dir:   "/",
-		Env:   nodeEnv(cfg.NodeName),
-		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr},
-	})
-	if err != nil {
-		return 0, fmt.Errorf("starting the agent: %w", err)
+	m := &systemd.Manager{Binary: CkatBin, BaseEnv: nodeEnv(cfg.NodeName), Journal: systemd.NewJournal(systemd.JournalFile), Log: os.Stderr}
+	if err := m.Serve(); err != nil {
+		return nil, err
 	}
-	pid := proc.Pid
-	_ = proc.Release()
-	return pid, nil
+	if err := m.Load(); err != nil {
+		fmt.Fprintf(os.Stderr, "systemd: %v\n", err)
+		return m, nil
+	}
+	if err := m.Start(); err != nil {
+		fmt.Fprintf(os.Stderr, "systemd: %v\n", err)
+	}
+	return m, nil
 }
 
 // nodeEnv is the environment of processes PID 1 starts.

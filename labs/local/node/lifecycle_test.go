@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ckat/ckat/internal/kubeadm"
 )
 
 // TestNodeRestartKeepsFiles stops a node with SIGTERM and starts it again:
@@ -28,7 +30,7 @@ echo root > /root/notes
 echo opt > /opt/backup/snap.db
 echo run > /run/ckat/scratch`)
 	n.stop(t)
-	if log := readLog(n.logFile); !strings.Contains(log, "stand-in agent: stopping") || !strings.Contains(log, "the agent exited with status 0") {
+	if log := readLog(n.logFile); !strings.Contains(log, "stand-in agent: stopping") || !strings.Contains(log, "kubelet.service: Deactivated successfully.") {
 		t.Errorf("node log after SIGTERM lacks the agent's stop:\n%s", log)
 	}
 
@@ -84,10 +86,21 @@ func TestNodeKillLeavesNothing(t *testing.T) {
 	}
 }
 
-// TestNodeExitsWithAgent makes the agent exit: PID 1 exits with its
-// status, and orphans it reaped do not linger as zombies meanwhile.
-func TestNodeExitsWithAgent(t *testing.T) {
-	n := startNode(t, t.TempDir(), "172.30.10.10")
+// TestNodeRestartsExitedKubelet makes the kubelet exit: PID 1 keeps the
+// node up and starts the kubelet again after the unit's RestartSec, as
+// systemd's Restart=always does, and orphans it reaped do not linger as
+// zombies meanwhile.
+func TestNodeRestartsExitedKubelet(t *testing.T) {
+	labDir := t.TempDir()
+	unit := filepath.Join(labDir, "node", kubeadm.KubeletServiceFile)
+	if err := os.MkdirAll(filepath.Dir(unit), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fast := strings.Replace(kubeadm.KubeletServiceText, "RestartSec=10", "RestartSec=3", 1)
+	if err := os.WriteFile(unit, []byte(fast), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	n := startNode(t, labDir, "172.30.10.10")
 	n.must(t, "sh -c 'true &' ; sleep 0.2")
 	ns, _ := os.Readlink(filepath.Join("/proc", itoa(n.pid), "ns", "pid"))
 	for _, pid := range nsProcesses(ns) {
@@ -96,11 +109,27 @@ func TestNodeExitsWithAgent(t *testing.T) {
 		}
 	}
 	n.must(t, "echo 7 > "+agentExitFile)
-	if !waitGone(n.pid, 10*time.Second) {
-		t.Fatal("PID 1 still runs after its agent exited")
+	status := ""
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(status, "activating (auto-restart) (Result: exit-code)") && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+		status, _, _ = n.run(t, "", "systemctl", "status", "kubelet")
 	}
-	if log := readLog(n.logFile); !strings.Contains(log, "the agent exited with status 7") {
-		t.Errorf("node log lacks the agent's exit status:\n%s", log)
+	for _, want := range []string{"Active: activating (auto-restart) (Result: exit-code) since ", "(code=exited, status=7/NOTRUNNING)",
+		"systemd[1]: kubelet.service: Main process exited, code=exited, status=7/NOTRUNNING"} {
+		if !strings.Contains(status, want) {
+			t.Errorf("systemctl status after the kubelet exited lacks %q:\n%s", want, status)
+		}
+	}
+	n.waitAgent(t)
+	if waitGone(n.pid, 100*time.Millisecond) {
+		t.Fatal("PID 1 exited with its kubelet")
+	}
+	if got := n.must(t, "systemctl is-active kubelet"); got != "active\n" {
+		t.Errorf("systemctl is-active kubelet after the restart: %q, want active", got)
+	}
+	if log := n.must(t, "journalctl -u kubelet --no-pager"); !strings.Contains(log, "systemd[1]: kubelet.service: Scheduled restart job, restart counter is at 1.") {
+		t.Errorf("the journal lacks the restart:\n%s", log)
 	}
 }
 
@@ -112,11 +141,11 @@ func TestNodeStopsStubbornAgent(t *testing.T) {
 	n.must(t, "touch "+agentStubbornFile)
 	start := time.Now()
 	n.stop(t)
-	if took := time.Since(start); took < testStopTimeout {
-		t.Errorf("PID 1 exited %s after SIGTERM, before its %s timeout", took, testStopTimeout)
+	if took := time.Since(start); took < testStopTimeout/2 {
+		t.Errorf("PID 1 exited %s after SIGTERM, before the kubelet's %s timeout", took, testStopTimeout/2)
 	}
 	log := readLog(n.logFile)
-	if !strings.Contains(log, "stand-in agent: ignoring SIGTERM") || !strings.Contains(log, "the agent did not stop within 2s; stopping every process of the node") {
+	if !strings.Contains(log, "stand-in agent: ignoring SIGTERM") || !strings.Contains(log, "the kubelet did not stop within 1s; stopping every process of the node") {
 		t.Errorf("node log:\n%s", log)
 	}
 	time.Sleep(100 * time.Millisecond)

@@ -20,12 +20,22 @@ import (
 	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/labs"
 	"github.com/ckat/ckat/labs/local/agent"
+	"github.com/ckat/ckat/labs/local/systemd"
 )
 
 // The test binary is also the node's ckat: TestMain runs it as PID 1
-// (__node), as a stand-in agent (__agent), and as a probe run on the node
-// through Exec (__probe).
+// (__node), as a stand-in kubelet (run as /usr/bin/kubelet by PID 1), as
+// systemctl and journalctl, and as a probe run on the node through Exec
+// (__probe).
 func TestMain(m *testing.M) {
+	switch filepath.Base(os.Args[0]) {
+	case "kubelet":
+		os.Exit(standInAgent())
+	case "systemctl":
+		os.Exit(systemd.Systemctl(os.Args[1:], os.Stdout, os.Stderr))
+	case "journalctl":
+		os.Exit(systemd.Journalctl(os.Args[1:], os.Stdout, os.Stderr))
+	}
 	if len(os.Args) > 1 {
 		switch os.Args[1] {
 		case InitCommand:
@@ -36,8 +46,6 @@ func TestMain(m *testing.M) {
 				fmt.Fprintf(os.Stderr, "ckat: %v\n", err)
 			}
 			os.Exit(cli.ExitCode(err))
-		case AgentCommand:
-			os.Exit(standInAgent(os.Args[2:]))
 		case "__probe":
 			os.Exit(probe(os.Args[2:]))
 		case "__ttyexec":
@@ -63,17 +71,14 @@ const testStopTimeout = 2 * time.Second
 // agentReadyFile appears on the node once the stand-in agent listens.
 const agentReadyFile = "/run/ckat/agent-ready"
 
-// standInAgent checks its configuration, answers on the node's 6443 and
-// 2379 with "PORT HOSTNAME\n" followed by an echo of what it reads, keeps
-// a child that never exits, and stops on SIGTERM or agentExitFile.
-func standInAgent(args []string) int {
+// standInAgent checks the agent's configuration, answers on the node's
+// 6443 and 2379 with "PORT HOSTNAME\n" followed by an echo of what it
+// reads, keeps a child that never exits, and stops on SIGTERM or
+// agentExitFile (which it removes).
+func standInAgent() int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGTERM)
-	if len(args) != 1 {
-		fmt.Fprintln(os.Stderr, "stand-in agent: want CONFIG")
-		return 2
-	}
-	if _, err := agent.ReadConfig(args[0]); err != nil {
+	if _, err := agent.ReadConfig(AgentConfigFile); err != nil {
 		fmt.Fprintf(os.Stderr, "stand-in agent: %v\n", err)
 		return 2
 	}
@@ -126,6 +131,8 @@ func standInAgent(args []string) int {
 		case <-tick.C:
 			if data, err := os.ReadFile(agentExitFile); err == nil {
 				code, _ := strconv.Atoi(strings.TrimSpace(string(data)))
+				_ = os.Remove(agentExitFile)
+				_ = os.Remove(agentReadyFile)
 				return code
 			}
 		}

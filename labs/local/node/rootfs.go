@@ -65,6 +65,9 @@ func buildRoot(labDir, rootfs string, cfg config, userns bool) error {
 	if err != nil {
 		return err
 	}
+	if err := installPackageFiles(labDir); err != nil {
+		return err
+	}
 	names := map[string]bool{"etc": true, "var": true, "proc": true, "run": true, "dev": true, "sys": true}
 	for name := range persistentDirs {
 		names[name] = true
@@ -89,7 +92,10 @@ func buildRoot(labDir, rootfs string, cfg config, userns bool) error {
 	if err := linkTools(filepath.Join(labDir, "node", overlayDirs["/usr/local"], "bin")); err != nil {
 		return err
 	}
-	return mountOverlay(labDir, rootfs, "/usr/local", userns)
+	if err := mountOverlay(labDir, rootfs, "/usr/local", userns); err != nil {
+		return err
+	}
+	return mountUnitDir(labDir, rootfs, userns)
 }
 
 // mountEntry sets up the node's /name.

@@ -1,6 +1,7 @@
 // Package agent holds the hidden commands a lab's node runs: `__agent`,
-// the node agent started by the node's PID 1, and `__container`, which the
-// agent runs to start each container in its own mount namespace.
+// the node agent started by the node's PID 1, `__shim`, which holds one
+// container, and `__container`, which the shim runs to start the container
+// in its own mount namespace.
 package agent
 
 import (
@@ -27,6 +28,20 @@ func NewCommand(logger *log.Logger) *cobra.Command {
 				return err
 			}
 			return nodeagent.Run(cmd.Context(), cfg, logger)
+		},
+	}
+}
+
+// NewShimCommand returns the hidden `__shim SCRATCH` command, which holds
+// one container's output and exit status while the container runs.
+func NewShimCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:    nodeagent.ShimCommand + " SCRATCH",
+		Short:  "Hold one container of a static pod (run by the node agent)",
+		Hidden: true,
+		Args:   cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return nodeagent.ShimMain(args[0])
 		},
 	}
 }
