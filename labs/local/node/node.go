@@ -56,7 +56,7 @@ const (
 
 // Tools are the multi-call names linked to ckat in the node's
 // /usr/local/bin.
-var Tools = []string{"etcd", "etcdctl", "etcdutl", "kubectl"}
+var Tools = []string{"etcd", "etcdctl", "etcdutl", "kubectl", "crictl"}
 
 // Options say how to start a lab's node.
 type Options struct {
