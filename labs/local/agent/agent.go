@@ -52,6 +52,12 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 		pods: map[string]*podWorker{}, valid: map[string]manifest{}, invalid: map[string]manifest{}, logged: map[string]string{},
 		lastDone: map[string]<-chan struct{}{}}
 	a.statusChanged()
+	removeDeadLogLinks(cfg.ContainerLogDir)
+	criDone := make(chan struct{})
+	go func() {
+		defer close(criDone)
+		a.serveCRI(ctx)
+	}()
 	mirrorsDone := make(chan struct{})
 	go func() {
 		defer close(mirrorsDone)
@@ -70,6 +76,7 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 		case <-ctx.Done():
 			a.stopAll()
 			<-mirrorsDone
+			<-criDone
 			return nil
 		case <-watch.C:
 			a.apply(ctx, src, src.poll())

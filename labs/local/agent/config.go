@@ -61,6 +61,12 @@ type Config struct {
 	ContainerDir string            `json:"containerDir"` // /run/ckat/containers (scratch roots)
 	Kubeconfig   string            `json:"kubeconfig"`   // /etc/kubernetes/kubelet.conf
 	Binaries     map[string]string `json:"binaries"`     // command name -> executable, e.g. "etcd" -> /run/ckat/bin/ckat
+	// ContainerLogDir, when set, gets the kubelet's links to the
+	// containers' logs (/var/log/containers).
+	ContainerLogDir string `json:"containerLogDir,omitempty"`
+	// CRISocket, when set, is where the agent serves the CRI
+	// (/run/containerd/containerd.sock).
+	CRISocket string `json:"criSocket,omitempty"`
 	// FileCheckFrequency is how often the whole manifest directory is
 	// re-read; zero means the kubelet's default, 20s. Tests shorten it.
 	FileCheckFrequency time.Duration `json:"-"`

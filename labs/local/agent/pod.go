@@ -39,12 +39,24 @@ type containerState struct {
 	Restarts  int
 	PID       int
 	StartedAt time.Time
+	// run is the running run's CRI identity; proc its process.
+	run  runInfo
+	proc *process
 	// Last is the previous run's end, if any.
 	Last *terminated
 }
 
+// runInfo is what the CRI knows of one run of a container.
+type runInfo struct {
+	ID      string // the container ID of the run (see newContainerID)
+	Attempt int    // the run's number, as in its log's name
+	LogPath string
+	Mounts  []bindMount
+}
+
 // terminated is how a run of a container ended.
 type terminated struct {
+	run        runInfo
 	ExitCode   int
 	Reason     string
 	StartedAt  time.Time
@@ -63,13 +75,18 @@ type podWorker struct {
 	mu         sync.Mutex
 	containers []*containerState
 	startedAt  time.Time
+	// sandboxID is the pod's CRI sandbox ID; removed holds the IDs of
+	// exited runs removed through the CRI.
+	sandboxID string
+	removed   map[string]bool
 }
 
 // startPod starts a worker for pod once after is closed (the previous
 // worker of the same manifest has stopped).
 func (a *agent) startPod(ctx context.Context, m manifest, after <-chan struct{}) *podWorker {
 	ctx, cancel := context.WithCancel(ctx)
-	w := &podWorker{a: a, file: m.File, hash: m.Hash, pod: m.Pod, cancel: cancel, done: make(chan struct{}), startedAt: time.Now()}
+	w := &podWorker{a: a, file: m.File, hash: m.Hash, pod: m.Pod, cancel: cancel, done: make(chan struct{}), startedAt: time.Now(),
+		sandboxID: newContainerID(), removed: map[string]bool{}}
 	for _, c := range m.Pod.Spec.Containers {
 		w.containers = append(w.containers, &containerState{Name: c.Name, Reason: reasonContainerCreating})
 	}
@@ -138,6 +155,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 	}
 	var b backoff
 	prevScratch := ""
+	var runIDs []string // the IDs of the runs whose logs are kept
 	defer func() {
 		if prevScratch != "" {
 			if err := removeScratch(prevScratch); err != nil {
@@ -161,7 +179,17 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 		}
 		scratch := w.scratchDir(c, restart)
 		prevScratch = scratch
+		run := runInfo{ID: newContainerID(), Attempt: restart, LogPath: crilog.ContainerLogPath(podDir, c.Name, restart), Mounts: mounts}
 		logw, err := openContainerLog(podDir, c.Name, restart)
+		if err == nil {
+			// openContainerLog keeps two runs' logs; so do the links.
+			runIDs = append(runIDs, run.ID)
+			if len(runIDs) > 2 {
+				w.a.unlinkContainerLog(w.pod, c.Name, runIDs[0])
+				runIDs = runIDs[1:]
+			}
+			w.a.linkContainerLog(w.pod, c.Name, run)
+		}
 		var p *process
 		if err == nil {
 			spec := w.a.containerSpecFor(w.pod, c, filepath.Join(scratch, "rootfs"), mounts)
@@ -171,7 +199,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 		var exit terminated
 		if err != nil {
 			now := time.Now()
-			exit = terminated{ExitCode: 128, Reason: reasonStartError, StartedAt: now, FinishedAt: now}
+			exit = terminated{run: run, ExitCode: 128, Reason: reasonStartError, StartedAt: now, FinishedAt: now}
 			msg := err.Error()
 			var se *startError
 			if !errors.As(err, &se) {
@@ -187,6 +215,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 			w.update(i, func(s *containerState) {
 				s.Running, s.Ready, s.Reason, s.Message = true, false, "", ""
 				s.PID, s.StartedAt = p.cmd.Process.Pid, p.started
+				s.run, s.proc = run, p
 			})
 			probeCtx, stopProbe := context.WithCancel(ctx)
 			go w.probe(probeCtx, i, c, p.cmd.Process.Pid)
@@ -198,7 +227,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 			stopProbe()
 			p.log.close(time.Second)
 			ran = time.Since(p.started)
-			exit = terminated{ExitCode: p.exitCode(), StartedAt: p.started, FinishedAt: time.Now()}
+			exit = terminated{run: run, ExitCode: p.exitCode(), StartedAt: p.started, FinishedAt: time.Now()}
 			exit.Reason = reasonError
 			if exit.ExitCode == 0 {
 				exit.Reason = reasonCompleted
@@ -210,6 +239,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 		wait := b.exited(ran)
 		w.update(i, func(s *containerState) {
 			s.Running, s.Ready, s.PID = false, false, 0
+			s.run, s.proc = runInfo{}, nil
 			s.Last = &exit
 			s.Reason = exit.Reason
 			if ctx.Err() == nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs/local/agent"
+	"github.com/ckat/ckat/labs/local/cri"
 )
 
 // AgentCommand is the hidden ckat command PID 1 runs as the node agent.
@@ -170,6 +171,8 @@ func startAgent(cfg config) (int, error) {
 			"kube-apiserver": KubeAPIServerBin,
 		},
 	}
+	// The agent is the node's container runtime too (package cri).
+	ac.ContainerLogDir, ac.CRISocket = crilog.ContainerLogsDir, cri.Socket
 	if err := ac.Validate(); err != nil {
 		return 0, err
 	}
