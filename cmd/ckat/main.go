@@ -1,9 +1,10 @@
 // Command ckat is a CKA exam trainer and grader for etcd backup and restore.
 //
-// ckat is a multi-call binary: invoked as etcd, etcdctl, etcdutl or kubectl
-// (through a symlink of that name) it runs the upstream command, so a lab's
-// node carries the real tools without anything else installed; as kubelet,
-// systemctl or journalctl it is the node's kubelet and service manager.
+// ckat is a multi-call binary: invoked as etcd, etcdctl, etcdutl, kubectl or
+// crictl (through a symlink of that name) it runs the upstream command, so a
+// lab's node carries the real tools without anything else installed; as
+// kubelet, systemctl or journalctl it is the node's kubelet and service
+// manager.
 package main
 
 import (

@@ -16,6 +16,10 @@ import (
 // PodLogsDir is where a node keeps its pods' container logs.
 const PodLogsDir = "/var/log/pods"
 
+// ContainerLogsDir is where the kubelet links each container's log
+// (legacyContainerLogsDir in pkg/kubelet/kuberuntime/legacy.go).
+const ContainerLogsDir = "/var/log/containers"
+
 // PodDir is the log directory of a pod under root (PodLogsDir on a node):
 // NAMESPACE_NAME_UID, as the kubelet's BuildPodLogsDirectory
 // (pkg/kubelet/kuberuntime/helpers.go) names it.

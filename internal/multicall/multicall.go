@@ -1,5 +1,5 @@
-// Package multicall runs the upstream etcd and Kubernetes command trees when
-// ckat is invoked under their names.
+// Package multicall runs the upstream etcd, Kubernetes and cri-tools command
+// trees when ckat is invoked under their names.
 package multicall
 
 import (
@@ -16,7 +16,7 @@ import (
 )
 
 // Tools are the names ckat answers to besides its own.
-var Tools = []string{"etcd", "etcdctl", "etcdutl", "kubectl"}
+var Tools = []string{"etcd", "etcdctl", "etcdutl", "kubectl", "crictl"}
 
 // Run runs the tool called name with os.Args and returns true if name is
 // one of Tools; the tool exits the process itself. It returns false for
@@ -29,6 +29,8 @@ func Run(name string) bool {
 		ctlv3.MustStart()
 	case "etcdutl":
 		runEtcdutl()
+	case "crictl":
+		runCrictl()
 	case "kubectl":
 		logs.GlogSetter(cmd.GetLogVerbosity(os.Args)) //nolint:errcheck // as kubectl's main
 		if err := cli.RunNoErrOutput(cmd.NewDefaultKubectlCommand()); err != nil {

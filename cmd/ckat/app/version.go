@@ -22,7 +22,7 @@ func newVersionCommand(streams cli.Streams) *cobra.Command {
 			if bi, ok := debug.ReadBuildInfo(); ok {
 				for _, dep := range bi.Deps {
 					switch dep.Path {
-					case "go.etcd.io/etcd/server/v3", "go.etcd.io/etcd/etcdctl/v3", "go.etcd.io/etcd/etcdutl/v3", "k8s.io/kubectl", "k8s.io/client-go", "sigs.k8s.io/kind":
+					case "go.etcd.io/etcd/server/v3", "go.etcd.io/etcd/etcdctl/v3", "go.etcd.io/etcd/etcdutl/v3", "k8s.io/kubectl", "k8s.io/client-go", "sigs.k8s.io/cri-tools", "sigs.k8s.io/kind":
 						fmt.Fprintf(streams.Out, "  %-28s %s\n", dep.Path, dep.Version)
 					}
 				}

@@ -64,6 +64,12 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 		pods: map[string]*podWorker{}, valid: map[string]manifest{}, invalid: map[string]manifest{}, logged: map[string]string{},
 		lastDone: map[string]<-chan struct{}{}, adoptable: runs, detached: make(chan struct{})}
 	a.statusChanged()
+	removeDeadLogLinks(cfg.ContainerLogDir)
+	criDone := make(chan struct{})
+	go func() {
+		defer close(criDone)
+		a.serveCRI(ctx)
+	}()
 	mirrorsDone := make(chan struct{})
 	go func() {
 		defer close(mirrorsDone)
@@ -105,6 +111,7 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 				a.stopAll()
 			}
 			<-mirrorsDone
+			<-criDone
 			return nil
 		case e := <-events:
 			a.apply(podCtx, src, src.event(e))

@@ -65,6 +65,12 @@ type Config struct {
 	// KeepPodsOnExit leaves the containers running when the agent exits,
 	// as the kubelet does; the next agent takes them over.
 	KeepPodsOnExit bool `json:"keepPodsOnExit,omitempty"`
+	// ContainerLogDir, when set, gets the kubelet's links to the
+	// containers' logs (/var/log/containers).
+	ContainerLogDir string `json:"containerLogDir,omitempty"`
+	// CRISocket, when set, is where the agent serves the CRI
+	// (/run/containerd/containerd.sock).
+	CRISocket string `json:"criSocket,omitempty"`
 	// FileCheckFrequency is how often the whole manifest directory is
 	// re-read; zero means the kubelet's default, 20s. Tests shorten it.
 	FileCheckFrequency time.Duration `json:"-"`

@@ -14,6 +14,8 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/ckat/ckat/labs/local/cri"
 )
 
 // How often the agent reconciles mirror pods and renews the Node's
@@ -181,7 +183,7 @@ func (s *apiSync) nodeStatus(old corev1.NodeStatus, now metav1.Time) corev1.Node
 	st.NodeInfo.KernelVersion = kernelVersion()
 	st.NodeInfo.Architecture = runtime.GOARCH
 	st.NodeInfo.KubeletVersion = KubeletVersion
-	st.NodeInfo.ContainerRuntimeVersion = "ckat://" + KubeletVersion
+	st.NodeInfo.ContainerRuntimeVersion = cri.RuntimeName + "://" + runtimeVersion
 	st.DaemonEndpoints.KubeletEndpoint.Port = 10250
 	return st
 }

@@ -2,7 +2,6 @@ package agent
 
 import (
 	"bufio"
-	"fmt"
 	"os"
 	"runtime"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ckat/ckat/labs/local/cri"
 )
 
 // mirrorStatus is the pod status the kubelet would post for the static
@@ -38,6 +39,7 @@ func (w *podWorker) mirrorStatus(nodeIP string, old *corev1.PodStatus) corev1.Po
 		s := corev1.ContainerStatus{
 			Name:         c.Name,
 			Image:        spec.Image,
+			ImageID:      cri.ImageID(spec.Image),
 			Ready:        c.Ready,
 			RestartCount: int32(c.Restarts),
 			Started:      &started,
@@ -45,7 +47,7 @@ func (w *podWorker) mirrorStatus(nodeIP string, old *corev1.PodStatus) corev1.Po
 		switch {
 		case c.Running:
 			everRan = true
-			s.ContainerID = fmt.Sprintf("ckat://%s-%d", w.pod.UID, c.PID)
+			s.ContainerID = criContainerID(c.run.ID)
 			s.State.Running = &corev1.ContainerStateRunning{StartedAt: metav1.NewTime(c.StartedAt.Truncate(1e9))}
 		default:
 			reason := c.Reason
@@ -59,10 +61,11 @@ func (w *podWorker) mirrorStatus(nodeIP string, old *corev1.PodStatus) corev1.Po
 				everRan = true
 			}
 			s.LastTerminationState.Terminated = &corev1.ContainerStateTerminated{
-				ExitCode:   int32(c.Last.ExitCode),
-				Reason:     c.Last.Reason,
-				StartedAt:  metav1.NewTime(c.Last.StartedAt.Truncate(1e9)),
-				FinishedAt: metav1.NewTime(c.Last.FinishedAt.Truncate(1e9)),
+				ContainerID: criContainerID(c.Last.run.ID),
+				ExitCode:    int32(c.Last.ExitCode),
+				Reason:      c.Last.Reason,
+				StartedAt:   metav1.NewTime(c.Last.StartedAt.Truncate(1e9)),
+				FinishedAt:  metav1.NewTime(c.Last.FinishedAt.Truncate(1e9)),
 			}
 		}
 		if !c.Ready {
@@ -94,6 +97,15 @@ func (w *podWorker) mirrorStatus(nodeIP string, old *corev1.PodStatus) corev1.Po
 		cond(corev1.PodScheduled, true, ""),
 	}
 	return st
+}
+
+// criContainerID is a container's ID in the Pod API, RUNTIME://ID, as the
+// kubelet makes it (kubecontainer.ContainerID.String).
+func criContainerID(id string) string {
+	if id == "" {
+		return ""
+	}
+	return cri.RuntimeName + "://" + id
 }
 
 // statusEqual says whether posting a would change nothing.

@@ -42,12 +42,24 @@ type containerState struct {
 	// ReadySince is when the current run last became ready; zero when
 	// it is not ready.
 	ReadySince time.Time
+	// run is the running run's CRI identity; proc its process.
+	run  runInfo
+	proc *process
 	// Last is the previous run's end, if any.
 	Last *terminated
 }
 
+// runInfo is what the CRI knows of one run of a container.
+type runInfo struct {
+	ID      string // the container ID of the run (see newContainerID)
+	Attempt int    // the run's number, as in its log's name
+	LogPath string
+	Mounts  []bindMount
+}
+
 // terminated is how a run of a container ended.
 type terminated struct {
+	run        runInfo
 	ExitCode   int
 	Reason     string
 	StartedAt  time.Time
@@ -70,13 +82,18 @@ type podWorker struct {
 	mu         sync.Mutex
 	containers []*containerState
 	startedAt  time.Time
+	// sandboxID is the pod's CRI sandbox ID; removed holds the IDs of
+	// exited runs removed through the CRI.
+	sandboxID string
+	removed   map[string]bool
 }
 
 // startPod starts a worker for pod once after is closed (the previous
 // worker of the same manifest has stopped).
 func (a *agent) startPod(ctx context.Context, m manifest, after <-chan struct{}) *podWorker {
 	ctx, cancel := context.WithCancel(ctx)
-	w := &podWorker{a: a, file: m.File, hash: m.Hash, pod: m.Pod, cancel: cancel, done: make(chan struct{}), startedAt: time.Now()}
+	w := &podWorker{a: a, file: m.File, hash: m.Hash, pod: m.Pod, cancel: cancel, done: make(chan struct{}), startedAt: time.Now(),
+		sandboxID: newContainerID(), removed: map[string]bool{}}
 	for i, c := range m.Pod.Spec.Containers {
 		w.containers = append(w.containers, &containerState{Name: c.Name, Reason: reasonContainerCreating})
 		if r, ok := a.adoptable[runKey(string(m.Pod.UID), c.Name)]; ok {
@@ -161,6 +178,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 	var b backoff
 	pending, adopting := w.adopt[i] // read-only once the worker runs
 	prevScratch := ""
+	var runIDs []string // the IDs of the runs whose logs are kept
 	defer func() {
 		if prevScratch != "" {
 			if err := removeScratch(prevScratch); err != nil {
@@ -183,12 +201,17 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 			}
 		}
 		var p *process
+		var run runInfo
 		scratch := w.scratchDir(c, restart)
 		if adopting {
 			adopting = false
 			r := pending
 			if p, err = adoptProcess(r.scratch, r.rec); err == nil {
 				restart, scratch = r.rec.Restart, r.scratch
+				run = runInfo{ID: r.rec.ID, Attempt: restart, LogPath: r.rec.LogPath, Mounts: mounts}
+				if run.ID == "" {
+					run.ID = newContainerID()
+				}
 				w.update(i, func(s *containerState) { s.Restarts = restart })
 			} else {
 				w.a.log.V(1).Infof("pod %s: container %s: %v", w.pod.Name, c.Name, err)
@@ -196,19 +219,29 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 		}
 		prevScratch = scratch
 		if p == nil {
-			var logPath string
-			logPath, err = containerLogPath(podDir, c.Name, restart)
+			run = runInfo{ID: newContainerID(), Attempt: restart, Mounts: mounts}
+			run.LogPath, err = containerLogPath(podDir, c.Name, restart)
 			if err == nil {
 				spec := w.a.containerSpecFor(w.pod, c, filepath.Join(scratch, "rootfs"), mounts)
-				rec := runRecord{PodKey: w.pod.Namespace + "/" + w.pod.Name, PodUID: string(w.pod.UID), Container: c.Name, Restart: restart, LogPath: logPath}
+				rec := runRecord{PodKey: w.pod.Namespace + "/" + w.pod.Name, PodUID: string(w.pod.UID), Container: c.Name,
+					Restart: restart, ID: run.ID, LogPath: run.LogPath}
 				p, err = w.a.startProcess(scratch, spec, rec)
 			}
+		}
+		if run.LogPath != "" {
+			// containerLogPath keeps two runs' logs; so do the links.
+			runIDs = append(runIDs, run.ID)
+			if len(runIDs) > 2 {
+				w.a.unlinkContainerLog(w.pod, c.Name, runIDs[0])
+				runIDs = runIDs[1:]
+			}
+			w.a.linkContainerLog(w.pod, c.Name, run)
 		}
 		var ran time.Duration
 		var exit terminated
 		if err != nil {
 			now := time.Now()
-			exit = terminated{ExitCode: 128, Reason: reasonStartError, StartedAt: now, FinishedAt: now}
+			exit = terminated{run: run, ExitCode: 128, Reason: reasonStartError, StartedAt: now, FinishedAt: now}
 			msg := err.Error()
 			var se *startError
 			if !errors.As(err, &se) {
@@ -220,6 +253,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 			w.update(i, func(s *containerState) {
 				s.Running, s.Ready, s.ReadySince, s.Reason, s.Message = true, false, time.Time{}, "", ""
 				s.PID, s.StartedAt = p.pid, p.started
+				s.run, s.proc = run, p
 			})
 			probeCtx, stopProbe := context.WithCancel(ctx)
 			go w.probe(probeCtx, i, c, p.pid)
@@ -236,6 +270,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 				return
 			}
 			exit = p.exit()
+			exit.run = run
 			ran = exit.FinishedAt.Sub(p.started)
 			exit.Reason = reasonError
 			if exit.ExitCode == 0 {
@@ -248,6 +283,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 		wait := b.exited(ran)
 		w.update(i, func(s *containerState) {
 			s.Running, s.Ready, s.ReadySince, s.PID = false, false, time.Time{}, 0
+			s.run, s.proc = runInfo{}, nil
 			s.Last = &exit
 			s.Reason = exit.Reason
 			if ctx.Err() == nil {

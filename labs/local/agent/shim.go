@@ -45,6 +45,7 @@ type runRecord struct {
 	PodUID    string    `json:"podUID"`
 	Container string    `json:"container"`
 	Restart   int       `json:"restart"`
+	ID        string    `json:"id,omitempty"` // the run's container ID for the CRI
 	LogPath   string    `json:"logPath"`
 	ShimPID   int       `json:"shimPID,omitempty"`
 	PID       int       `json:"pid,omitempty"`

@@ -18,6 +18,7 @@ import (
 	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs/local/agent"
+	"github.com/ckat/ckat/labs/local/cri"
 	"github.com/ckat/ckat/labs/local/systemd"
 )
 
@@ -174,6 +175,8 @@ func startKubelet(cfg config) (*systemd.Manager, error) {
 		},
 		KeepPodsOnExit: true,
 	}
+	// The agent is the node's container runtime too (package cri).
+	ac.ContainerLogDir, ac.CRISocket = crilog.ContainerLogsDir, cri.Socket
 	if err := ac.Validate(); err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ const (
 // Tools are the multi-call names linked to ckat in the node's
 // /usr/local/bin: the upstream tools, the kubelet, and systemd's
 // systemctl and journalctl (package systemd).
-var Tools = []string{"etcd", "etcdctl", "etcdutl", "kubectl", "kubelet", "systemctl", "journalctl"}
+var Tools = []string{"etcd", "etcdctl", "etcdutl", "kubectl", "crictl", "kubelet", "systemctl", "journalctl"}
 
 // Options say how to start a lab's node.
 type Options struct {

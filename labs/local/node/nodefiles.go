@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ckat/ckat/labs/local/cri"
 )
 
 // claimDepth is how deep claimDirs goes below each overlay's root.
@@ -77,6 +79,27 @@ func linkTools(dir string) error {
 		if err := os.Symlink(CkatBin, link); err != nil {
 			return fmt.Errorf("linking %s: %w", link, err)
 		}
+	}
+	return nil
+}
+
+// crictlConfig is /etc/crictl.yaml as kubeadm nodes have it: crictl talks
+// to containerd's socket, which the node agent serves (package cri).
+var crictlConfig = "runtime-endpoint: unix://" + cri.Socket + "\nimage-endpoint: unix://" + cri.Socket + "\ntimeout: 10\ndebug: false\n"
+
+// writeCrictlConfig writes crictl.yaml in etc, the upper directory of the
+// node's /etc, unless the node has one there (a file, or the whiteout of
+// a deleted one).
+func writeCrictlConfig(etc string) error {
+	path := filepath.Join(etc, "crictl.yaml")
+	if _, err := os.Lstat(path); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(etc, 0o755); err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, []byte(crictlConfig), 0o644); err != nil {
+		return fmt.Errorf("writing the node's /etc/crictl.yaml: %w", err)
 	}
 	return nil
 }

@@ -53,3 +53,26 @@ func TestClaimDirs(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteCrictlConfig writes kubeadm's /etc/crictl.yaml once, and
+// leaves alone one the node has, or has deleted (a whiteout).
+func TestWriteCrictlConfig(t *testing.T) {
+	etc := t.TempDir()
+	if err := writeCrictlConfig(etc); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(etc, "crictl.yaml"))
+	want := "runtime-endpoint: unix:///run/containerd/containerd.sock\nimage-endpoint: unix:///run/containerd/containerd.sock\ntimeout: 10\ndebug: false\n"
+	if err != nil || string(data) != want {
+		t.Fatalf("crictl.yaml: %q, %v; want %q", data, err, want)
+	}
+	if err := os.WriteFile(filepath.Join(etc, "crictl.yaml"), []byte("debug: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := writeCrictlConfig(etc); err != nil {
+		t.Fatal(err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(etc, "crictl.yaml")); string(data) != "debug: true\n" {
+		t.Errorf("the node's own crictl.yaml was replaced: %q", data)
+	}
+}

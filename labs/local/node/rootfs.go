@@ -68,6 +68,11 @@ func buildRoot(labDir, rootfs string, cfg config, userns bool) error {
 	if err := installPackageFiles(labDir); err != nil {
 		return err
 	}
+	// Written before /etc is mounted, in its upper directory, as the
+	// host's /etc may belong to an unmapped user.
+	if err := writeCrictlConfig(filepath.Join(labDir, "node", overlayDirs["/etc"])); err != nil {
+		return err
+	}
 	names := map[string]bool{"etc": true, "var": true, "proc": true, "run": true, "dev": true, "sys": true}
 	for name := range persistentDirs {
 		names[name] = true
