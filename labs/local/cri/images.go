@@ -3,6 +3,7 @@ package cri
 import (
 	"context"
 	"sort"
+	"time"
 
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -58,4 +59,22 @@ func (s *server) PullImage(context.Context, *runtimeapi.PullImageRequest) (*runt
 // RemoveImage removes nothing.
 func (s *server) RemoveImage(context.Context, *runtimeapi.RemoveImageRequest) (*runtimeapi.RemoveImageResponse, error) {
 	return nil, notImplemented("removing an image", imageInstead)
+}
+
+// imageFsMountpoint is where containerd's overlayfs snapshotter keeps
+// image layers on a kubeadm node.
+const imageFsMountpoint = "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs"
+
+// ImageFsInfo reports an empty image filesystem: ckat keeps no image
+// contents. crictl (through k8s.io/cri-client's NewRemoteImageService,
+// validateServiceConnection) calls it before any image or container
+// command, so it must answer.
+func (s *server) ImageFsInfo(context.Context, *runtimeapi.ImageFsInfoRequest) (*runtimeapi.ImageFsInfoResponse, error) {
+	usage := &runtimeapi.FilesystemUsage{
+		Timestamp:  time.Now().UnixNano(),
+		FsId:       &runtimeapi.FilesystemIdentifier{Mountpoint: imageFsMountpoint},
+		UsedBytes:  &runtimeapi.UInt64Value{Value: 0},
+		InodesUsed: &runtimeapi.UInt64Value{Value: 0},
+	}
+	return &runtimeapi.ImageFsInfoResponse{ImageFilesystems: []*runtimeapi.FilesystemUsage{usage}}, nil
 }

@@ -226,6 +226,12 @@ func TestImages(t *testing.T) {
 	st, err = is.ImageStatus(ctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: "nginx"}})
 	require.NoError(t, err)
 	require.Nil(t, st.Image, "an unknown image is no image, not an error")
+
+	fs, err := is.ImageFsInfo(ctx, &runtimeapi.ImageFsInfoRequest{})
+	require.NoError(t, err, "crictl asks for the image filesystem before any command")
+	require.Len(t, fs.ImageFilesystems, 1)
+	require.Equal(t, "/var/lib/containerd/io.containerd.snapshotter.v1.overlayfs", fs.ImageFilesystems[0].FsId.Mountpoint)
+	require.Zero(t, fs.ImageFilesystems[0].UsedBytes.Value)
 }
 
 func TestNormalizeImage(t *testing.T) {
