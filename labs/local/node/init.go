@@ -162,13 +162,10 @@ func startAgent(cfg config) (int, error) {
 		NodeIP:       cfg.NodeIP,
 		ManifestDir:  kubeadm.ManifestsDir,
 		PodLogDir:    crilog.PodLogsDir,
-		StatusFile:   "/run/ckat/pods.json",
+		StatusFile:   AgentStatusFile,
 		ContainerDir: "/run/ckat/containers",
 		Kubeconfig:   kubeadm.KubeletConf,
-		Binaries: map[string]string{
-			"etcd": CkatBin, "etcdctl": CkatBin, "etcdutl": CkatBin, "kubectl": CkatBin,
-			"kube-apiserver": KubeAPIServerBin,
-		},
+		Binaries:     binaries(),
 	}
 	if err := ac.Validate(); err != nil {
 		return 0, err
@@ -191,6 +188,20 @@ func startAgent(cfg config) (int, error) {
 	pid := proc.Pid
 	_ = proc.Release()
 	return pid, nil
+}
+
+// binaries maps each command a static pod may run to its executable in
+// the node: the Tools to ckat, the KubeCommands to the kube-apiserver
+// executable (ckat's build runs each by its name).
+func binaries() map[string]string {
+	m := map[string]string{}
+	for _, t := range Tools {
+		m[t] = CkatBin
+	}
+	for _, c := range KubeCommands {
+		m[c] = KubeAPIServerBin
+	}
+	return m
 }
 
 // nodeEnv is the environment of processes PID 1 starts.

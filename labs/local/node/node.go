@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/labs/local/nsenter"
 )
 
@@ -42,10 +43,14 @@ const (
 	BinDir = "/run/ckat/bin"
 	// CkatBin is the host's ckat executable inside the node.
 	CkatBin = BinDir + "/ckat"
-	// KubeAPIServerBin is the host's kube-apiserver inside the node.
+	// KubeAPIServerBin is the host's kube-apiserver inside the node, which
+	// also runs the other KubeCommands.
 	KubeAPIServerBin = BinDir + "/kube-apiserver"
 	// AgentConfigFile is the agent's configuration inside the node.
 	AgentConfigFile = "/run/ckat/agent.json"
+	// AgentStatusFile is the agent's status file inside the node: its
+	// static pods and their state (agent.ParseStatus reads it).
+	AgentStatusFile = "/run/ckat/pods.json"
 	// Path is the node's PATH.
 	Path = nsenter.Path
 	// Kubeconfig is the node's KUBECONFIG.
@@ -57,6 +62,12 @@ const (
 // Tools are the multi-call names linked to ckat in the node's
 // /usr/local/bin.
 var Tools = []string{"etcd", "etcdctl", "etcdutl", "kubectl"}
+
+// KubeCommands are the control-plane commands the kube-apiserver
+// executable runs by the name it is run under: ckat's build of it
+// (tools/kube) is kube-apiserver, kube-controller-manager and
+// kube-scheduler in one, as hyperkube was.
+var KubeCommands = []string{kubeadm.KubeAPIServer, kubeadm.KubeControllerManager, kubeadm.KubeScheduler}
 
 // Options say how to start a lab's node.
 type Options struct {
