@@ -15,17 +15,22 @@ export CGO_ENABLED := 1
 
 all: build
 
-## build: bin/ckat and bin/kube-apiserver
+## build: bin/ckat and bin/kube-apiserver (with bin/kube-controller-manager
+## and bin/kube-scheduler linked to it)
 build: ckat kube-apiserver
 
 ckat:
 	$(GO) build $(GOFLAGS_BUILD) -ldflags '$(KUBE_LDFLAGS)' -o $(BIN)/ckat ./cmd/ckat
 
-# The API server is built from k8s.io/kubernetes by a nested module, so the
-# main module needs no replace directives.
+# The control plane (kube-apiserver, kube-controller-manager and
+# kube-scheduler) is built from k8s.io/kubernetes by a nested module, so the
+# main module needs no replace directives. It is one executable that runs
+# as the component its name says; the other two names are hard links to it.
+KUBE_COMPONENTS := kube-controller-manager kube-scheduler
 kube-apiserver: $(BIN)/kube-apiserver
-$(BIN)/kube-apiserver: tools/kube-apiserver/go.mod tools/kube-apiserver/go.sum tools/kube-apiserver/main.go Makefile
-	cd tools/kube-apiserver && $(GO) build $(GOFLAGS_BUILD) -ldflags '-s -w $(KUBE_LDFLAGS)' -o $(BIN)/kube-apiserver .
+$(BIN)/kube-apiserver: tools/kube/go.mod tools/kube/go.sum tools/kube/main.go Makefile
+	cd tools/kube && $(GO) build $(GOFLAGS_BUILD) -ldflags '-s -w $(KUBE_LDFLAGS)' -o $(BIN)/kube-apiserver .
+	for c in $(KUBE_COMPONENTS); do ln -f $(BIN)/kube-apiserver $(BIN)/$$c; done
 
 ## lab: build, then start a practice lab on the local provider and print its
 ## task; run again, it starts the same lab if stopped and prints the task again

@@ -43,6 +43,10 @@ type CreateOptions struct {
 	Config string
 	// WaitReady bounds how long Create waits for the API server.
 	WaitReady time.Duration
+	// Components are the control-plane static pods the local provider
+	// runs (internal/kubeadm.ValidateComponents); empty means all four.
+	// The kind provider runs all four whatever it says.
+	Components []string
 }
 
 // Lab is one lab: a cluster with a control-plane node.

@@ -33,6 +33,7 @@ var structDocs = map[string]map[string]string{
 	},
 	"LabNeeds": {
 		"":                  "LabNeeds says what lab a scenario needs, in provider-neutral terms.",
+		"components":        "Components are the control-plane static pods the lab runs, from etcd, kube-apiserver, kube-controller-manager and kube-scheduler; etcd and kube-apiserver are required. Default all four, as kubeadm init runs them. A task that needs less starts faster with less. The other components' kubeconfigs and certificates are in place all the same. On the kind provider all four run whatever this says.",
 		"controlPlaneNodes": "ControlPlaneNodes is the number of control-plane nodes; 1 today.",
 		"kindConfig":        "KindConfig names the kindconfigs entry the kind provider uses.",
 	},

@@ -90,7 +90,7 @@ func TestRender(t *testing.T) {
 func TestRenderMissingParamFails(t *testing.T) {
 	s := loadEverything(t)
 	_, err := s.Render(Params{"word": "oak"}, LabFacts{})
-	require.ErrorContains(t, err, "valid-everything.yaml:29:55:")
+	require.ErrorContains(t, err, "valid-everything.yaml:30:55:")
 	require.ErrorContains(t, err, `map has no entry for key "other"`)
 }
 

@@ -55,6 +55,13 @@ type LabNeeds struct {
 	ControlPlaneNodes int `yaml:"controlPlaneNodes,omitempty"`
 	// KindConfig names the kindconfigs entry the kind provider uses.
 	KindConfig string `yaml:"kindConfig,omitempty"`
+	// Components are the control-plane static pods the lab runs, from
+	// etcd, kube-apiserver, kube-controller-manager and kube-scheduler;
+	// etcd and kube-apiserver are required. Default all four, as kubeadm
+	// init runs them. A task that needs less starts faster with less. The
+	// other components' kubeconfigs and certificates are in place all the
+	// same. On the kind provider all four run whatever this says.
+	Components []string `yaml:"components,omitempty"`
 }
 
 // Param is a value drawn once per lab (reproducibly from the lab's seed)

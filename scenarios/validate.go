@@ -85,6 +85,11 @@ func (v *validator) validate() {
 	if c := s.Lab.KindConfig; c != "" && !slices.Contains(kindconfigs.Names(), c) {
 		v.at(v.posOf("lab", "kindConfig"), "lab.kindConfig %q is not a kind configuration ckat has (%s)", c, strings.Join(kindconfigs.Names(), ", "))
 	}
+	if c := s.Lab.Components; c != nil {
+		if err := kubeadm.ValidateComponents(c); err != nil {
+			v.at(v.posOf("lab", "components"), "lab.components: %v", err)
+		}
+	}
 	params := v.validateParams()
 	v.validateTemplates(v.doc, params)
 	v.validateSteps("setup", s.Setup)

@@ -11,8 +11,11 @@
 package kubeadm
 
 import (
+	"fmt"
 	"net"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // Directories on the node.
@@ -33,12 +36,23 @@ const (
 	EtcdDataDir = "/var/lib/etcd"
 )
 
-// Component names, which name the static pods and their manifests
-// (constants.Etcd, constants.KubeAPIServer).
+// Component names, which name the static pods, their manifests and their
+// commands (constants.Etcd, constants.KubeAPIServer,
+// constants.KubeControllerManager, constants.KubeScheduler).
 const (
-	Etcd          = "etcd"
-	KubeAPIServer = "kube-apiserver"
+	Etcd                  = "etcd"
+	KubeAPIServer         = "kube-apiserver"
+	KubeControllerManager = "kube-controller-manager"
+	KubeScheduler         = "kube-scheduler"
 )
+
+// ControlPlaneComponents are the static pods of a kubeadm control-plane
+// node, in the order kubeadm init writes them (etcd first).
+var ControlPlaneComponents = []string{Etcd, KubeAPIServer, KubeControllerManager, KubeScheduler}
+
+// ManifestFile is the node path of component's static pod manifest
+// (constants.GetStaticPodFilepath).
+func ManifestFile(component string) string { return ManifestsDir + "/" + component + ".yaml" }
 
 // Names of the hostPath volumes in etcd's static pod (etcdVolumeName and
 // certsVolumeName in kubeadm's phases/etcd/local.go), mounting EtcdDataDir
@@ -55,6 +69,11 @@ const (
 	EtcdManifest = ManifestsDir + "/" + Etcd + ".yaml"
 	// APIServerManifest is kube-apiserver's static pod manifest.
 	APIServerManifest = ManifestsDir + "/" + KubeAPIServer + ".yaml"
+	// ControllerManagerManifest is kube-controller-manager's static pod
+	// manifest.
+	ControllerManagerManifest = ManifestsDir + "/" + KubeControllerManager + ".yaml"
+	// SchedulerManifest is kube-scheduler's static pod manifest.
+	SchedulerManifest = ManifestsDir + "/" + KubeScheduler + ".yaml"
 )
 
 // Kubeconfigs (constants.*KubeConfigFileName in KubernetesDir).
@@ -67,6 +86,39 @@ const (
 	// KubeletConf is the kubelet's kubeconfig (system:node:NODE, group
 	// system:nodes).
 	KubeletConf = KubernetesDir + "/kubelet.conf"
+	// ControllerManagerConf is kube-controller-manager's kubeconfig (user
+	// system:kube-controller-manager).
+	ControllerManagerConf = KubernetesDir + "/controller-manager.conf"
+	// SchedulerConf is kube-scheduler's kubeconfig (user
+	// system:kube-scheduler).
+	SchedulerConf = KubernetesDir + "/scheduler.conf"
+)
+
+// Users of the components' kubeconfigs, which the API server's RBAC
+// bootstrap policy knows (constants.ControllerManagerUser,
+// constants.SchedulerUser).
+const (
+	ControllerManagerUser = "system:kube-controller-manager"
+	SchedulerUser         = "system:kube-scheduler"
+)
+
+// Volume names of the controller manager's and scheduler's static pods
+// (constants.KubeConfigVolumeName, constants.KubeCertificatesVolumeName).
+const (
+	KubeconfigVolume = "kubeconfig"
+	K8sCertsVolume   = "k8s-certs"
+)
+
+// kubeadm's markcontrolplane phase labels and taints the control-plane
+// node (constants.LabelNodeRoleControlPlane, LabelExcludeFromExternalLB,
+// ControlPlaneTaint).
+const (
+	// LabelNodeRoleControlPlane is the role label (value "") and the key
+	// of the control-plane taint.
+	LabelNodeRoleControlPlane = "node-role.kubernetes.io/control-plane"
+	// LabelExcludeFromExternalLB is the other label kubeadm puts on a
+	// control-plane node (value "").
+	LabelExcludeFromExternalLB = "node.kubernetes.io/exclude-from-external-load-balancers"
 )
 
 // Base names of the certificates and keys, relative to PKIDir: kubeadm's
@@ -111,6 +163,12 @@ const (
 	// KubeAPIServerPort is the API server's secure port
 	// (constants.KubeAPIServerPort, the default bindPort).
 	KubeAPIServerPort = 6443
+	// KubeControllerManagerPort is the controller manager's secure port,
+	// on 127.0.0.1 (constants.KubeControllerManagerPort).
+	KubeControllerManagerPort = 10257
+	// KubeSchedulerPort is the scheduler's secure port, on 127.0.0.1
+	// (constants.KubeSchedulerPort).
+	KubeSchedulerPort = 10259
 )
 
 // LoopbackAddress is the address at which kubeadm's etcd also listens for
@@ -196,3 +254,29 @@ EnvironmentFile=-/etc/default/kubelet
 ExecStart=
 ExecStart=/usr/bin/kubelet $KUBELET_KUBECONFIG_ARGS $KUBELET_CONFIG_ARGS $KUBELET_KUBEADM_ARGS $KUBELET_EXTRA_ARGS
 `
+
+// RequiredComponents are the static pods every lab runs: the others talk
+// to the cluster through the API server, which stores it in etcd.
+var RequiredComponents = []string{Etcd, KubeAPIServer}
+
+// ValidateComponents checks a list of static pods a lab is to run: each a
+// name of ControlPlaneComponents, none twice, RequiredComponents among
+// them. The error names the bad entry and the valid names.
+func ValidateComponents(names []string) error {
+	seen := map[string]bool{}
+	for _, n := range names {
+		if !slices.Contains(ControlPlaneComponents, n) {
+			return fmt.Errorf("unknown component %q (known: %s)", n, strings.Join(ControlPlaneComponents, ", "))
+		}
+		if seen[n] {
+			return fmt.Errorf("component %q is listed twice", n)
+		}
+		seen[n] = true
+	}
+	for _, r := range RequiredComponents {
+		if !seen[r] {
+			return fmt.Errorf("component %q is missing: every lab runs %s", r, strings.Join(RequiredComponents, " and "))
+		}
+	}
+	return nil
+}

@@ -1,11 +1,15 @@
 package kubeadm
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestLayoutIsKubeadms pins every value to kubeadm's, as literals copied
 // from k8s.io/kubernetes/cmd/kubeadm/app/constants/constants.go,
 // cmd/kubeadm/app/apis/kubeadm/v1beta4/defaults.go and
-// cmd/kubeadm/app/phases/etcd/local.go at v1.37.2, so that a
+// cmd/kubeadm/app/phases/etcd/local.go and
+// cmd/kubeadm/app/phases/markcontrolplane/markcontrolplane.go at v1.37.2, so that a
 // change here that drifts from kubeadm fails.
 func TestLayoutIsKubeadms(t *testing.T) {
 	for _, tc := range []struct {
@@ -21,6 +25,18 @@ func TestLayoutIsKubeadms(t *testing.T) {
 		{"EtcdCertsVolume", EtcdCertsVolume, "etcd-certs"},
 		{"EtcdManifest", EtcdManifest, "/etc/kubernetes/manifests/etcd.yaml"},
 		{"APIServerManifest", APIServerManifest, "/etc/kubernetes/manifests/kube-apiserver.yaml"},
+		{"ControllerManagerManifest", ControllerManagerManifest, "/etc/kubernetes/manifests/kube-controller-manager.yaml"},
+		{"SchedulerManifest", SchedulerManifest, "/etc/kubernetes/manifests/kube-scheduler.yaml"},
+		{"ManifestFile(etcd)", ManifestFile(Etcd), "/etc/kubernetes/manifests/etcd.yaml"},
+		{"ControlPlaneComponents", strings.Join(ControlPlaneComponents, ","), "etcd,kube-apiserver,kube-controller-manager,kube-scheduler"},
+		{"ControllerManagerConf", ControllerManagerConf, "/etc/kubernetes/controller-manager.conf"},
+		{"SchedulerConf", SchedulerConf, "/etc/kubernetes/scheduler.conf"},
+		{"ControllerManagerUser", ControllerManagerUser, "system:kube-controller-manager"},
+		{"SchedulerUser", SchedulerUser, "system:kube-scheduler"},
+		{"KubeconfigVolume", KubeconfigVolume, "kubeconfig"},
+		{"K8sCertsVolume", K8sCertsVolume, "k8s-certs"},
+		{"LabelNodeRoleControlPlane", LabelNodeRoleControlPlane, "node-role.kubernetes.io/control-plane"},
+		{"LabelExcludeFromExternalLB", LabelExcludeFromExternalLB, "node.kubernetes.io/exclude-from-external-load-balancers"},
 		{"AdminConf", AdminConf, "/etc/kubernetes/admin.conf"},
 		{"SuperAdminConf", SuperAdminConf, "/etc/kubernetes/super-admin.conf"},
 		{"KubeletConf", KubeletConf, "/etc/kubernetes/kubelet.conf"},
@@ -42,11 +58,37 @@ func TestLayoutIsKubeadms(t *testing.T) {
 		{"EtcdListenPeerPort", EtcdListenPeerPort, 2380},
 		{"EtcdMetricsPort", EtcdMetricsPort, 2381},
 		{"KubeAPIServerPort", KubeAPIServerPort, 6443},
+		{"KubeControllerManagerPort", KubeControllerManagerPort, 10257},
+		{"KubeSchedulerPort", KubeSchedulerPort, 10259},
 		{"EtcdLocalClientURL", EtcdLocalClientURL(), "https://127.0.0.1:2379"},
 		{"EtcdLocalMetricsURL", EtcdLocalMetricsURL(), "http://127.0.0.1:2381"},
 	} {
 		if tc.got != tc.want {
 			t.Errorf("%s = %v, kubeadm's is %v", tc.name, tc.got, tc.want)
+		}
+	}
+}
+
+func TestValidateComponents(t *testing.T) {
+	for _, tc := range []struct {
+		names []string
+		err   string
+	}{
+		{ControlPlaneComponents, ""},
+		{[]string{"kube-apiserver", "etcd"}, ""},
+		{[]string{"etcd", "kube-apiserver", "kube-scheduler"}, ""},
+		{[]string{"etcd", "kube-apiserver", "kubelet"}, `unknown component "kubelet" (known: etcd, kube-apiserver, kube-controller-manager, kube-scheduler)`},
+		{[]string{"etcd", "kube-apiserver", "etcd"}, `component "etcd" is listed twice`},
+		{[]string{"etcd", "kube-scheduler"}, `component "kube-apiserver" is missing: every lab runs etcd and kube-apiserver`},
+		{nil, `component "etcd" is missing: every lab runs etcd and kube-apiserver`},
+	} {
+		err := ValidateComponents(tc.names)
+		got := ""
+		if err != nil {
+			got = err.Error()
+		}
+		if got != tc.err {
+			t.Errorf("ValidateComponents(%q) = %q, want %q", tc.names, got, tc.err)
 		}
 	}
 }

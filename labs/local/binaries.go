@@ -9,7 +9,10 @@ import (
 )
 
 // KubeAPIServerEnv names the environment variable that points at a
-// kube-apiserver executable.
+// kube-apiserver executable. It must be ckat's build (tools/kube), which
+// also runs as kube-controller-manager and kube-scheduler by the name it is
+// run under: the node runs those two static pods from it too
+// (node.KubeCommands).
 const KubeAPIServerEnv = "CKAT_KUBE_APISERVER"
 
 // buildHint says how to get a kube-apiserver, the same for every way the

@@ -19,7 +19,8 @@ import (
 // boot starts a lab's node from its files and waits until its API server
 // is ready: it listens on two host ports (the ones st had, when still
 // free), starts the node, saves the new state, writes run/kubeconfig,
-// waits for /readyz, and runs kubeadm's bootstrap when first is set. A
+// waits for /readyz, and when first is set runs kubeadm's bootstrap and
+// waits for the static pods' mirror pods (bootstrap). A
 // restarted node (first unset) whose API server manifest is not in place
 // is not waited for. If the API server does not become ready, boot prints
 // the static pods' status and the last lines of their logs and returns an
@@ -90,6 +91,7 @@ func (p *Provider) boot(ctx context.Context, step *steps, name, dir string, st s
 		}
 	}
 	step.start("Waiting for the API server")
+	deadline := time.Now().Add(wait)
 	if err := waitReady(ctx, admin, st, wait); err != nil {
 		step.end(false)
 		if ctx.Err() == nil {
@@ -98,18 +100,33 @@ func (p *Provider) boot(ctx context.Context, step *steps, name, dir string, st s
 		return st, err
 	}
 	if first {
-		superAdmin, err := superAdminConfig(root, server)
-		if err != nil {
+		if err := p.bootstrap(ctx, root, server, st, deadline); err != nil {
 			step.end(false)
+			if ctx.Err() == nil {
+				p.printDiagnostics(ctx, st, logFile)
+			}
 			return st, err
-		}
-		if err := kubeadm.Bootstrap(ctx, superAdmin); err != nil {
-			step.end(false)
-			return st, fmt.Errorf("bootstrapping the cluster as kubeadm init does: %w", err)
 		}
 	}
 	step.end(true)
 	return st, nil
+}
+
+// bootstrap does what kubeadm init does once the API server is ready
+// (kubeadm.Bootstrap), then waits until the API server lists every static
+// pod's mirror pod, as a kubeadm cluster's does when init returns; both by
+// deadline.
+func (p *Provider) bootstrap(ctx context.Context, root, server string, st state, deadline time.Time) error {
+	superAdmin, err := superAdminConfig(root, server)
+	if err != nil {
+		return err
+	}
+	bctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	if err := kubeadm.Bootstrap(bctx, superAdmin, NodeName); err != nil {
+		return fmt.Errorf("bootstrapping the cluster as kubeadm init does: %w", err)
+	}
+	return waitMirrorPods(ctx, node.New(NodeName, st.PID), superAdmin, deadline)
 }
 
 // listenLocal listens on the host's 127.0.0.1, on port if it is free (so

@@ -12,8 +12,9 @@ import (
 )
 
 // kubeadmConfig is the cluster every local lab runs: kubeadm's defaults
-// on a node of its own address.
-func kubeadmConfig(nodeIP string) kubeadm.Config {
+// on a node of its own address, with the static pods of components (nil
+// for all four).
+func kubeadmConfig(nodeIP string, components []string) kubeadm.Config {
 	return kubeadm.Config{
 		NodeName:          NodeName,
 		NodeIP:            nodeIP,
@@ -22,12 +23,14 @@ func kubeadmConfig(nodeIP string) kubeadm.Config {
 		APIServerImage:    "registry.k8s.io/kube-apiserver:" + kubeadm.DefaultKubernetesVersion,
 		ServiceCIDR:       kubeadm.DefaultServiceCIDR,
 		ClusterName:       kubeadm.DefaultClusterName,
+		Components:        components,
 	}
 }
 
 // Create makes a lab: its directory and record, the files kubeadm init
-// writes, and a running node; it returns once the API server is ready and
-// the admin's kubeconfig is in run/kubeconfig. A failed Create removes
+// writes, and a running node; it returns once the API server is ready, the
+// node is marked as the control plane, every static pod's mirror pod is
+// listed, and the admin's kubeconfig is in run/kubeconfig. A failed Create removes
 // what it made.
 func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.Lab, err error) {
 	if err := labs.ValidateName(opts.Name); err != nil {
@@ -55,7 +58,7 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.
 	p.logger.V(0).Infof("Creating lab %q ...", opts.Name)
 	step := p.newSteps()
 	step.start("Writing certificates and manifests")
-	if err := kubeadm.Generate(filepath.Join(dir, "node"), kubeadmConfig(st.NodeIP)); err != nil {
+	if err := kubeadm.Generate(filepath.Join(dir, "node"), kubeadmConfig(st.NodeIP, opts.Components)); err != nil {
 		step.end(false)
 		return nil, fmt.Errorf("creating lab %q: writing the node's files: %w", opts.Name, err)
 	}

@@ -11,12 +11,16 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/ckat/ckat/internal/crilog"
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/internal/readyz"
+	"github.com/ckat/ckat/labs"
+	"github.com/ckat/ckat/labs/local/agent"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 	"github.com/ckat/ckat/labs/local/node"
 )
@@ -40,6 +44,66 @@ func waitReady(ctx context.Context, kubeconfig []byte, st state, wait time.Durat
 		return fmt.Errorf("%w; the pods' logs above may say why", err)
 	}
 	return err
+}
+
+// mirrorPollInterval is the pause between two looks for the mirror pods.
+const mirrorPollInterval = 100 * time.Millisecond
+
+// waitMirrorPods waits until every static pod the node agent runs has its
+// mirror pod in the API server, as `kubectl get pods -n kube-system` lists
+// them, or until deadline. The static pods are those of the agent's status
+// file; with the API server ready, the agent has read the manifests.
+func waitMirrorPods(ctx context.Context, n labs.Node, cfg *rest.Config, deadline time.Time) error {
+	client, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return fmt.Errorf("client for the mirror pods: %w", err)
+	}
+	var missing []string
+	for {
+		missing, err = missingMirrorPods(ctx, n, client)
+		if err == nil && len(missing) == 0 {
+			return nil
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(mirrorPollInterval):
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("waiting for the static pods' mirror pods: %w", err)
+	}
+	return fmt.Errorf("the mirror pods of %s are not in the API server", strings.Join(missing, ", "))
+}
+
+// missingMirrorPods lists the static pods (namespace/name) whose mirror
+// pod the API server does not list yet.
+func missingMirrorPods(ctx context.Context, n labs.Node, client kubernetes.Interface) ([]string, error) {
+	data, err := n.ReadFile(ctx, node.PodStatusFile)
+	if err != nil {
+		return nil, err
+	}
+	pods, err := agent.ParseStatus(data)
+	if err != nil {
+		return nil, err
+	}
+	list, err := client.CoreV1().Pods("").List(ctx, metav1.ListOptions{FieldSelector: "spec.nodeName=" + NodeName})
+	if err != nil {
+		return nil, err
+	}
+	listed := map[string]bool{}
+	for _, p := range list.Items {
+		listed[p.Namespace+"/"+p.Name] = true
+	}
+	var missing []string
+	for _, p := range pods {
+		if key := p.Namespace + "/" + p.Name; !listed[key] {
+			missing = append(missing, key)
+		}
+	}
+	return missing, nil
 }
 
 // superAdminConfig is the client config of the node's super-admin.conf

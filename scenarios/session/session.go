@@ -57,7 +57,7 @@ func Start(ctx context.Context, opts StartOptions) (*Session, error) {
 	if err != nil {
 		return nil, err
 	}
-	lab, err := opts.Provider.Create(ctx, labs.CreateOptions{Name: name, Config: sc.Lab.KindConfig, WaitReady: opts.WaitReady})
+	lab, err := opts.Provider.Create(ctx, labs.CreateOptions{Name: name, Config: sc.Lab.KindConfig, WaitReady: opts.WaitReady, Components: sc.Lab.Components})
 	if err != nil {
 		return nil, err
 	}

@@ -21,7 +21,13 @@ import (
 // How often the agent reconciles mirror pods and renews the Node's
 // heartbeat, and how long one API request may take.
 const (
-	mirrorInterval    = 5 * time.Second
+	mirrorInterval = 5 * time.Second
+	// firstSyncInterval is the pause between rounds until one has put
+	// every mirror pod in place, for at most firstSyncPeriod after the
+	// agent starts: the API server comes up while the agent waits, and
+	// `ckat lab create` waits for the mirror pods.
+	firstSyncInterval = 100 * time.Millisecond
+	firstSyncPeriod   = time.Minute
 	heartbeatInterval = 10 * time.Second
 	apiTimeout        = 5 * time.Second
 )
@@ -36,9 +42,14 @@ func (a *agent) syncAPI(ctx context.Context) {
 		return
 	}
 	s := &apiSync{a: a}
+	start := time.Now()
 	for {
 		s.sync(ctx)
-		sleep(ctx, mirrorInterval)
+		interval := mirrorInterval
+		if !s.synced && time.Since(start) < firstSyncPeriod {
+			interval = firstSyncInterval
+		}
+		sleep(ctx, interval)
 		if ctx.Err() != nil {
 			return
 		}
@@ -53,8 +64,11 @@ type apiSync struct {
 	lastHeartbeat time.Time
 	down          bool // the last round could not reach the API server
 	reached       bool // some round reached it
-	// mirrorFailures counts rounds in a row whose mirror pods failed.
-	mirrorFailures int
+	// mirrorFailingSince is when the rounds' mirror pods started failing
+	// (zero while they succeed).
+	mirrorFailingSince time.Time
+	// synced: some round put every mirror pod in place.
+	synced bool
 }
 
 func (s *apiSync) sync(ctx context.Context) {
@@ -90,16 +104,20 @@ func (s *apiSync) round(ctx context.Context) error {
 	if err := s.syncNode(ctx); err != nil {
 		return fmt.Errorf("node %s: %w", s.a.cfg.NodeName, err)
 	}
-	// A first failure is often the API server still bootstrapping (its
-	// PriorityClasses, kube-system); one that persists is logged.
+	// Failures for a few seconds are often the API server still
+	// bootstrapping (its PriorityClasses, kube-system); ones that persist
+	// for mirrorInterval are logged.
 	err := s.syncMirrors(ctx)
 	switch {
 	case err == nil:
-		s.mirrorFailures = 0
+		s.mirrorFailingSince = time.Time{}
+		s.synced = true
 		s.a.forget("mirror-pods")
 	case ctx.Err() == nil:
-		s.mirrorFailures++
-		if s.mirrorFailures > 1 {
+		if s.mirrorFailingSince.IsZero() {
+			s.mirrorFailingSince = time.Now()
+		}
+		if time.Since(s.mirrorFailingSince) >= mirrorInterval {
 			s.a.logOnce("mirror-pods", "%v", err)
 		}
 	}

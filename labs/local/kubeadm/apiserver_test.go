@@ -141,6 +141,14 @@ func kubeletKubeconfig(root, server string) ([]byte, error) {
 	return rewriteServer(filepath.Join(root, "etc/kubernetes/kubelet.conf"), server)
 }
 
+// componentKubeconfig reads the kubeconfig file name as AdminKubeconfig
+// reads admin.conf.
+func componentKubeconfig(name string) func(root, server string) ([]byte, error) {
+	return func(root, server string) ([]byte, error) {
+		return rewriteServer(filepath.Join(root, "etc/kubernetes", name), server)
+	}
+}
+
 func whoAmI(t *testing.T, cfg *rest.Config) authenticationv1.UserInfo {
 	t.Helper()
 	review, err := kubernetes.NewForConfigOrDie(cfg).AuthenticationV1().SelfSubjectReviews().
@@ -159,6 +167,8 @@ func TestGeneratedClusterServesWithRealAPIServer(t *testing.T) {
 	superAdmin := restConfig(t, root, SuperAdminKubeconfig, server)
 	admin := restConfig(t, root, AdminKubeconfig, server)
 	kubelet := restConfig(t, root, kubeletKubeconfig, server)
+	controllerManager := restConfig(t, root, componentKubeconfig("controller-manager.conf"), server)
+	scheduler := restConfig(t, root, componentKubeconfig("scheduler.conf"), server)
 
 	t.Run("identities", func(t *testing.T) {
 		for _, tc := range []struct {
@@ -169,6 +179,8 @@ func TestGeneratedClusterServesWithRealAPIServer(t *testing.T) {
 			{superAdmin, "kubernetes-super-admin", "system:masters"},
 			{admin, "kubernetes-admin", "kubeadm:cluster-admins"},
 			{kubelet, "system:node:controlplane", "system:nodes"},
+			{controllerManager, "system:kube-controller-manager", "system:authenticated"},
+			{scheduler, "system:kube-scheduler", "system:authenticated"},
 		} {
 			got := whoAmI(t, tc.cfg)
 			require.Equal(t, tc.user, got.Username)
@@ -181,13 +193,32 @@ func TestGeneratedClusterServesWithRealAPIServer(t *testing.T) {
 		_, err := adminClient.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 		require.True(t, apierrors.IsForbidden(err), "before Bootstrap admin.conf is forbidden, got %v", err)
 
-		require.NoError(t, Bootstrap(ctx, superAdmin))
-		require.NoError(t, Bootstrap(ctx, superAdmin), "Bootstrap is idempotent")
+		// The node registers itself, as the agent does.
+		_, err = kubernetes.NewForConfigOrDie(kubelet).CoreV1().Nodes().Create(ctx, &corev1.Node{
+			ObjectMeta: metav1.ObjectMeta{Name: "controlplane", Labels: map[string]string{"kubernetes.io/hostname": "controlplane"}},
+		}, metav1.CreateOptions{})
+		require.NoError(t, err)
+		require.NoError(t, Bootstrap(ctx, superAdmin, "controlplane"))
+		require.NoError(t, Bootstrap(ctx, superAdmin, "controlplane"), "Bootstrap is idempotent")
+		node, err := kubernetes.NewForConfigOrDie(superAdmin).CoreV1().Nodes().Get(ctx, "controlplane", metav1.GetOptions{})
+		require.NoError(t, err)
+		require.Equal(t, map[string]string{
+			"kubernetes.io/hostname":                                  "controlplane",
+			"node-role.kubernetes.io/control-plane":                   "",
+			"node.kubernetes.io/exclude-from-external-load-balancers": "",
+		}, node.Labels)
+		// The API server's TaintNodesByCondition admission plugin gives a
+		// new Node the not-ready taint (plugin/pkg/admission/nodetaint);
+		// Bootstrap keeps it and adds kubeadm's taint once.
+		require.Equal(t, []corev1.Taint{
+			{Key: "node-role.kubernetes.io/control-plane", Effect: corev1.TaintEffectNoSchedule},
+			{Key: "node.kubernetes.io/not-ready", Effect: corev1.TaintEffectNoSchedule},
+		}, node.Spec.Taints, "kubeadm's taint once, however often Bootstrap runs, and the node's own kept")
 		require.Eventually(t, func() bool {
 			_, err := adminClient.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
 			return err == nil
 		}, 30*time.Second, 200*time.Millisecond, "admin.conf lists namespaces after Bootstrap")
-		require.NoError(t, Bootstrap(ctx, admin), "admin may run Bootstrap again")
+		require.NoError(t, Bootstrap(ctx, admin, "controlplane"), "admin may run Bootstrap again")
 	})
 
 	t.Run("service-account tokens are signed with sa.key", func(t *testing.T) {

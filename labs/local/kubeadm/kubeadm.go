@@ -1,7 +1,9 @@
 // Package kubeadm writes the files `kubeadm init` writes on a control-plane
 // node: the cluster's PKI under /etc/kubernetes/pki, the static pod manifests
-// of etcd and kube-apiserver under /etc/kubernetes/manifests, and the
-// kubeconfigs admin.conf, super-admin.conf and kubelet.conf, with kubeadm's
+// of etcd, kube-apiserver, kube-controller-manager and kube-scheduler under
+// /etc/kubernetes/manifests, and the kubeconfigs admin.conf,
+// super-admin.conf, kubelet.conf, controller-manager.conf and
+// scheduler.conf, with kubeadm's
 // subjects, usages, SANs, flags, volumes and file modes. Where those files
 // go, and the ports, are internal/kubeadm's layout.
 //
@@ -53,6 +55,11 @@ type Config struct {
 	ServiceCIDR string
 	// ClusterName names the cluster in the kubeconfigs. Default "kubernetes".
 	ClusterName string
+	// Components are the static pods whose manifests Generate writes
+	// (layout.ValidateComponents). Default all four,
+	// layout.ControlPlaneComponents. The PKI and kubeconfigs are written
+	// whatever the list.
+	Components []string
 }
 
 // complete returns cfg with defaults filled in, or an error naming the bad field.
@@ -74,6 +81,12 @@ func (cfg Config) complete() (Config, error) {
 	}
 	if cfg.ClusterName == "" {
 		cfg.ClusterName = DefaultClusterName
+	}
+	if cfg.Components == nil {
+		cfg.Components = layout.ControlPlaneComponents
+	}
+	if err := layout.ValidateComponents(cfg.Components); err != nil {
+		return cfg, err
 	}
 	if ip := net.ParseIP(cfg.NodeIP); ip == nil || ip.To4() == nil {
 		return cfg, fmt.Errorf("node IP %q is not an IPv4 address", cfg.NodeIP)
@@ -108,10 +121,10 @@ func serviceVIP(cidr string) (net.IP, error) {
 }
 
 // Generate writes, under root (a directory standing for the node's /),
-// everything kubeadm init writes for etcd and the API server: the PKI,
-// manifests/etcd.yaml and manifests/kube-apiserver.yaml, admin.conf,
-// super-admin.conf and kubelet.conf, the kubelet's config.yaml and
-// kubeadm-flags.env (writeKubeletFiles); and creates var/lib/etcd (0700).
+// everything kubeadm init writes for the control plane: the PKI, the
+// manifests of cfg.Components, the five kubeconfigs, the kubelet's
+// config.yaml and kubeadm-flags.env (writeKubeletFiles); and creates
+// var/lib/etcd (0700).
 // Existing files are overwritten; etcd's data is left alone.
 //
 // Files get kubeadm's modes (keys, sa.pub, kubeconfigs and manifests 0600,

@@ -22,19 +22,23 @@ func generate(t testing.TB) string {
 func TestGenerateWritesKubeadmFilesWithModes(t *testing.T) {
 	root := generate(t)
 	want := map[string]os.FileMode{
-		"etc/kubernetes":                               os.ModeDir | 0o755,
-		"etc/kubernetes/pki":                           os.ModeDir | 0o755,
-		"etc/kubernetes/pki/etcd":                      os.ModeDir | 0o755,
-		"etc/kubernetes/manifests":                     os.ModeDir | 0o755,
-		"var/lib":                                      os.ModeDir | 0o755,
-		"var/lib/etcd":                                 os.ModeDir | 0o700,
-		"etc/kubernetes/admin.conf":                    0o600,
-		"etc/kubernetes/super-admin.conf":              0o600,
-		"etc/kubernetes/kubelet.conf":                  0o600,
-		"etc/kubernetes/manifests/etcd.yaml":           0o600,
-		"etc/kubernetes/manifests/kube-apiserver.yaml": 0o600,
-		"etc/kubernetes/pki/sa.key":                    0o600,
-		"etc/kubernetes/pki/sa.pub":                    0o600,
+		"etc/kubernetes":                                        os.ModeDir | 0o755,
+		"etc/kubernetes/pki":                                    os.ModeDir | 0o755,
+		"etc/kubernetes/pki/etcd":                               os.ModeDir | 0o755,
+		"etc/kubernetes/manifests":                              os.ModeDir | 0o755,
+		"var/lib":                                               os.ModeDir | 0o755,
+		"var/lib/etcd":                                          os.ModeDir | 0o700,
+		"etc/kubernetes/admin.conf":                             0o600,
+		"etc/kubernetes/super-admin.conf":                       0o600,
+		"etc/kubernetes/kubelet.conf":                           0o600,
+		"etc/kubernetes/controller-manager.conf":                0o600,
+		"etc/kubernetes/scheduler.conf":                         0o600,
+		"etc/kubernetes/manifests/etcd.yaml":                    0o600,
+		"etc/kubernetes/manifests/kube-apiserver.yaml":          0o600,
+		"etc/kubernetes/manifests/kube-controller-manager.yaml": 0o600,
+		"etc/kubernetes/manifests/kube-scheduler.yaml":          0o600,
+		"etc/kubernetes/pki/sa.key":                             0o600,
+		"etc/kubernetes/pki/sa.pub":                             0o600,
 	}
 	for _, base := range []string{"ca", "apiserver", "apiserver-etcd-client", "apiserver-kubelet-client",
 		"front-proxy-ca", "front-proxy-client", "etcd/ca", "etcd/server", "etcd/peer", "etcd/healthcheck-client"} {
@@ -50,7 +54,7 @@ func TestGenerateWritesKubeadmFilesWithModes(t *testing.T) {
 			t.Errorf("%s: mode %v, want %v", path, fi.Mode(), mode)
 		}
 	}
-	// Nothing beyond what kubeadm writes for etcd and the API server.
+	// Nothing beyond what kubeadm writes for the control plane.
 	err := filepath.WalkDir(filepath.Join(root, "etc"), func(path string, _ os.DirEntry, err error) error {
 		rel, _ := filepath.Rel(root, path)
 		if _, ok := want[rel]; !ok && rel != "etc" {
@@ -73,6 +77,8 @@ func TestGenerateRejectsBadConfig(t *testing.T) {
 		{"node name with capitals", Config{NodeIP: testNodeIP, NodeName: "ControlPlane"}, `node name "ControlPlane"`},
 		{"bad service CIDR", Config{NodeIP: testNodeIP, ServiceCIDR: "10.96.0.0"}, `service CIDR "10.96.0.0"`},
 		{"service CIDR too small", Config{NodeIP: testNodeIP, ServiceCIDR: "10.96.0.0/32"}, "no room for the kubernetes Service"},
+		{"unknown component", Config{NodeIP: testNodeIP, Components: []string{"etcd", "kube-apiserver", "kube-proxy"}}, `unknown component "kube-proxy"`},
+		{"no API server", Config{NodeIP: testNodeIP, Components: []string{"etcd"}}, `component "kube-apiserver" is missing`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			root := t.TempDir()

@@ -37,10 +37,15 @@ func APIServerURL(nodeIP string) string {
 func writeKubeconfigs(root string, cfg Config, ca authority) error {
 	// kubeadm: client certificates valid a year from the start of init.
 	notAfter := time.Now().UTC().Add(certificateValidity)
+	// The specs of kubeadm's phases/kubeconfig/kubeconfig.go
+	// (getKubeConfigSpecsBase); every kubeconfig names the node's own API
+	// server, the local API endpoint.
 	for _, s := range []kubeconfigSpec{
 		{layout.AdminConf, AdminUser, []string{ClusterAdminsGroup}},
 		{layout.SuperAdminConf, SuperAdminUser, []string{SystemMastersGroup}},
 		{layout.KubeletConf, "system:node:" + cfg.NodeName, []string{NodesGroup}},
+		{layout.ControllerManagerConf, layout.ControllerManagerUser, nil},
+		{layout.SchedulerConf, layout.SchedulerUser, nil},
 	} {
 		cert, key, err := newCertAndKey(ca, certutil.Config{
 			CommonName:   s.user,
@@ -129,9 +134,11 @@ func ClusterAdminsBinding() *rbacv1.ClusterRoleBinding {
 // Bootstrap does what kubeadm init does once the API server answers and
 // that the API server does not do itself: it creates the ClusterRoleBinding
 // kubeadm:cluster-admins -> cluster-admin, without which admin.conf is
-// forbidden everything. cfg must be allowed to create it (super-admin.conf's
-// credentials are). It is idempotent: an existing binding is left alone.
-func Bootstrap(ctx context.Context, cfg *rest.Config) error {
+// forbidden everything, and marks node nodeName as the control plane
+// (MarkControlPlane), waiting for it to register. cfg must be allowed to do
+// both (super-admin.conf's credentials are). It is idempotent: an existing
+// binding is left alone.
+func Bootstrap(ctx context.Context, cfg *rest.Config, nodeName string) error {
 	client, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return fmt.Errorf("bootstrap: client: %w", err)
@@ -139,6 +146,9 @@ func Bootstrap(ctx context.Context, cfg *rest.Config) error {
 	_, err = client.RbacV1().ClusterRoleBindings().Create(ctx, ClusterAdminsBinding(), metav1.CreateOptions{})
 	if err != nil && !apierrors.IsAlreadyExists(err) {
 		return fmt.Errorf("bootstrap: create ClusterRoleBinding %s: %w", ClusterAdminsGroup, err)
+	}
+	if err := MarkControlPlane(ctx, client, nodeName); err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
 	}
 	return nil
 }

@@ -20,6 +20,8 @@ func TestKubeconfigs(t *testing.T) {
 		{"admin.conf", "kubernetes-admin", []string{"kubeadm:cluster-admins"}},
 		{"super-admin.conf", "kubernetes-super-admin", []string{"system:masters"}},
 		{"kubelet.conf", "system:node:controlplane", []string{"system:nodes"}},
+		{"controller-manager.conf", "system:kube-controller-manager", nil},
+		{"scheduler.conf", "system:kube-scheduler", nil},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			path := filepath.Join(root, "etc/kubernetes", tc.file)

@@ -31,20 +31,23 @@ const (
 	controlPlaneHealthCheckSeconds = 240
 )
 
+// writeManifests writes the static pod manifests of cfg.Components.
 func writeManifests(root string, cfg Config) error {
-	for _, m := range []struct {
-		path string
-		pod  corev1.Pod
-	}{
-		{layout.EtcdManifest, etcdPod(cfg)},
-		{layout.APIServerManifest, apiServerPod(cfg)},
-	} {
-		data, err := yaml.Marshal(&m.pod)
+	pods := map[string]func(Config) corev1.Pod{
+		layout.Etcd:                  etcdPod,
+		layout.KubeAPIServer:         apiServerPod,
+		layout.KubeControllerManager: controllerManagerPod,
+		layout.KubeScheduler:         schedulerPod,
+	}
+	for _, c := range cfg.Components {
+		path := layout.ManifestFile(c)
+		pod := pods[c](cfg)
+		data, err := yaml.Marshal(&pod)
 		if err != nil {
-			return fmt.Errorf("encode %s: %w", m.path, err)
+			return fmt.Errorf("encode %s: %w", path, err)
 		}
 		// kubeadm's WriteStaticPodToDisk writes manifests 0600.
-		if err := writeFile(hostPath(root, m.path), data, 0o600); err != nil {
+		if err := writeFile(hostPath(root, path), data, 0o600); err != nil {
 			return err
 		}
 	}
@@ -137,21 +140,7 @@ func apiServerPod(cfg Config) corev1.Pod {
 		"tls-cert-file":                      layout.CertFile(layout.APIServerCertAndKeyBaseName),
 		"tls-private-key-file":               layout.KeyFile(layout.APIServerCertAndKeyBaseName),
 	}
-	dirOrCreate := corev1.HostPathDirectoryOrCreate
-	// Name, path; kubeadm mounts them read-only at the same path, sorted by name.
-	mounts := [][2]string{
-		{"ca-certs", "/etc/ssl/certs"},
-		{"etc-ca-certificates", "/etc/ca-certificates"},
-		{"k8s-certs", layout.PKIDir},
-		{"usr-local-share-ca-certificates", "/usr/local/share/ca-certificates"},
-		{"usr-share-ca-certificates", "/usr/share/ca-certificates"},
-	}
-	var volumes []corev1.Volume
-	var volumeMounts []corev1.VolumeMount
-	for _, m := range mounts {
-		volumes = append(volumes, hostPathVolume(m[0], m[1], dirOrCreate))
-		volumeMounts = append(volumeMounts, corev1.VolumeMount{Name: m[0], MountPath: m[1], ReadOnly: true})
-	}
+	volumes, volumeMounts := readOnlyHostPaths(certMounts()...)
 	container := corev1.Container{
 		Name:            "kube-apiserver",
 		Image:           cfg.APIServerImage,
@@ -167,6 +156,115 @@ func apiServerPod(cfg Config) corev1.Pod {
 		Ports: []corev1.ContainerPort{{Name: probePort, ContainerPort: layout.KubeAPIServerPort, Protocol: corev1.ProtocolTCP}},
 	}
 	return componentPod(container, volumes, map[string]string{APIServerEndpointAnnotation: endpoint})
+}
+
+// controllerManagerPod is the kube-controller-manager static pod kubeadm
+// v1.37's GetStaticPodSpecs returns (getControllerManagerCommand, with no
+// pod subnet and kubeadm's own CA), with the volumes of
+// getHostPathVolumesForTheControlPlane on a Debian host; cfg is complete.
+func controllerManagerPod(cfg Config) corev1.Pod {
+	caFile := layout.CertFile(layout.CACertAndKeyBaseName)
+	args := map[string]string{
+		"bind-address":                     layout.LoopbackAddress,
+		"leader-elect":                     "true",
+		"kubeconfig":                       layout.ControllerManagerConf,
+		"authentication-kubeconfig":        layout.ControllerManagerConf,
+		"authorization-kubeconfig":         layout.ControllerManagerConf,
+		"client-ca-file":                   caFile,
+		"requestheader-client-ca-file":     layout.CertFile(layout.FrontProxyCACertAndKeyBaseName),
+		"root-ca-file":                     caFile,
+		"service-account-private-key-file": layout.KeyFile(layout.ServiceAccountKeyBaseName),
+		"cluster-signing-cert-file":        caFile,
+		"cluster-signing-key-file":         layout.KeyFile(layout.CACertAndKeyBaseName),
+		"use-service-account-credentials":  "true",
+		"controllers":                      "*,bootstrapsigner,tokencleaner",
+		"cluster-name":                     cfg.ClusterName,
+	}
+	mounts := append(certMounts(), hostPathMount{layout.KubeconfigVolume, layout.ControllerManagerConf, corev1.HostPathFileOrCreate})
+	volumes, volumeMounts := readOnlyHostPaths(mounts...)
+	container := corev1.Container{
+		Name:            layout.KubeControllerManager,
+		Image:           kubernetesImage(layout.KubeControllerManager, cfg),
+		ImagePullPolicy: corev1.PullIfNotPresent,
+		Command:         command(layout.KubeControllerManager, args),
+		VolumeMounts:    volumeMounts,
+		LivenessProbe:   livenessProbe(layout.LoopbackAddress, "/healthz", corev1.URISchemeHTTPS),
+		StartupProbe:    startupProbe(layout.LoopbackAddress, "/healthz", corev1.URISchemeHTTPS),
+		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+			corev1.ResourceCPU: resource.MustParse("200m"),
+		}},
+		Ports: []corev1.ContainerPort{{Name: probePort, ContainerPort: layout.KubeControllerManagerPort, Protocol: corev1.ProtocolTCP}},
+	}
+	return componentPod(container, volumes, nil)
+}
+
+// schedulerPod is the kube-scheduler static pod kubeadm v1.37's
+// GetStaticPodSpecs returns (getSchedulerCommand); cfg is complete.
+func schedulerPod(cfg Config) corev1.Pod {
+	args := map[string]string{
+		"bind-address":              layout.LoopbackAddress,
+		"leader-elect":              "true",
+		"kubeconfig":                layout.SchedulerConf,
+		"authentication-kubeconfig": layout.SchedulerConf,
+		"authorization-kubeconfig":  layout.SchedulerConf,
+	}
+	volumes, volumeMounts := readOnlyHostPaths(hostPathMount{layout.KubeconfigVolume, layout.SchedulerConf, corev1.HostPathFileOrCreate})
+	container := corev1.Container{
+		Name:            layout.KubeScheduler,
+		Image:           kubernetesImage(layout.KubeScheduler, cfg),
+		ImagePullPolicy: corev1.PullIfNotPresent,
+		Command:         command(layout.KubeScheduler, args),
+		VolumeMounts:    volumeMounts,
+		LivenessProbe:   livenessProbe(layout.LoopbackAddress, "/livez", corev1.URISchemeHTTPS),
+		ReadinessProbe:  readinessProbe(layout.LoopbackAddress, "/readyz", corev1.URISchemeHTTPS),
+		StartupProbe:    startupProbe(layout.LoopbackAddress, "/livez", corev1.URISchemeHTTPS),
+		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+			corev1.ResourceCPU: resource.MustParse("100m"),
+		}},
+		Ports: []corev1.ContainerPort{{Name: probePort, ContainerPort: layout.KubeSchedulerPort, Protocol: corev1.ProtocolTCP}},
+	}
+	return componentPod(container, volumes, nil)
+}
+
+// kubernetesImage is kubeadm's images.GetKubernetesImage with the default
+// repository: registry.k8s.io/COMPONENT:VERSION.
+func kubernetesImage(component string, cfg Config) string {
+	return "registry.k8s.io/" + component + ":" + cfg.KubernetesVersion
+}
+
+// hostPathMount is one of kubeadm's NewHostPathMount calls: a hostPath
+// volume mounted at the same path in the container.
+type hostPathMount struct {
+	name, path string
+	pathType   corev1.HostPathType
+}
+
+// certMounts are the directories kubeadm mounts into the API server and
+// the controller manager: the PKI and, on a host whose /etc/ssl/certs links
+// into /usr/share/ca-certificates (Debian, Ubuntu), the CA bundles
+// (caCertsVolumePath and the caCertsExtraVolumePaths that exist).
+func certMounts() []hostPathMount {
+	dirOrCreate := corev1.HostPathDirectoryOrCreate
+	return []hostPathMount{
+		{"ca-certs", "/etc/ssl/certs", dirOrCreate},
+		{"etc-ca-certificates", "/etc/ca-certificates", dirOrCreate},
+		{layout.K8sCertsVolume, layout.PKIDir, dirOrCreate},
+		{"usr-local-share-ca-certificates", "/usr/local/share/ca-certificates", dirOrCreate},
+		{"usr-share-ca-certificates", "/usr/share/ca-certificates", dirOrCreate},
+	}
+}
+
+// readOnlyHostPaths are the volumes and read-only mounts of mounts, the
+// mounts sorted by name as kubeadm's VolumeMountMapToSlice sorts them.
+func readOnlyHostPaths(mounts ...hostPathMount) ([]corev1.Volume, []corev1.VolumeMount) {
+	slices.SortFunc(mounts, func(a, b hostPathMount) int { return strings.Compare(a.name, b.name) })
+	var volumes []corev1.Volume
+	var volumeMounts []corev1.VolumeMount
+	for _, m := range mounts {
+		volumes = append(volumes, hostPathVolume(m.name, m.path, m.pathType))
+		volumeMounts = append(volumeMounts, corev1.VolumeMount{Name: m.name, MountPath: m.path, ReadOnly: true})
+	}
+	return volumes, volumeMounts
 }
 
 // command is kubeadm's ArgumentsToCommand with no overrides: the flags

@@ -36,7 +36,7 @@ func generateReferenceNode(t *testing.T) string {
 
 func TestManifestsMatchKubeadm(t *testing.T) {
 	root := generateReferenceNode(t)
-	for _, name := range []string{"etcd.yaml", "kube-apiserver.yaml"} {
+	for _, name := range []string{"etcd.yaml", "kube-apiserver.yaml", "kube-controller-manager.yaml", "kube-scheduler.yaml"} {
 		t.Run(name, func(t *testing.T) {
 			want, err := os.ReadFile(filepath.Join(referenceDir, "etc/kubernetes/manifests", name))
 			require.NoError(t, err)
@@ -142,7 +142,7 @@ func pemType(data []byte) string {
 
 func TestKubeconfigsMatchKubeadm(t *testing.T) {
 	root := generateReferenceNode(t)
-	for _, name := range []string{"admin.conf", "super-admin.conf", "kubelet.conf"} {
+	for _, name := range []string{"admin.conf", "super-admin.conf", "kubelet.conf", "controller-manager.conf", "scheduler.conf"} {
 		t.Run(name, func(t *testing.T) {
 			require.Equal(t,
 				describeKubeconfig(t, filepath.Join(referenceDir, "etc/kubernetes"), name),

@@ -166,13 +166,10 @@ func startKubelet(cfg config) (*systemd.Manager, error) {
 		NodeIP:       cfg.NodeIP,
 		ManifestDir:  kubeadm.ManifestsDir,
 		PodLogDir:    crilog.PodLogsDir,
-		StatusFile:   PodStatusFile,
-		ContainerDir: "/run/ckat/containers",
-		Kubeconfig:   kubeadm.KubeletConf,
-		Binaries: map[string]string{
-			"etcd": CkatBin, "etcdctl": CkatBin, "etcdutl": CkatBin, "kubectl": CkatBin,
-			"kube-apiserver": KubeAPIServerBin,
-		},
+		StatusFile:     PodStatusFile,
+		ContainerDir:   "/run/ckat/containers",
+		Kubeconfig:     kubeadm.KubeletConf,
+		Binaries:       binaries(),
 		KeepPodsOnExit: true,
 	}
 	// The agent is the node's container runtime too (package cri).
@@ -199,6 +196,20 @@ func startKubelet(cfg config) (*systemd.Manager, error) {
 		fmt.Fprintf(os.Stderr, "systemd: %v\n", err)
 	}
 	return m, nil
+}
+
+// binaries maps each command a static pod may run to its executable in
+// the node: the Tools to ckat, the KubeCommands to the kube-apiserver
+// executable (ckat's build runs each by its name).
+func binaries() map[string]string {
+	m := map[string]string{}
+	for _, t := range Tools {
+		m[t] = CkatBin
+	}
+	for _, c := range KubeCommands {
+		m[c] = KubeAPIServerBin
+	}
+	return m
 }
 
 // nodeEnv is the environment of processes PID 1 starts.

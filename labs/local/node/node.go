@@ -33,6 +33,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ckat/ckat/internal/kubeadm"
 	"github.com/ckat/ckat/labs/local/nsenter"
 )
 
@@ -42,7 +43,8 @@ const (
 	BinDir = "/run/ckat/bin"
 	// CkatBin is the host's ckat executable inside the node.
 	CkatBin = BinDir + "/ckat"
-	// KubeAPIServerBin is the host's kube-apiserver inside the node.
+	// KubeAPIServerBin is the host's kube-apiserver inside the node, which
+	// also runs the other KubeCommands.
 	KubeAPIServerBin = BinDir + "/kube-apiserver"
 	// AgentConfigFile is the agent's configuration inside the node.
 	AgentConfigFile = "/run/ckat/agent.json"
@@ -61,6 +63,12 @@ const (
 // /usr/local/bin: the upstream tools, the kubelet, and systemd's
 // systemctl and journalctl (package systemd).
 var Tools = []string{"etcd", "etcdctl", "etcdutl", "kubectl", "crictl", "kubelet", "systemctl", "journalctl"}
+
+// KubeCommands are the control-plane commands the kube-apiserver
+// executable runs by the name it is run under: ckat's build of it
+// (tools/kube) is kube-apiserver, kube-controller-manager and
+// kube-scheduler in one, as hyperkube was.
+var KubeCommands = []string{kubeadm.KubeAPIServer, kubeadm.KubeControllerManager, kubeadm.KubeScheduler}
 
 // Options say how to start a lab's node.
 type Options struct {

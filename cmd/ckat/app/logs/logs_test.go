@@ -111,7 +111,7 @@ func TestLogsOnARealLab(t *testing.T) {
 		{"no previous run yet", []string{"logs", "-p", "etcd-controlplane"}, 1, "",
 			`ckat: previous terminated container "etcd" in pod "etcd-controlplane" not found`, 0},
 		{"unknown pod", []string{"logs", "coredns"}, 1, "",
-			`ckat: pod "coredns" not found on node controlplane (pods with logs: etcd-controlplane, kube-apiserver-controlplane)`, 0},
+			`ckat: pod "coredns" not found on node controlplane (pods with logs: etcd-controlplane, kube-apiserver-controlplane, kube-controller-manager-controlplane, kube-scheduler-controlplane)`, 0},
 		{"unknown container", []string{"logs", "-c", "sidecar", "etcd-controlplane"}, 1, "",
 			`ckat: container "sidecar" is not in pod "etcd-controlplane" (containers: etcd)`, 0},
 		{"unknown lab", []string{"logs", "--lab", "nope", "etcd-controlplane"}, 1, "", `no lab called "nope"`, 0},

@@ -1,6 +1,7 @@
 // Command reference writes what kubeadm v1.37.2's own code writes for the
-// node TestMatchesKubeadm compares Generate with: the etcd and kube-apiserver
-// static pod manifests, the PKI and the kubeconfigs of `kubeadm init`, with
+// node TestMatchesKubeadm compares Generate with: the etcd, kube-apiserver,
+// kube-controller-manager and kube-scheduler static pod manifests, the PKI
+// and the kubeconfigs of `kubeadm init`, with
 // kubeadm's ClusterConfiguration matching labs/local/kubeadm's Config.
 // Private keys are left out; modes.txt lists every file written with its mode.
 //
@@ -79,7 +80,8 @@ func run(out string) error {
 	if err := certsphase.CreatePKIAssets(cfg); err != nil {
 		return err
 	}
-	for _, name := range []string{kubeadmconstants.AdminKubeConfigFileName, kubeadmconstants.SuperAdminKubeConfigFileName, kubeadmconstants.KubeletKubeConfigFileName} {
+	for _, name := range []string{kubeadmconstants.AdminKubeConfigFileName, kubeadmconstants.SuperAdminKubeConfigFileName, kubeadmconstants.KubeletKubeConfigFileName,
+		kubeadmconstants.ControllerManagerKubeConfigFileName, kubeadmconstants.SchedulerKubeConfigFileName} {
 		if err := kubeconfigphase.CreateKubeConfigFile(name, kubernetesDir, cfg); err != nil {
 			return err
 		}
@@ -89,7 +91,8 @@ func run(out string) error {
 	if err := etcdphase.CreateLocalEtcdStaticPodManifestFile(manifestDir, "", cfg.NodeRegistration.Name, &cfg.ClusterConfiguration, &cfg.LocalAPIEndpoint, false); err != nil {
 		return err
 	}
-	if err := controlplanephase.CreateStaticPodFiles(manifestDir, "", &cfg.ClusterConfiguration, &cfg.LocalAPIEndpoint, false, kubeadmconstants.KubeAPIServer); err != nil {
+	if err := controlplanephase.CreateStaticPodFiles(manifestDir, "", &cfg.ClusterConfiguration, &cfg.LocalAPIEndpoint, false,
+		kubeadmconstants.KubeAPIServer, kubeadmconstants.KubeControllerManager, kubeadmconstants.KubeScheduler); err != nil {
 		return err
 	}
 	return copyPublic(scratch, out)
