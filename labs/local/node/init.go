@@ -162,10 +162,10 @@ func reapAll(m *systemd.Manager) (none bool) {
 // machine whose unit file is gone.
 func startKubelet(cfg config) (*systemd.Manager, error) {
 	ac := agent.Config{
-		NodeName:     cfg.NodeName,
-		NodeIP:       cfg.NodeIP,
-		ManifestDir:  kubeadm.ManifestsDir,
-		PodLogDir:    crilog.PodLogsDir,
+		NodeName:       cfg.NodeName,
+		NodeIP:         cfg.NodeIP,
+		ManifestDir:    kubeadm.ManifestsDir,
+		PodLogDir:      crilog.PodLogsDir,
 		StatusFile:     PodStatusFile,
 		ContainerDir:   "/run/ckat/containers",
 		Kubeconfig:     kubeadm.KubeletConf,
