@@ -104,9 +104,7 @@ func (u *Unit) apply(path string) error {
 			if value == "" {
 				u.Environment = nil
 			}
-			for _, w := range splitWords(value) {
-				u.Environment = append(u.Environment, w)
-			}
+			u.Environment = append(u.Environment, splitWords(value)...)
 		case "Service.EnvironmentFile":
 			if value == "" {
 				u.EnvironmentFiles = nil
