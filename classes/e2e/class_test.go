@@ -104,9 +104,7 @@ func TestClassOfTwo(t *testing.T) {
 
 	// A frozen lab stops as any other when its class is deleted.
 	require.NoError(t, class.Freeze(ctx, "bob"))
-	began := time.Now()
 	assert.Contains(t, c.must("class", "delete", "it"), "Deleted class it and its 2 labs.")
-	assert.Less(t, time.Since(began), 30*time.Second)
 	assert.NotContains(t, c.must("lab", "list", "-o", "json"), "it-alice")
 	_, _, err = store.AuthLearner(tokens["alice"])
 	assert.ErrorIs(t, err, classes.ErrBadToken)

@@ -45,9 +45,22 @@ func TestControlPlaneAsKubeadms(t *testing.T) {
 	if v, ok := node.Labels["node-role.kubernetes.io/control-plane"]; !ok || v != "" {
 		t.Errorf("node labels %v: want node-role.kubernetes.io/control-plane=\"\" (ROLES control-plane)", node.Labels)
 	}
+	// The API server gives a new Node the not-ready taint
+	// (plugin/pkg/admission/nodetaint); kube-controller-manager's node
+	// lifecycle controller takes it off once the node reports Ready
+	// (pkg/controller/nodelifecycle), leaving kubeadm's taint.
 	wantTaint := corev1.Taint{Key: "node-role.kubernetes.io/control-plane", Effect: corev1.TaintEffectNoSchedule}
-	if len(node.Spec.Taints) != 1 || !node.Spec.Taints[0].MatchTaint(&wantTaint) {
-		t.Errorf("node taints %v, want only %v", node.Spec.Taints, wantTaint)
+	var taints []corev1.Taint
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+		if node, err = client.CoreV1().Nodes().Get(ctx, "controlplane", metav1.GetOptions{}); err == nil {
+			taints = node.Spec.Taints
+			if len(taints) == 1 && taints[0].MatchTaint(&wantTaint) {
+				break
+			}
+		}
+	}
+	if len(taints) != 1 || !taints[0].MatchTaint(&wantTaint) {
+		t.Errorf("node taints %v a minute after create, want only %v", taints, wantTaint)
 	}
 
 	labels := map[string]string{"app": "web"}
