@@ -29,7 +29,9 @@ const manifestLookInterval = 3 * time.Second
 // static pod manifest, or etcd's, is missing from the node or does not
 // parse fails at once: nothing will start it. So does one whose
 // container, or etcd's, the kubelet keeps restarting with nothing changed
-// that could make the next start different (see wontBecomeReady).
+// that could make the next start different (see wontBecomeReady), and so
+// does one the kubelet has not run for kubeletPickUp while its manifest is
+// in place (a stopped kubelet, or one reading another directory).
 func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 	timeout := c.Timeout.Duration
 	if timeout == 0 {
@@ -47,6 +49,7 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 	var polled bool
 	var lookedAt time.Time
 	var never Result
+	var noPodSince time.Time // when the kubelet was first seen without the pod
 	errNever := errors.New("the API server cannot become ready")
 	err := readyz.Wait(ctx, t.RESTConfig, readyz.Options{Timeout: timeout,
 		NotReady: func(ctx context.Context, last error) error {
@@ -57,6 +60,18 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 			lookedAt = time.Now()
 			if r, ok := wontBecomeReady(ctx, t, manifest, source, last); ok {
 				never = r
+				return errNever
+			}
+			w := noStaticPod(ctx, t, apiServerPod)
+			switch {
+			case w == nil:
+				noPodSince = time.Time{}
+			case noPodSince.IsZero():
+				noPodSince = time.Now()
+			case time.Since(noPodSince) >= kubeletPickUp:
+				never = Result{Status: StatusFail,
+					Message:  fmt.Sprintf("the API server is not ready (%v), and nothing runs it: %s", last, w.Reason),
+					Evidence: []Evidence{w.Evidence, {Source: source, Field: "status", Want: "ok", Got: last.Error()}}}
 				return errNever
 			}
 			return nil

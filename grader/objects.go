@@ -52,7 +52,7 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 		return Result{Status: StatusFail, Evidence: []Evidence{w.Evidence},
 			Message: fmt.Sprintf("the API server at %s does not answer, so kubectl get shows no objects: %s", t.RESTConfig.Host, w.Reason)}
 	}
-	if r, down := etcdUnreachable(ctx, client, t.RESTConfig.Host); down {
+	if r, down := notServing(ctx, client, t.RESTConfig.Host); down {
 		return r
 	}
 	cfg, _ := clientConfig(t.RESTConfig)
@@ -243,15 +243,22 @@ func showPorts(ports []int64) string {
 	return strings.Join(s, ", ")
 }
 
-// etcdUnreachable asks /readyz whether the API server reaches etcd, and
-// fails when it answers that it does not: kubectl get would wait and then
-// fail the same way.
-// Any other answer, or none, lets the GETs go ahead and speak for
-// themselves.
-func etcdUnreachable(ctx context.Context, client kubernetes.Interface, host string) (Result, bool) {
+// notServing asks /readyz once whether the API server answers and
+// reaches etcd, and fails when it does not answer at all, or answers that
+// it cannot reach etcd: kubectl get fails now, or would wait and then
+// fail, the same way. Any other answer lets the GETs go ahead and speak
+// for themselves.
+func notServing(ctx context.Context, client kubernetes.Interface, host string) (Result, bool) {
 	reqCtx, cancel := context.WithTimeout(ctx, readyzProbeTimeout)
 	defer cancel()
 	body, err := readyz.GetVerbose(reqCtx, client)
+	if err != nil && !isAPIStatus(err) && ctx.Err() == nil {
+		// No answer at all (refused, reset, timed out): kubectl get gets
+		// none now either.
+		return Result{Status: StatusFail,
+			Message:  fmt.Sprintf("the API server at %s does not answer (%v), so kubectl get shows no objects", host, readyz.ShortError(err)),
+			Evidence: []Evidence{{Source: "API server: GET " + host + "/readyz", Field: "status", Want: "ok", Got: readyz.ShortError(err).Error()}}}, true
+	}
 	if err == nil || !strings.Contains(string(body), "[-]etcd") {
 		return Result{}, false
 	}

@@ -152,3 +152,27 @@ func apiServerDown(ctx context.Context, t Target) *wontRun {
 		Evidence: Evidence{Source: kubeletSource(t, apiServerPod), Field: "container state", Want: "running", Got: labs.ReasonCrashLoopBackOff + ": " + what},
 	}
 }
+
+// kubeletPickUp is how long a static pod may be missing from what the
+// kubelet runs while its manifest is in place before a check stops waiting
+// for it: a kubelet that is running and reads the manifest directory
+// starts the pod within a second of reading it, and one restarted by
+// `systemctl restart kubelet` reads it as it starts.
+const kubeletPickUp = 10 * time.Second
+
+// noStaticPod says that the node's kubelet reports its static pods and runs
+// no pod called name (crictl pods shows none): the kubelet is stopped, or
+// reads another directory than the one the manifest is in. It returns nil
+// when the kubelet has such a pod, or the node does not say.
+func noStaticPod(ctx context.Context, t Target, name string) *wontRun {
+	p, reported := podState(ctx, t, name)
+	if p != nil || !reported {
+		return nil
+	}
+	pod := name + "-" + t.Node.Name()
+	return &wontRun{
+		Reason: fmt.Sprintf("the kubelet on %s runs no %s pod although its manifest is in place: is the kubelet running, and is that directory its staticPodPath? (systemctl status kubelet; journalctl -u kubelet)",
+			t.Node.Name(), pod),
+		Evidence: Evidence{Source: fmt.Sprintf("kubelet on %s: static pods", t.Node.Name()), Field: "pod " + pod, Want: "running", Got: "none"},
+	}
+}

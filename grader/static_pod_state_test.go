@@ -135,3 +135,24 @@ func TestObjectsCheckAPIServerCrashLoop(t *testing.T) {
 		t.Fatalf("Run = %s %q, want a fail containing %q", r.Status, r.Message, want)
 	}
 }
+
+// TestAPIServerReadyCheckNoPod: the manifests are in place but the kubelet
+// runs no static pod at all (stopped, or reading another directory): the
+// check stops waiting once the pod has been missing for kubeletPickUp,
+// before its timeout, and names the kubelet as the cause.
+func TestAPIServerReadyCheckNoPod(t *testing.T) {
+	node := newPodsNode(t)
+	timeout := time.Minute
+	start := time.Now()
+	r := (&APIServerReadyCheck{Timeout: Duration{timeout}}).Run(context.Background(), Target{RESTConfig: refusedConfig(t), Node: node})
+	if took := time.Since(start); took < kubeletPickUp || took >= timeout {
+		t.Errorf("failed after %s: want after the kubelet's %s to pick the manifest up, before the %s timeout", took, kubeletPickUp, timeout)
+	}
+	want := "and nothing runs it: the kubelet on controlplane runs no kube-apiserver-controlplane pod although its manifest is in place"
+	if r.Status != StatusFail || !strings.Contains(r.Message, want) {
+		t.Fatalf("Run = %s %q, want a fail containing %q", r.Status, r.Message, want)
+	}
+	if len(r.Evidence) != 2 || r.Evidence[0].Field != "pod kube-apiserver-controlplane" || r.Evidence[0].Got != "none" {
+		t.Errorf("evidence = %+v, want the kubelet's row then the /readyz answer", r.Evidence)
+	}
+}

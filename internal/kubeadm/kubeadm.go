@@ -222,6 +222,12 @@ const (
 	KubeletHealthzPort = 10248
 )
 
+// KubeletFiles are the files that decide how the kubelet runs: its unit
+// and kubeadm's drop-in, the flags files they read, its configuration and
+// its kubeconfig. A change to any of them takes effect when the kubelet
+// restarts (after a daemon-reload for the unit files).
+var KubeletFiles = []string{KubeletServiceFile, KubeadmDropInFile, KubeletEnvFile, KubeletDefaultsFile, KubeletConfigFile, KubeletConf}
+
 // KubeletServiceText is the kubelet package's unit file
 // (kubernetes/release, cmd/krel/templates/latest/kubelet/kubelet.service).
 const KubeletServiceText = `[Unit]

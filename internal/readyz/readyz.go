@@ -161,9 +161,11 @@ func Get(ctx context.Context, client kubernetes.Interface) error {
 
 // GetVerbose GETs /readyz?verbose: each readiness check on its own line,
 // "[-]" before those that failed. The error is client-go's: nil for a 2xx
-// answer.
+// answer. It asks once: client-go would otherwise retry a GET whose
+// connection was reset or closed up to ten times, about 20 s, where the
+// callers poll or want the answer kubectl gets now.
 func GetVerbose(ctx context.Context, client kubernetes.Interface) ([]byte, error) {
-	return client.Discovery().RESTClient().Get().AbsPath("/readyz").Param("verbose", "true").DoRaw(ctx)
+	return client.Discovery().RESTClient().Get().AbsPath("/readyz").Param("verbose", "true").MaxRetries(0).DoRaw(ctx)
 }
 
 // Summarize makes a failed /readyz answer one line: the checks it lists

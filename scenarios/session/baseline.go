@@ -23,8 +23,9 @@ import (
 // The baseline is the lab right after setup, which `ckat reset` puts
 // back: the static pod manifests (kept in the lab's directory on the host,
 // baseline/manifests/), a copy of the stopped etcd's own data directory
-// and of the node files the setup's snapshot steps wrote (kept on the node
-// under BaselineDir), and what was running then (baseline/baseline.json).
+// and of the node files the setup's snapshot steps wrote and of the
+// kubelet's files (kept on the node under BaselineDir), and what was running
+// then (baseline/baseline.json).
 //
 // The data directory is copied, not snapshotted and restored, so that
 // after a reset it is still one etcd bootstrapped itself, as on an exam
@@ -95,6 +96,7 @@ func (s *Session) saveBaseline(ctx context.Context) error {
 	script.WriteString("set -e\n")
 	fmt.Fprintf(&script, "rm -rf %s\nmkdir -p %s/files\n", BaselineDir, BaselineDir)
 	fmt.Fprintf(&script, "cp -a --reflink=auto %s %s/etcd\n", kubeadm.EtcdDataDir, BaselineDir)
+	saveKubeletFiles(&script)
 	for _, f := range b.Files {
 		saved := shellQuote(BaselineDir + "/files" + f)
 		fmt.Fprintf(&script, "mkdir -p \"$(dirname %s)\"\ncp -a --reflink=auto %s %s\n", saved, shellQuote(f), saved)
@@ -148,6 +150,12 @@ func (s *Session) stopAndClear(ctx context.Context, mdir string) (*strings.Build
 	running, err := s.currentManifests(ctx)
 	if err != nil {
 		return nil, err
+	}
+	var kubelet strings.Builder
+	kubelet.WriteString("set -e\n")
+	restoreKubeletFiles(&kubelet)
+	if err := steps.Run(ctx, s.Lab.Node(), kubelet.String()); err != nil {
+		return nil, fmt.Errorf("putting the kubelet back as setup left it: %w", err)
 	}
 	s.Logger.V(0).Infof("Stopping the control plane ...")
 	if err := s.stopControlPlane(ctx, running, mdir); err != nil {

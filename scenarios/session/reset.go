@@ -21,6 +21,8 @@ import (
 
 // Reset brings a lab back to the start of its scenario, on the same lab:
 //
+//  0. the kubelet's files are put back as setup left them, and the kubelet
+//     restarted if one changed or it is not running (see kubelet.go);
 //  1. every file in /etc/kubernetes/manifests is removed, so the node stops
 //     the static pods, and Reset waits until their processes have exited;
 //  2. the scenario's cleanup paths (what the learner was asked to create)
