@@ -44,9 +44,9 @@ func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, 
 			Evidence{Field: "status.updatedReplicas (UP-TO-DATE)", Want: fmt.Sprint(want), Got: fmt.Sprint(obj.UpdatedReplicas)})
 		switch {
 		case obj.Replicas != want:
-			diffs = append(diffs, fmt.Sprintf("it is set to %d replicas, want %d", obj.Replicas, want))
+			diffs = append(diffs, fmt.Sprintf("spec.replicas is %d, want %d", obj.Replicas, want))
 		case obj.UpdatedReplicas != want:
-			diffs = append(diffs, fmt.Sprintf("it is set to %d replicas but UP-TO-DATE shows %d: the Deployment controller of kube-controller-manager has not acted on it", want, obj.UpdatedReplicas))
+			diffs = append(diffs, fmt.Sprintf("spec.replicas is %d but UP-TO-DATE shows %d: the Deployment controller of kube-controller-manager has not acted on it", want, obj.UpdatedReplicas))
 		}
 	}
 	if ref.NodeName != "" {
