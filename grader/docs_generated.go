@@ -58,7 +58,7 @@ var structDocs = map[string]map[string]string{
 		"":        "The API server shows every object in Present with its exact data and none of Absent, both as `kubectl get` sees it (a LIST in the object's namespace, which the API server answers from its watch cache) and by a GET by name (which reads etcd). Where the two views disagree the check fails: the API server's cache predates a restore.",
 		"absent":  "Absent are objects the API server must answer NotFound for.",
 		"present": "Present are objects the API server must serve, with their data.",
-		"timeout": "Timeout, when set, is how long the check looks again while it fails: a controller catching up after a fix (a Deployment's status once kube-controller-manager runs again, a Pod's node once kube-scheduler does), or the API server still starting. It does not wait out a cache older than etcd, which does not mend itself. Default: one look.",
+		"timeout": "Timeout, when set, is how long the check looks again while it fails: a controller catching up after a fix (a Deployment's status once kube-controller-manager runs again, a Pod's node once kube-scheduler does), or the API server still starting. It does not wait on what no controller mends: a cache older than etcd, or only what the learner sets being wrong (a spec.replicas, an image, data). Default: one look.",
 	},
 	"RestoredDataDirCheck": {
 		"":         "Path on the node is a restored etcd data directory (member/snap/db and member/wal), is not original, and its key space at the snapshot's revision hashes the same as the snapshot at snapshot.",

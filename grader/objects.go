@@ -42,8 +42,9 @@ import (
 // because it keeps exiting, it asks nothing: kubectl get is refused now.
 //
 // With a Timeout it looks again every objectsPollInterval while the
-// check fails for any reason but a stale cache, and reports the last
-// look.
+// check fails, and reports the last look; it stops at once when looking
+// again cannot help (a stale cache, or only what the learner sets is
+// wrong).
 func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	client, err := clientset(t.RESTConfig)
 	if err != nil {
@@ -68,7 +69,8 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 const objectsPollInterval = time.Second
 
 // look is one look at the objects; final reports a result that looking
-// again will not change (the API server's cache is older than etcd).
+// again will not change: the API server's cache is older than etcd, or
+// only what the learner sets is wrong, which no controller mends.
 func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Interface) (r Result, final bool) {
 	if w := apiServerDown(ctx, t); w != nil {
 		return Result{Status: StatusFail, Evidence: []Evidence{w.Evidence},
@@ -87,6 +89,8 @@ func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Int
 	// server answered with an error, as the learner's kubectl get would
 	// show it; errs: the check itself cannot ask (a kind not served).
 	var wrong, stale, refused, errs []string
+	// mending: some of what is wrong is a controller's to change.
+	mending := false
 	refs := make([]wantRef, 0, len(c.Present)+len(c.Absent))
 	for _, r := range c.Present {
 		refs = append(refs, wantRef{r, true})
@@ -128,12 +132,13 @@ func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Int
 		if getErr != nil || listErr != nil {
 			continue
 		}
-		listRows, problem := judge(ref, w.present, listObj)
-		getRows, _ := judge(ref, w.present, getObj)
+		listRows, problem, settled := judge(ref, w.present, listObj)
+		getRows, _, _ := judge(ref, w.present, getObj)
 		if rowsAgree(listRows, getRows) {
 			ev = append(ev, sourced("API server: LIST and GET "+ref.String(), listRows, "not listed, 404 NotFound")...)
 			if problem != "" {
 				wrong = append(wrong, problem)
+				mending = mending || !settled
 			}
 			continue
 		}
@@ -149,7 +154,7 @@ func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Int
 		}
 		return Result{Status: StatusFail, Message: msg, Evidence: ev}, true
 	case len(wrong) > 0:
-		return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}, false
+		return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}, !mending
 	case len(refused) > 0:
 		return Result{Status: StatusFail, Evidence: ev,
 			Message: "the API server answers with an error where kubectl get would show the objects: " + strings.Join(refused, "; ")}, false

@@ -12,19 +12,23 @@ import (
 
 // judge compares one view of ref (obj, nil when absent) with what the
 // check wants. Its evidence rows have no source yet; problem is what is
-// wrong, or "".
-func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, problem string) {
+// wrong, or "". Settled reports a problem no controller will mend: only
+// what the learner sets differs (a spec, data), not what a controller
+// fills in (a Deployment's UP-TO-DATE, a Pod's node) nor whether an
+// object exists.
+func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, problem string, settled bool) {
 	exists := Evidence{Field: "exists", Want: yesNo(present), Got: yesNo(obj != nil)}
 	switch {
 	case !present && obj != nil:
-		return []Evidence{exists}, ref.String() + " exists, but it was made after the backup and must be gone"
+		return []Evidence{exists}, ref.String() + " exists, but it was made after the backup and must be gone", false
 	case !present:
-		return []Evidence{exists}, ""
+		return []Evidence{exists}, "", false
 	case obj == nil:
-		return []Evidence{exists}, ref.String() + " is missing"
+		return []Evidence{exists}, ref.String() + " is missing", false
 	}
 	rows = []Evidence{exists}
 	var diffs []string
+	lagging := false
 	if ref.Port != 0 {
 		rows = append(rows, Evidence{Field: "spec.ports[*].port", Want: fmt.Sprint(ref.Port), Got: showPorts(obj.Ports)})
 		if !slices.Contains(obj.Ports, int64(ref.Port)) {
@@ -46,6 +50,7 @@ func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, 
 		case obj.Replicas != want:
 			diffs = append(diffs, fmt.Sprintf("spec.replicas is %d, want %d", obj.Replicas, want))
 		case obj.UpdatedReplicas != want:
+			lagging = true
 			diffs = append(diffs, fmt.Sprintf("spec.replicas is %d but UP-TO-DATE shows %d: the Deployment controller of kube-controller-manager has not acted on it", want, obj.UpdatedReplicas))
 		}
 	}
@@ -53,6 +58,7 @@ func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, 
 		rows = append(rows, Evidence{Field: "spec.nodeName (NODE)", Want: ref.NodeName, Got: orNone(obj.NodeName)})
 		switch {
 		case obj.NodeName == "":
+			lagging = true
 			diffs = append(diffs, fmt.Sprintf("it is not scheduled (NODE <none>), want node %s", ref.NodeName))
 		case obj.NodeName != ref.NodeName:
 			diffs = append(diffs, fmt.Sprintf("it is on node %s, want %s", obj.NodeName, ref.NodeName))
@@ -61,9 +67,9 @@ func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, 
 	dataRows, d := compareData("", ref, obj.Data)
 	rows, diffs = append(rows, dataRows...), append(diffs, d...)
 	if len(diffs) > 0 {
-		return rows, fmt.Sprintf("%s differs: %s", ref, strings.Join(diffs, ", "))
+		return rows, fmt.Sprintf("%s differs: %s", ref, strings.Join(diffs, ", ")), !lagging
 	}
-	return rows, ""
+	return rows, "", false
 }
 
 // rowsAgree reports two views that show the same.

@@ -328,6 +328,14 @@ func TestObjectsCheckTimeout(t *testing.T) {
 		t.Errorf("a Pod nothing schedules: Run = %s %q after %s, want fail after about 3s", r.Status, r.Message, took.Round(time.Millisecond))
 	}
 
+	// No controller changes a Deployment's spec: a wrong spec.replicas is
+	// reported at once.
+	check = ObjectsCheck{Present: []ObjectRef{{Kind: "Deployment", Namespace: objectsNS, Name: "api", Replicas: replicas(5)}}, Timeout: Duration{time.Minute}}
+	began = time.Now()
+	if r := check.Run(context.Background(), target); r.Status != StatusFail || !strings.Contains(r.Message, "spec.replicas is 3, want 5") || time.Since(began) > 10*time.Second {
+		t.Errorf("a Deployment not scaled: Run = %s %q after %s, want fail at once", r.Status, r.Message, time.Since(began).Round(time.Millisecond))
+	}
+
 	// A check that cannot look does not wait.
 	check = ObjectsCheck{Present: []ObjectRef{{APIVersion: "example.com/v1", Kind: "Widget", Namespace: objectsNS, Name: "w"}}, Timeout: Duration{time.Minute}}
 	began = time.Now()

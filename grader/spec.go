@@ -205,8 +205,9 @@ type ObjectsCheck struct {
 	// fails: a controller catching up after a fix (a Deployment's status
 	// once kube-controller-manager runs again, a Pod's node once
 	// kube-scheduler does), or the API server still starting. It does
-	// not wait out a cache older than etcd, which does not mend itself.
-	// Default: one look.
+	// not wait on what no controller mends: a cache older than etcd, or
+	// only what the learner sets being wrong (a spec.replicas, an image,
+	// data). Default: one look.
 	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
 }
 
