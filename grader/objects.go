@@ -41,6 +41,11 @@ import (
 // When the node's kubelet reports that kube-apiserver is not running
 // because it keeps exiting, it asks nothing: kubectl get is refused now.
 //
+// An object that changes between the GET and the LIST (a Pod bound by
+// kube-scheduler that moment) makes the views disagree once; a stale
+// cache makes them disagree every time. So a disagreement is reported
+// only when a second look, objectsPollInterval later, disagrees too.
+//
 // With a Timeout it looks again every objectsPollInterval while the
 // check fails, and reports the last look; it stops at once when looking
 // again cannot help (a stale cache, or only what the learner sets is
@@ -51,10 +56,18 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 		return Result{Status: StatusError, Message: "could not look: " + err.Error()}
 	}
 	deadline := time.Now().Add(c.Timeout.Duration)
+	disagreed := false
 	for {
-		r, final := c.look(ctx, t, client)
-		if r.Status != StatusFail || final || !time.Now().Add(objectsPollInterval).Before(deadline) {
+		r, next := c.look(ctx, t, client)
+		switch {
+		case r.Status != StatusFail:
 			return r
+		case next == viewsDisagree && !disagreed:
+			disagreed = true
+		case next != lookAgain || !time.Now().Add(objectsPollInterval).Before(deadline):
+			return r
+		default:
+			disagreed = false
 		}
 		select {
 		case <-ctx.Done():
@@ -64,25 +77,36 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	}
 }
 
-// objectsPollInterval is how often an objects check with a Timeout looks
-// again.
+// objectsPollInterval is how often an objects check looks again.
 const objectsPollInterval = time.Second
 
-// look is one look at the objects; final reports a result that looking
-// again will not change: the API server's cache is older than etcd, or
-// only what the learner sets is wrong, which no controller mends.
-func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Interface) (r Result, final bool) {
+// afterLook says whether a failing look may turn out otherwise later.
+type afterLook int
+
+const (
+	// lookAgain: the API server or a controller may still change it.
+	lookAgain afterLook = iota
+	// settled: only what the learner sets is wrong, which no controller
+	// mends.
+	settled
+	// viewsDisagree: the LIST and the GET disagree; a stale cache, unless
+	// an object changed between them.
+	viewsDisagree
+)
+
+// look is one look at the objects, and whether looking again may help.
+func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Interface) (Result, afterLook) {
 	if w := apiServerDown(ctx, t); w != nil {
 		return Result{Status: StatusFail, Evidence: []Evidence{w.Evidence},
-			Message: fmt.Sprintf("the API server at %s does not answer, so kubectl get shows no objects: %s", t.RESTConfig.Host, w.Reason)}, false
+			Message: fmt.Sprintf("the API server at %s does not answer, so kubectl get shows no objects: %s", t.RESTConfig.Host, w.Reason)}, lookAgain
 	}
 	if r, down := etcdUnreachable(ctx, client, t.RESTConfig.Host); down {
-		return r, false
+		return r, lookAgain
 	}
 	cfg, _ := clientConfig(t.RESTConfig)
 	lk, err := newLooker(cfg)
 	if err != nil {
-		return Result{Status: StatusError, Message: "could not look: " + err.Error()}, false
+		return Result{Status: StatusError, Message: "could not look: " + err.Error()}, lookAgain
 	}
 	var ev []Evidence
 	// wrong: the objects are not as the task wants; refused: the API
@@ -108,7 +132,7 @@ func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Int
 			continue
 		case err != nil:
 			ev = append(ev, Evidence{Source: "API server: discovery", Field: ref.APIVersion + " " + ref.Kind, Want: "served", Got: "unknown: " + readyz.ShortError(err).Error()})
-			return unreachableResult(t, ev, "discovery for "+ref.String(), err), false
+			return unreachableResult(t, ev, "discovery for "+ref.String(), err), lookAgain
 		}
 		getObj, getErr := lk.get(ctx, m, ref)
 		var listObj *etcddata.Object
@@ -125,20 +149,20 @@ func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Int
 			}
 			ev = append(ev, Evidence{Source: "API server: " + f.source, Field: "exists", Want: yesNo(w.present), Got: "unknown: " + readyz.ShortError(f.err).Error()})
 			if !isAPIStatus(f.err) || isTimeout(f.err) {
-				return unreachableResult(t, ev, f.source, f.err), false
+				return unreachableResult(t, ev, f.source, f.err), lookAgain
 			}
 			refused = append(refused, fmt.Sprintf("%s: %v", ref, readyz.ShortError(f.err)))
 		}
 		if getErr != nil || listErr != nil {
 			continue
 		}
-		listRows, problem, settled := judge(ref, w.present, listObj)
+		listRows, problem, learnerOnly := judge(ref, w.present, listObj)
 		getRows, _, _ := judge(ref, w.present, getObj)
 		if rowsAgree(listRows, getRows) {
 			ev = append(ev, sourced("API server: LIST and GET "+ref.String(), listRows, "not listed, 404 NotFound")...)
 			if problem != "" {
 				wrong = append(wrong, problem)
-				mending = mending || !settled
+				mending = mending || !learnerOnly
 			}
 			continue
 		}
@@ -152,17 +176,20 @@ func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Int
 		if len(wrong) > 0 {
 			msg += "; besides, " + strings.Join(wrong, "; ")
 		}
-		return Result{Status: StatusFail, Message: msg, Evidence: ev}, true
+		return Result{Status: StatusFail, Message: msg, Evidence: ev}, viewsDisagree
 	case len(wrong) > 0:
-		return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}, !mending
+		if !mending {
+			return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}, settled
+		}
+		return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}, lookAgain
 	case len(refused) > 0:
 		return Result{Status: StatusFail, Evidence: ev,
-			Message: "the API server answers with an error where kubectl get would show the objects: " + strings.Join(refused, "; ")}, false
+			Message: "the API server answers with an error where kubectl get would show the objects: " + strings.Join(refused, "; ")}, lookAgain
 	case len(errs) > 0:
-		return Result{Status: StatusError, Message: "could not look: " + strings.Join(errs, "; "), Evidence: ev}, false
+		return Result{Status: StatusError, Message: "could not look: " + strings.Join(errs, "; "), Evidence: ev}, lookAgain
 	}
 	return Result{Status: StatusPass, Evidence: ev,
-		Message: fmt.Sprintf("kubectl get (LIST) and GET by name both show the %d expected objects with their data and none of the %d that must be gone", len(c.Present), len(c.Absent))}, false
+		Message: fmt.Sprintf("kubectl get (LIST) and GET by name both show the %d expected objects with their data and none of the %d that must be gone", len(c.Present), len(c.Absent))}, lookAgain
 }
 
 // wantRef is an object and whether it must exist.
