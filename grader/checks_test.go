@@ -49,7 +49,7 @@ func TestCheckTypeFields(t *testing.T) {
 		"manifestArg":     "path* flag* want*",
 		"etcdServers":     "manifest etcdManifest",
 		"apiServerReady":  "timeout manifest",
-		"objects":         "present absent",
+		"objects":         "present absent timeout",
 	}
 	for _, ct := range CheckTypes() {
 		w, ok := want[ct.Name()]

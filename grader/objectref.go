@@ -26,6 +26,7 @@ var knownKinds = map[string]knownKind{
 	"ConfigMap":  {"v1", "configmaps", true},
 	"Secret":     {"v1", "secrets", true},
 	"Service":    {"v1", "services", true},
+	"Pod":        {"v1", "pods", true},
 	"Deployment": {"apps/v1", "deployments", true},
 }
 
@@ -35,6 +36,7 @@ var (
 	gkSecret     = schema.GroupKind{Kind: "Secret"}
 	gkService    = schema.GroupKind{Kind: "Service"}
 	gkDeployment = schema.GroupKind{Group: "apps", Kind: "Deployment"}
+	gkPod        = schema.GroupKind{Kind: "Pod"}
 )
 
 // GVK is the reference's group, version and kind, with the apiVersion
@@ -79,12 +81,23 @@ func staticRESTMapper() meta.RESTMapper {
 }
 
 // validateRefs adds what is wrong with a check's object references to p,
-// sorted.
-func validateRefs(p *fieldProblems, present, absent []ObjectRef) {
+// sorted. Live is set for the objects check, which looks at the running
+// cluster: replicas and nodeName are what its controllers did, so only it
+// compares them.
+func validateRefs(p *fieldProblems, present, absent []ObjectRef, live bool) {
 	var errs []error
 	for list, refs := range map[string][]ObjectRef{"present": present, "absent": absent} {
 		for i, ref := range refs {
-			errs = append(errs, validateRef(fmt.Sprintf("%s.%s[%d]", p.check, list, i), ref)...)
+			field := fmt.Sprintf("%s.%s[%d]", p.check, list, i)
+			errs = append(errs, validateRef(field, ref)...)
+			for name, set := range map[string]bool{"replicas": ref.Replicas != nil, "nodeName": ref.NodeName != ""} {
+				switch {
+				case set && !live:
+					errs = append(errs, fmt.Errorf("%s.%s is compared by the objects check only, on the running cluster", field, name))
+				case set && list == "absent":
+					errs = append(errs, fmt.Errorf("%s.%s means nothing for an object that must be absent", field, name))
+				}
+			}
 		}
 	}
 	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
@@ -116,6 +129,15 @@ func validateRef(field string, ref ObjectRef) []error {
 	}
 	if ref.Image != "" && gk != gkDeployment {
 		errs = append(errs, fmt.Errorf("%s.image is for a Deployment, not a %s", field, ref.Kind))
+	}
+	switch {
+	case ref.Replicas != nil && gk != gkDeployment:
+		errs = append(errs, fmt.Errorf("%s.replicas is for a Deployment, not a %s", field, ref.Kind))
+	case ref.Replicas != nil && *ref.Replicas < 0:
+		errs = append(errs, fmt.Errorf("%s.replicas is %d; it must not be negative", field, *ref.Replicas))
+	}
+	if ref.NodeName != "" && gk != gkPod {
+		errs = append(errs, fmt.Errorf("%s.nodeName is for a Pod, not a %s", field, ref.Kind))
 	}
 	switch {
 	case ref.Port != 0 && gk != gkService:

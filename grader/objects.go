@@ -2,12 +2,9 @@ package grader
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -43,28 +40,81 @@ import (
 // reach etcd it looks no further (each GET would wait a minute for etcd).
 // When the node's kubelet reports that kube-apiserver is not running
 // because it keeps exiting, it asks nothing: kubectl get is refused now.
+//
+// An object that changes between the GET and the LIST (a Pod bound by
+// kube-scheduler that moment) makes the views disagree once; a stale
+// cache makes them disagree every time. So a disagreement is reported
+// only when a second look, objectsPollInterval later, disagrees too.
+//
+// With a Timeout it looks again every objectsPollInterval while the
+// check fails, and reports the last look; it stops at once when looking
+// again cannot help (a stale cache, or only what the learner sets is
+// wrong).
 func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 	client, err := clientset(t.RESTConfig)
 	if err != nil {
 		return Result{Status: StatusError, Message: "could not look: " + err.Error()}
 	}
+	deadline := time.Now().Add(c.Timeout.Duration)
+	disagreed := false
+	for {
+		r, next := c.look(ctx, t, client)
+		switch {
+		case r.Status != StatusFail:
+			return r
+		case next == viewsDisagree && !disagreed:
+			disagreed = true
+		case next != lookAgain || !time.Now().Add(objectsPollInterval).Before(deadline):
+			return r
+		default:
+			disagreed = false
+		}
+		select {
+		case <-ctx.Done():
+			return r
+		case <-time.After(objectsPollInterval):
+		}
+	}
+}
+
+// objectsPollInterval is how often an objects check looks again.
+const objectsPollInterval = time.Second
+
+// afterLook says whether a failing look may turn out otherwise later.
+type afterLook int
+
+const (
+	// lookAgain: the API server or a controller may still change it.
+	lookAgain afterLook = iota
+	// settled: only what the learner sets is wrong, which no controller
+	// mends.
+	settled
+	// viewsDisagree: the LIST and the GET disagree; a stale cache, unless
+	// an object changed between them.
+	viewsDisagree
+)
+
+// look is one look at the objects, and whether looking again may help.
+func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Interface) (Result, afterLook) {
 	if w := apiServerDown(ctx, t); w != nil {
 		return Result{Status: StatusFail, Evidence: []Evidence{w.Evidence},
-			Message: fmt.Sprintf("the API server at %s does not answer, so kubectl get shows no objects: %s", t.RESTConfig.Host, w.Reason)}
+			Message: fmt.Sprintf("the API server at %s does not answer, so kubectl get shows no objects: %s", t.RESTConfig.Host, w.Reason)}, lookAgain
 	}
 	if r, down := notServing(ctx, client, t.RESTConfig.Host); down {
-		return r
+		return r, lookAgain
 	}
 	cfg, _ := clientConfig(t.RESTConfig)
 	lk, err := newLooker(cfg)
 	if err != nil {
-		return Result{Status: StatusError, Message: "could not look: " + err.Error()}
+		return Result{Status: StatusError, Message: "could not look: " + err.Error()}, lookAgain
 	}
 	var ev []Evidence
 	// wrong: the objects are not as the task wants; refused: the API
 	// server answered with an error, as the learner's kubectl get would
 	// show it; errs: the check itself cannot ask (a kind not served).
 	var wrong, stale, refused, errs []string
+	// mending: some of what is wrong is a controller's to change.
+	mending := false
 	refs := make([]wantRef, 0, len(c.Present)+len(c.Absent))
 	for _, r := range c.Present {
 		refs = append(refs, wantRef{r, true})
@@ -82,7 +132,7 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 			continue
 		case err != nil:
 			ev = append(ev, Evidence{Source: "API server: discovery", Field: ref.APIVersion + " " + ref.Kind, Want: "served", Got: "unknown: " + readyz.ShortError(err).Error()})
-			return unreachableResult(t, ev, "discovery for "+ref.String(), err)
+			return unreachableResult(t, ev, "discovery for "+ref.String(), err), lookAgain
 		}
 		getObj, getErr := lk.get(ctx, m, ref)
 		var listObj *etcddata.Object
@@ -99,19 +149,20 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 			}
 			ev = append(ev, Evidence{Source: "API server: " + f.source, Field: "exists", Want: yesNo(w.present), Got: "unknown: " + readyz.ShortError(f.err).Error()})
 			if !isAPIStatus(f.err) || isTimeout(f.err) {
-				return unreachableResult(t, ev, f.source, f.err)
+				return unreachableResult(t, ev, f.source, f.err), lookAgain
 			}
 			refused = append(refused, fmt.Sprintf("%s: %v", ref, readyz.ShortError(f.err)))
 		}
 		if getErr != nil || listErr != nil {
 			continue
 		}
-		listRows, problem := judge(ref, w.present, listObj)
-		getRows, _ := judge(ref, w.present, getObj)
+		listRows, problem, learnerOnly := judge(ref, w.present, listObj)
+		getRows, _, _ := judge(ref, w.present, getObj)
 		if rowsAgree(listRows, getRows) {
 			ev = append(ev, sourced("API server: LIST and GET "+ref.String(), listRows, "not listed, 404 NotFound")...)
 			if problem != "" {
 				wrong = append(wrong, problem)
+				mending = mending || !learnerOnly
 			}
 			continue
 		}
@@ -125,17 +176,20 @@ func (c *ObjectsCheck) Run(ctx context.Context, t Target) Result {
 		if len(wrong) > 0 {
 			msg += "; besides, " + strings.Join(wrong, "; ")
 		}
-		return Result{Status: StatusFail, Message: msg, Evidence: ev}
+		return Result{Status: StatusFail, Message: msg, Evidence: ev}, viewsDisagree
 	case len(wrong) > 0:
-		return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}
+		if !mending {
+			return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}, settled
+		}
+		return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}, lookAgain
 	case len(refused) > 0:
 		return Result{Status: StatusFail, Evidence: ev,
-			Message: "the API server answers with an error where kubectl get would show the objects: " + strings.Join(refused, "; ")}
+			Message: "the API server answers with an error where kubectl get would show the objects: " + strings.Join(refused, "; ")}, lookAgain
 	case len(errs) > 0:
-		return Result{Status: StatusError, Message: "could not look: " + strings.Join(errs, "; "), Evidence: ev}
+		return Result{Status: StatusError, Message: "could not look: " + strings.Join(errs, "; "), Evidence: ev}, lookAgain
 	}
 	return Result{Status: StatusPass, Evidence: ev,
-		Message: fmt.Sprintf("kubectl get (LIST) and GET by name both show the %d expected objects with their data and none of the %d that must be gone", len(c.Present), len(c.Absent))}
+		Message: fmt.Sprintf("kubectl get (LIST) and GET by name both show the %d expected objects with their data and none of the %d that must be gone", len(c.Present), len(c.Absent))}, lookAgain
 }
 
 // wantRef is an object and whether it must exist.
@@ -169,78 +223,6 @@ func disagreement(listed, got *etcddata.Object) string {
 		return "kubectl get lists it, a GET by name finds none (404 NotFound)"
 	}
 	return "kubectl get and a GET by name show different contents"
-}
-
-// judge compares one view of ref (obj, nil when absent) with what the
-// check wants. Its evidence rows have no source yet; problem is what is
-// wrong, or "".
-func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, problem string) {
-	exists := Evidence{Field: "exists", Want: yesNo(present), Got: yesNo(obj != nil)}
-	switch {
-	case !present && obj != nil:
-		return []Evidence{exists}, ref.String() + " exists, but it was made after the backup and must be gone"
-	case !present:
-		return []Evidence{exists}, ""
-	case obj == nil:
-		return []Evidence{exists}, ref.String() + " is missing"
-	}
-	rows = []Evidence{exists}
-	var diffs []string
-	if ref.Port != 0 {
-		rows = append(rows, Evidence{Field: "spec.ports[*].port", Want: fmt.Sprint(ref.Port), Got: showPorts(obj.Ports)})
-		if !slices.Contains(obj.Ports, int64(ref.Port)) {
-			diffs = append(diffs, fmt.Sprintf("no port %d (ports: %s)", ref.Port, showPorts(obj.Ports)))
-		}
-	}
-	if ref.Image != "" {
-		rows = append(rows, Evidence{Field: "spec.template.spec.containers[0].image", Want: ref.Image, Got: obj.Image})
-		if obj.Image != ref.Image {
-			diffs = append(diffs, fmt.Sprintf("image is %q, want %q", obj.Image, ref.Image))
-		}
-	}
-	dataRows, d := compareData("", ref, obj.Data)
-	rows, diffs = append(rows, dataRows...), append(diffs, d...)
-	if len(diffs) > 0 {
-		return rows, fmt.Sprintf("%s differs: %s", ref, strings.Join(diffs, ", "))
-	}
-	return rows, ""
-}
-
-// rowsAgree reports two views that show the same.
-func rowsAgree(a, b []Evidence) bool {
-	return slices.Equal(a, b)
-}
-
-// sourced sets the rows' source, and says why an object does not exist.
-func sourced(source string, rows []Evidence, why string) []Evidence {
-	out := make([]Evidence, len(rows))
-	for i, r := range rows {
-		r.Source = source
-		if r.Field == "exists" && r.Got == "no" {
-			r.Got = "no (" + why + ")"
-		}
-		out[i] = r
-	}
-	return out
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
-// showPorts lists a Service's ports: "80, 443", or "(none)".
-func showPorts(ports []int64) string {
-	if len(ports) == 0 {
-		return "(none)"
-	}
-	s := make([]string, len(ports))
-	for i, p := range ports {
-		s[i] = fmt.Sprint(p)
-	}
-	return strings.Join(s, ", ")
 }
 
 // notServing asks /readyz once whether the API server answers and
@@ -282,47 +264,4 @@ func isTimeout(err error) bool {
 func isAPIStatus(err error) bool {
 	var status apierrors.APIStatus
 	return errors.As(err, &status)
-}
-
-// compareData compares every key of ref.Data and reports keys the object
-// has beyond them. Secret values are masked in the evidence.
-func compareData(source string, ref ObjectRef, got map[string]string) ([]Evidence, []string) {
-	if len(ref.Data) == 0 {
-		return nil, nil
-	}
-	show := func(v string) string { return fmt.Sprintf("%q", v) }
-	if ref.Kind == "Secret" {
-		show = maskSecretValue
-	}
-	var ev []Evidence
-	var diffs []string
-	for _, k := range etcddata.SortedKeys(ref.Data) {
-		want := ref.Data[k]
-		v, ok := got[k]
-		row := Evidence{Source: source, Field: "data." + k, Want: show(want), Got: "(missing)"}
-		if ok {
-			row.Got = show(v)
-		}
-		ev = append(ev, row)
-		switch {
-		case !ok:
-			diffs = append(diffs, fmt.Sprintf("no data.%s", k))
-		case v != want:
-			diffs = append(diffs, fmt.Sprintf("data.%s = %s, want %s", k, show(v), show(want)))
-		}
-	}
-	for _, k := range etcddata.SortedKeys(got) {
-		if _, ok := ref.Data[k]; !ok {
-			ev = append(ev, Evidence{Source: source, Field: "data." + k, Want: "(absent)", Got: show(got[k])})
-			diffs = append(diffs, fmt.Sprintf("extra key data.%s", k))
-		}
-	}
-	return ev, diffs
-}
-
-// maskSecretValue shows a secret value by length and a short hash, so a learner
-// can compare values without the report printing them.
-func maskSecretValue(v string) string {
-	sum := sha256.Sum256([]byte(v))
-	return fmt.Sprintf("(secret, %d bytes, sha256 %s…)", len(v), hex.EncodeToString(sum[:])[:8])
 }

@@ -75,8 +75,13 @@ func TestObjectsCheckStaleCache(t *testing.T) {
 		t.Fatal("the LIST already shows the restored ConfigMap: the API server's cache is not stale, so this test proves nothing")
 	}
 
-	check := ObjectsCheck{Present: []ObjectRef{refNamespace, refConfigMap, refSecret, refWeb, refService}, Absent: []ObjectRef{intruder}}
+	// A timeout does not wait out a stale cache: it does not mend itself.
+	check := ObjectsCheck{Present: []ObjectRef{refNamespace, refConfigMap, refSecret, refWeb, refService}, Absent: []ObjectRef{intruder}, Timeout: Duration{time.Minute}}
+	began := time.Now()
 	res := check.Run(ctx, Target{RESTConfig: srv.config})
+	if took := time.Since(began); took > 30*time.Second {
+		t.Errorf("a stale cache was reported after %s: the check waited on it", took.Round(time.Second))
+	}
 	for _, want := range []string{
 		"kubectl get (a LIST, answered from the API server's cache) and a GET by name (read from etcd) disagree: ",
 		"configmap ckat-objects/app-config: kubectl get does not list it, a GET by name finds it",

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -76,13 +77,74 @@ var (
 	refAfter     = ObjectRef{Kind: "ConfigMap", Namespace: objectsNS, Name: "made-after-backup"}
 )
 
+// seedControlled adds what controllers would have done, which the test's
+// API server (no kube-controller-manager, no kube-scheduler) does not: the
+// Deployment web's status (1 replica, up to date), a Deployment api scaled
+// to 3 whose status still shows 1, a Pod bound to node controlplane and
+// one not scheduled.
+func seedControlled(tb testing.TB, c kubernetes.Interface) {
+	tb.Helper()
+	ctx := context.Background()
+	labels := map[string]string{"app": "api"}
+	three := int32(3)
+	_, err := c.AppsV1().Deployments(objectsNS).Create(ctx, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "api"},
+		Spec: appsv1.DeploymentSpec{Replicas: &three, Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "api", Image: "nginx:1.27"}}}}}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		tb.Fatal(err)
+	}
+	for _, name := range []string{"web", "api"} {
+		setDeploymentStatus(tb, c, name, 1)
+	}
+	// The ServiceAccount admission plugin wants the namespace's default
+	// ServiceAccount, which kube-controller-manager would make.
+	_, err = c.CoreV1().ServiceAccounts(objectsNS).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default"}}, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		tb.Fatal(err)
+	}
+	for name, node := range map[string]string{"scheduled": "controlplane", "pending": ""} {
+		_, err := c.CoreV1().Pods(objectsNS).Create(ctx, &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec: corev1.PodSpec{NodeName: node, Containers: []corev1.Container{{Name: "c", Image: "nginx:1.27"}}}}, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			tb.Fatal(err)
+		}
+	}
+}
+
+// setDeploymentStatus sets a Deployment's status as its controller would:
+// replicas, all of them up to date.
+func setDeploymentStatus(tb testing.TB, c kubernetes.Interface, name string, replicas int32) {
+	tb.Helper()
+	if err := updateDeploymentStatus(c, name, replicas); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func updateDeploymentStatus(c kubernetes.Interface, name string, replicas int32) error {
+	ctx := context.Background()
+	d, err := c.AppsV1().Deployments(objectsNS).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	d.Status.ObservedGeneration, d.Status.Replicas, d.Status.UpdatedReplicas = d.Generation, replicas, replicas
+	_, err = c.AppsV1().Deployments(objectsNS).UpdateStatus(ctx, d, metav1.UpdateOptions{})
+	return err
+}
+
+func replicas(n int32) *int32 { return &n }
+
 // bothViews is the source of evidence when LIST and GET agree.
 func bothViews(ref ObjectRef) string { return "API server: LIST and GET " + ref.String() }
 
 func TestObjectsCheck(t *testing.T) {
 	srv := apiServerForTest(t)
 	seedObjects(t, srv.client(t))
+	seedControlled(t, srv.client(t))
 	live := func(*testing.T) *rest.Config { return srv.config }
+	refAPI := ObjectRef{Kind: "Deployment", Namespace: objectsNS, Name: "api", Replicas: replicas(3)}
+	refScheduled := ObjectRef{Kind: "Pod", Namespace: objectsNS, Name: "scheduled", NodeName: "controlplane"}
+	refPending := ObjectRef{Kind: "Pod", Namespace: objectsNS, Name: "pending", NodeName: "controlplane"}
 	with := func(ref ObjectRef, change func(*ObjectRef)) ObjectRef {
 		ref.Data = map[string]string{}
 		for k, v := range refConfigMap.Data {
@@ -124,6 +186,30 @@ func TestObjectsCheck(t *testing.T) {
 			ObjectsCheck{Present: []ObjectRef{with(refWeb, func(r *ObjectRef) { r.Image = "nginx:1.28" })}},
 			StatusFail, `deployment ckat-objects/web differs: image is "nginx:1.27", want "nginx:1.28"`,
 			Evidence{Source: bothViews(refWeb), Field: "spec.template.spec.containers[0].image", Want: "nginx:1.28", Got: "nginx:1.27"}},
+		{"deployment replicas and up to date", live,
+			ObjectsCheck{Present: []ObjectRef{{Kind: "Deployment", Namespace: objectsNS, Name: "web", Replicas: replicas(1)}}},
+			StatusPass, "kubectl get (LIST) and GET by name both show the 1 expected objects",
+			Evidence{Source: bothViews(refWeb), Field: "status.updatedReplicas (UP-TO-DATE)", Want: "1", Got: "1"}},
+		{"deployment not scaled", live,
+			ObjectsCheck{Present: []ObjectRef{{Kind: "Deployment", Namespace: objectsNS, Name: "web", Replicas: replicas(4)}}},
+			StatusFail, "deployment ckat-objects/web differs: spec.replicas is 1, want 4",
+			Evidence{Source: bothViews(refWeb), Field: "spec.replicas (READY's total)", Want: "4", Got: "1"}},
+		{"deployment scaled, its controller not running", live,
+			ObjectsCheck{Present: []ObjectRef{refAPI}},
+			StatusFail, "deployment ckat-objects/api differs: spec.replicas is 3 but UP-TO-DATE shows 1: the Deployment controller of kube-controller-manager has not acted on it",
+			Evidence{Source: bothViews(refAPI), Field: "status.updatedReplicas (UP-TO-DATE)", Want: "3", Got: "1"}},
+		{"pod on its node, apiVersion left out", live,
+			ObjectsCheck{Present: []ObjectRef{refScheduled}},
+			StatusPass, "kubectl get (LIST) and GET by name both show the 1 expected objects",
+			Evidence{Source: bothViews(refScheduled), Field: "spec.nodeName (NODE)", Want: "controlplane", Got: "controlplane"}},
+		{"pod on another node", live,
+			ObjectsCheck{Present: []ObjectRef{{Kind: "Pod", Namespace: objectsNS, Name: "scheduled", NodeName: "worker"}}},
+			StatusFail, "pod ckat-objects/scheduled differs: it is on node controlplane, want worker",
+			Evidence{Source: bothViews(refScheduled), Field: "spec.nodeName (NODE)", Want: "worker", Got: "controlplane"}},
+		{"pod not scheduled", live,
+			ObjectsCheck{Present: []ObjectRef{refPending}},
+			StatusFail, "pod ckat-objects/pending differs: it is not scheduled (NODE <none>), want node controlplane",
+			Evidence{Source: bothViews(refPending), Field: "spec.nodeName (NODE)", Want: "controlplane", Got: "<none>"}},
 		{"service port differs", live,
 			ObjectsCheck{Present: []ObjectRef{{Kind: "Service", Namespace: objectsNS, Name: "web", Port: 8080}}},
 			StatusFail, `service ckat-objects/web differs: no port 8080 (ports: 80)`,
@@ -235,4 +321,57 @@ func TestObjectsCheckAsksAClosingServerOnce(t *testing.T) {
 	require.Contains(t, r.Message, "does not answer (")
 	require.Contains(t, r.Message, "EOF), so kubectl get shows no objects")
 	require.Equal(t, int32(1), conns.Load(), "the API server was asked more than once")
+}
+
+// TestObjectsCheckTimeout: with a timeout the check looks again while it
+// fails, so a controller that catches up in time passes, and one that
+// does not is reported as the last look found it.
+func TestObjectsCheckTimeout(t *testing.T) {
+	srv := apiServerForTest(t)
+	c := srv.client(t)
+	seedObjects(t, c)
+	seedControlled(t, c)
+	target := Target{RESTConfig: srv.config}
+	setDeploymentStatus(t, c, "api", 1)
+
+	// The Deployment controller catches up after two seconds.
+	check := ObjectsCheck{Present: []ObjectRef{{Kind: "Deployment", Namespace: objectsNS, Name: "api", Replicas: replicas(3)}}, Timeout: Duration{30 * time.Second}}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		time.Sleep(2 * time.Second)
+		if err := updateDeploymentStatus(c, "api", 3); err != nil {
+			t.Error(err)
+		}
+	}()
+	began := time.Now()
+	r := check.Run(context.Background(), target)
+	<-done
+	if r.Status != StatusPass || time.Since(began) < 2*time.Second {
+		t.Errorf("a Deployment scaled 2s into the check: Run = %s %q after %s, want pass after 2s", r.Status, r.Message, time.Since(began).Round(time.Millisecond))
+	}
+
+	// Nothing schedules the pending Pod: the check gives up at its timeout.
+	check = ObjectsCheck{Present: []ObjectRef{{Kind: "Pod", Namespace: objectsNS, Name: "pending", NodeName: "controlplane"}}, Timeout: Duration{3 * time.Second}}
+	began = time.Now()
+	r = check.Run(context.Background(), target)
+	took := time.Since(began)
+	if r.Status != StatusFail || !strings.Contains(r.Message, "it is not scheduled (NODE <none>)") || took < 2*time.Second || took > 15*time.Second {
+		t.Errorf("a Pod nothing schedules: Run = %s %q after %s, want fail after about 3s", r.Status, r.Message, took.Round(time.Millisecond))
+	}
+
+	// No controller changes a Deployment's spec: a wrong spec.replicas is
+	// reported at once.
+	check = ObjectsCheck{Present: []ObjectRef{{Kind: "Deployment", Namespace: objectsNS, Name: "api", Replicas: replicas(5)}}, Timeout: Duration{time.Minute}}
+	began = time.Now()
+	if r := check.Run(context.Background(), target); r.Status != StatusFail || !strings.Contains(r.Message, "spec.replicas is 3, want 5") || time.Since(began) > 10*time.Second {
+		t.Errorf("a Deployment not scaled: Run = %s %q after %s, want fail at once", r.Status, r.Message, time.Since(began).Round(time.Millisecond))
+	}
+
+	// A check that cannot look does not wait.
+	check = ObjectsCheck{Present: []ObjectRef{{APIVersion: "example.com/v1", Kind: "Widget", Namespace: objectsNS, Name: "w"}}, Timeout: Duration{time.Minute}}
+	began = time.Now()
+	if r := check.Run(context.Background(), target); r.Status != StatusError || time.Since(began) > 10*time.Second {
+		t.Errorf("an unknown kind: Run = %s %q after %s, want error at once", r.Status, r.Message, time.Since(began).Round(time.Millisecond))
+	}
 }

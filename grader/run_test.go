@@ -99,8 +99,24 @@ func TestCheckSpecValidate(t *testing.T) {
 			`restoredDataDir.original is "c"; it must be an absolute path on the node`},
 		{"negative points", CheckSpec{Name: "neg", Points: -1, EtcdServing: &EtcdServingCheck{}}, "points is -1; it must be 0 (meaning 1) or more"},
 		{"empty objects", CheckSpec{Name: "objs", Objects: &ObjectsCheck{}}, "objects needs at least one object in present or absent"},
-		{"a kind without a default apiVersion", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{{Kind: "Pod", Namespace: "default", Name: "p"}}}},
-			`objects.present[0]: apiVersion is required for a Pod (it may be left out only for ConfigMap, Deployment, Namespace, Secret, Service)`},
+		{"a kind without a default apiVersion", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{{Kind: "ReplicaSet", Namespace: "default", Name: "p"}}}},
+			`objects.present[0]: apiVersion is required for a ReplicaSet (it may be left out only for ConfigMap, Deployment, Namespace, Pod, Secret, Service)`},
+		{"replicas and nodeName", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Timeout: Duration{time.Minute}, Present: []ObjectRef{
+			{Kind: "Deployment", Namespace: "d", Name: "web", Replicas: ptrInt32(0)},
+			{Kind: "Pod", Namespace: "d", Name: "p", NodeName: "controlplane"},
+		}}}, ""},
+		{"replicas on a pod, nodeName on a deployment", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{
+			{Kind: "Pod", Namespace: "d", Name: "p", Replicas: ptrInt32(3)},
+			{Kind: "Deployment", Namespace: "d", Name: "web", NodeName: "controlplane"},
+		}}}, "objects.present[0].replicas is for a Deployment, not a Pod; objects.present[1].nodeName is for a Pod, not a Deployment"},
+		{"negative replicas", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{{Kind: "Deployment", Namespace: "d", Name: "web", Replicas: ptrInt32(-1)}}}},
+			"objects.present[0].replicas is -1; it must not be negative"},
+		{"replicas of an absent object", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Absent: []ObjectRef{{Kind: "Deployment", Namespace: "d", Name: "web", Replicas: ptrInt32(2)}}}},
+			"objects.absent[0].replicas means nothing for an object that must be absent"},
+		{"nodeName in a snapshot", CheckSpec{Name: "contents", SnapshotContents: &SnapshotContentsCheck{Path: "/s.db", Present: []ObjectRef{{Kind: "Pod", Namespace: "d", Name: "p", NodeName: "n"}}}},
+			"snapshotContents.present[0].nodeName is compared by the objects check only, on the running cluster"},
+		{"negative objects timeout", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Timeout: Duration{-time.Second}, Present: []ObjectRef{{Kind: "Namespace", Name: "n"}}}},
+			"objects.timeout is -1s; it must not be negative"},
 		{"any built-in kind by apiVersion", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{
 			{APIVersion: "v1", Kind: "Pod", Namespace: "default", Name: "p"},
 			{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy", Namespace: "default", Name: "deny"},
@@ -185,3 +201,5 @@ func TestDuration(t *testing.T) {
 		})
 	}
 }
+
+func ptrInt32(n int32) *int32 { return &n }

@@ -57,7 +57,7 @@ type SnapshotContentsCheck struct {
 
 func (c *SnapshotContentsCheck) validate(p *fieldProblems) {
 	p.nodePath("path", c.Path, true)
-	validateRefs(p, c.Present, c.Absent)
+	validateRefs(p, c.Present, c.Absent, false)
 }
 
 // RestoredDataDirCheck: path on the node is a restored etcd data directory
@@ -201,22 +201,33 @@ type ObjectsCheck struct {
 	Present []ObjectRef `json:"present,omitempty" yaml:"present,omitempty"`
 	// Absent are objects the API server must answer NotFound for.
 	Absent []ObjectRef `json:"absent,omitempty" yaml:"absent,omitempty"`
+	// Timeout, when set, is how long the check looks again while it
+	// fails: a controller catching up after a fix (a Deployment's status
+	// once kube-controller-manager runs again, a Pod's node once
+	// kube-scheduler does), or the API server still starting. It does
+	// not wait on what no controller mends: a cache older than etcd, or
+	// only what the learner sets being wrong (a spec.replicas, an image,
+	// data). Default: one look.
+	Timeout Duration `json:"timeout,omitempty" yaml:"timeout,omitempty"`
 }
 
 func (c *ObjectsCheck) validate(p *fieldProblems) {
 	if len(c.Present)+len(c.Absent) == 0 {
 		p.errs = append(p.errs, errors.New(p.check+" needs at least one object in present or absent"))
 	}
-	validateRefs(p, c.Present, c.Absent)
+	if c.Timeout.Duration < 0 {
+		p.addf("timeout", "is %s; it must not be negative", c.Timeout)
+	}
+	validateRefs(p, c.Present, c.Absent, true)
 }
 
 // ObjectRef names a Kubernetes object of any built-in kind and, for some
 // kinds, what it must hold: a ConfigMap's or Secret's exact data (Secret
-// values in plain text), a Deployment's image, a Service's port. Other
-// kinds are checked for existence only.
+// values in plain text), a Deployment's image and replicas, a Service's
+// port, a Pod's node. Other kinds are checked for existence only.
 type ObjectRef struct {
 	// APIVersion is the kind's group and version ("apps/v1"); it may be
-	// left out for Namespace, ConfigMap, Secret, Service (v1) and
+	// left out for Namespace, ConfigMap, Secret, Service, Pod (v1) and
 	// Deployment (apps/v1).
 	APIVersion string `json:"apiVersion,omitempty" yaml:"apiVersion,omitempty"`
 	// Kind is a built-in kind: Namespace, ConfigMap, Secret, Service,
@@ -234,6 +245,17 @@ type ObjectRef struct {
 	Image string `json:"image,omitempty" yaml:"image,omitempty"`
 	// Port, for a Service, is a port its spec.ports must list.
 	Port int32 `json:"port,omitempty" yaml:"port,omitempty"`
+	// Replicas, for a Deployment in an objects check, is the count it
+	// must show as `kubectl get deployment` does: spec.replicas (the total
+	// under READY) and status.updatedReplicas (UP-TO-DATE), which only
+	// the Deployment controller of a running kube-controller-manager
+	// sets. Ready Pods are not counted: on a node with kubeadm's
+	// control-plane taint and no worker they stay Pending.
+	Replicas *int32 `json:"replicas,omitempty" yaml:"replicas,omitempty"`
+	// NodeName, for a Pod in an objects check, is the node it must be
+	// scheduled to: its spec.nodeName, the NODE column of `kubectl get
+	// pod -o wide`.
+	NodeName string `json:"nodeName,omitempty" yaml:"nodeName,omitempty"`
 }
 
 // Duration is a time.Duration written as "90s" in YAML and JSON.

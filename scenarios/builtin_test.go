@@ -14,7 +14,7 @@ func TestBuiltinScenariosLoadAndRender(t *testing.T) {
 	for _, s := range all {
 		names = append(names, s.Metadata.Name)
 	}
-	require.Equal(t, []string{"apiserver-etcd-certfile", "apiserver-etcd-peer-port", "etcd-backup", "etcd-backup-restore", "etcd-restore", "kubelet-static-pod-path"}, names)
+	require.Equal(t, []string{"apiserver-etcd-certfile", "apiserver-etcd-peer-port", "controller-manager-kubeconfig", "etcd-backup", "etcd-backup-restore", "etcd-restore", "kubelet-static-pod-path", "scheduler-kubeconfig"}, names)
 	for _, s := range all {
 		t.Run(s.Metadata.Name, func(t *testing.T) {
 			params, err := s.GenerateParams(7)

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"reflect"
+	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -127,6 +128,10 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, where string) {
 			d.addf(n, "%s: expected %s, got %s", where, kindName(v.Kind()), describe(n))
 			return
 		}
+		if n.Tag == "!!str" && isInt(v.Kind()) {
+			d.decodeQuotedInt(n, v, where)
+			return
+		}
 		if err := n.Decode(v.Addr().Interface()); err != nil {
 			d.addf(n, "%s: expected %s, got %q", where, kindName(v.Kind()), n.Value)
 		}
@@ -227,6 +232,26 @@ func describe(n *yaml.Node) string {
 		}
 		return fmt.Sprintf("%q", n.Value)
 	}
+}
+
+// decodeQuotedInt reads a quoted scalar into an integer field: a template
+// (replicas: "{{.params.replicas}}") is quoted as every template is, and
+// its rendered text must be a whole number. Before rendering the field
+// stays zero; the rendered scenario is decoded again.
+func (d *decoder) decodeQuotedInt(n *yaml.Node, v reflect.Value, where string) {
+	if strings.Contains(n.Value, "{{") {
+		return
+	}
+	i, err := strconv.ParseInt(strings.TrimSpace(n.Value), 10, v.Type().Bits())
+	if err != nil {
+		d.addf(n, "%s: expected %s, got %q", where, kindName(v.Kind()), n.Value)
+		return
+	}
+	v.SetInt(i)
+}
+
+func isInt(k reflect.Kind) bool {
+	return k == reflect.Int || k == reflect.Int64 || k == reflect.Int32
 }
 
 func kindName(k reflect.Kind) string {

@@ -31,7 +31,7 @@ var invalidCases = map[string][]string{
 		`17:5: stages[0].checks[2]: check "negative": points is -1; it must be 0 (meaning 1) or more`,
 	},
 	"invalid-check-order.yaml": {
-		`10:5: stages[0].checks[0]: objects check "objects-restored" comes before any apiServerReady check: checks run in order and an objects check does not wait for the API server, so put an apiServerReady check first`,
+		`10:5: stages[0].checks[0]: objects check "objects-restored" comes before any apiServerReady check: checks run in order and an objects check without a timeout does not wait for the API server, so put an apiServerReady check first or give it a timeout`,
 	},
 	"invalid-check-types.yaml": {
 		`10:5: stages[0].checks[0]: check "none" has no type: set one of snapshotFile, snapshotContents, restoredDataDir, etcdDataVolume, manifestPresent, manifestArg, etcdServers, etcdServing, apiServerReady, objects`,
@@ -94,6 +94,9 @@ var invalidCases = map[string][]string{
 		`11:3: setup[3]: delete.kind "Pod" is not one of Namespace, ConfigMap, Secret, Deployment, Service`,
 		`12:3: setup[4]: waitFor.condition "forever" is not one of apiServerReady, apiServerNotReady, etcdHealthy`,
 		`12:3: setup[4]: waitFor.timeout "soon" is not a positive duration like 2m`,
+	},
+	"invalid-templated-int.yaml": {
+		`1:1: rendering with sample parameters: :20:69: stages[0].checks[0].objects.present[1].replicas: expected an integer, got "three"`,
 	},
 	"invalid-unknown-field.yaml": {
 		`6:3: metadata: unknown field "autor" (known: name, title, description)`,

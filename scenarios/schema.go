@@ -40,7 +40,12 @@ func schemaFor(t reflect.Type, defs map[string]any) any {
 	case reflect.String:
 		return map[string]any{"type": "string"}
 	case reflect.Int, reflect.Int64, reflect.Int32:
-		return map[string]any{"type": "integer"}
+		// A template that renders to a whole number, quoted as every
+		// template is, may stand for an integer (decodeQuotedInt).
+		return map[string]any{"anyOf": []any{
+			map[string]any{"type": "integer"},
+			map[string]any{"type": "string", "pattern": `^\s*\{\{.*\}\}\s*$`},
+		}}
 	case reflect.Bool:
 		return map[string]any{"type": "boolean"}
 	case reflect.Slice:

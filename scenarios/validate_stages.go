@@ -53,17 +53,18 @@ func (v *validator) validateStages() {
 }
 
 // validateCheckOrder wants an apiServerReady check before any objects
-// check of a stage: checks run in order, and an objects check does not
-// wait, so right after a correct restore it would find the API server
-// still starting and score nothing.
+// check of a stage that has no timeout: checks run in order, and such an
+// objects check does not wait, so right after a correct restore it would
+// find the API server still starting and score nothing. One with a
+// timeout looks again until the API server answers.
 func (v *validator) validateCheckOrder(w string, st Stage) {
 	ready := false
 	for j, c := range st.Checks {
 		switch {
 		case c.APIServerReady != nil:
 			ready = true
-		case c.Objects != nil && !ready:
-			v.at(c.Pos, "%s.checks[%d]: objects check %q comes before any apiServerReady check: checks run in order and an objects check does not wait for the API server, so put an apiServerReady check first", w, j, c.Name)
+		case c.Objects != nil && c.Objects.Timeout.Duration == 0 && !ready:
+			v.at(c.Pos, "%s.checks[%d]: objects check %q comes before any apiServerReady check: checks run in order and an objects check without a timeout does not wait for the API server, so put an apiServerReady check first or give it a timeout", w, j, c.Name)
 		}
 	}
 }

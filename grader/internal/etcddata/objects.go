@@ -72,6 +72,17 @@ type Object struct {
 	Image string
 	// Ports are a Service's spec.ports[*].port.
 	Ports []int64
+	// Replicas is a Deployment's spec.replicas, 1 when unset as the API
+	// server defaults it (k8s.io/kubernetes pkg/apis/apps/v1
+	// SetDefaults_Deployment): the total `kubectl get deployment` shows
+	// under READY.
+	Replicas int64
+	// UpdatedReplicas is a Deployment's status.updatedReplicas, its
+	// UP-TO-DATE column: only the Deployment controller sets it.
+	UpdatedReplicas int64
+	// NodeName is a Pod's spec.nodeName, the node it is scheduled to (the
+	// NODE column of `kubectl get pod -o wide`); "" while unscheduled.
+	NodeName string
 }
 
 // DecodeObject decodes a value the API server stored ("k8s\x00" and a
@@ -125,6 +136,17 @@ func FromUnstructured(u *unstructured.Unstructured) (*Object, error) {
 			c, _ := cs[0].(map[string]any)
 			out.Image, _, _ = unstructured.NestedString(c, "image")
 		}
+		out.Replicas = 1
+		if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "spec", "replicas"); ok && v != nil {
+			if n, ok := asInt(v); ok {
+				out.Replicas = n
+			}
+		}
+		if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "status", "updatedReplicas"); ok {
+			out.UpdatedReplicas, _ = asInt(v)
+		}
+	case schema.GroupKind{Kind: "Pod"}:
+		out.NodeName, _, _ = unstructured.NestedString(u.Object, "spec", "nodeName")
 	case schema.GroupKind{Kind: "Service"}:
 		ports, err := nestedSlice(u.Object, "spec", "ports")
 		if err != nil {

@@ -88,9 +88,18 @@ func TestDecodeObject(t *testing.T) {
 			etcddata.Object{GroupKind: schema.GroupKind{Kind: "Secret"}, Data: map[string]string{"password": "s3cr3t"}}},
 		{"deployment", &appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{
 			Containers: []corev1.Container{{Name: "a", Image: "nginx:1.27"}, {Name: "b", Image: "busybox"}}}}}},
-			etcddata.Object{GroupKind: schema.GroupKind{Group: "apps", Kind: "Deployment"}, Image: "nginx:1.27"}},
+			etcddata.Object{GroupKind: schema.GroupKind{Group: "apps", Kind: "Deployment"}, Image: "nginx:1.27", Replicas: 1}},
 		{"deployment without containers", &appsv1.Deployment{ObjectMeta: meta},
-			etcddata.Object{GroupKind: schema.GroupKind{Group: "apps", Kind: "Deployment"}, Image: "(no containers)"}},
+			etcddata.Object{GroupKind: schema.GroupKind{Group: "apps", Kind: "Deployment"}, Image: "(no containers)", Replicas: 1}},
+		{"deployment scaled, its status behind", &appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{Replicas: int32Ptr(3)},
+			Status: appsv1.DeploymentStatus{Replicas: 1, UpdatedReplicas: 1}},
+			etcddata.Object{GroupKind: schema.GroupKind{Group: "apps", Kind: "Deployment"}, Image: "(no containers)", Replicas: 3, UpdatedReplicas: 1}},
+		{"deployment scaled to zero", &appsv1.Deployment{ObjectMeta: meta, Spec: appsv1.DeploymentSpec{Replicas: int32Ptr(0)}},
+			etcddata.Object{GroupKind: schema.GroupKind{Group: "apps", Kind: "Deployment"}, Image: "(no containers)", Replicas: 0}},
+		{"pod scheduled", &corev1.Pod{ObjectMeta: meta, Spec: corev1.PodSpec{NodeName: "controlplane"}},
+			etcddata.Object{GroupKind: schema.GroupKind{Kind: "Pod"}, NodeName: "controlplane"}},
+		{"pod pending", &corev1.Pod{ObjectMeta: meta},
+			etcddata.Object{GroupKind: schema.GroupKind{Kind: "Pod"}}},
 		{"service", &corev1.Service{ObjectMeta: meta, Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80}, {Port: 443}}}},
 			etcddata.Object{GroupKind: schema.GroupKind{Kind: "Service"}, Ports: []int64{80, 443}}},
 		{"any other kind", &networkingv1.NetworkPolicy{ObjectMeta: meta},
@@ -140,3 +149,5 @@ func TestDecodeObjectRejects(t *testing.T) {
 		t.Errorf("FromUnstructured(bad secret) = %v, want an error naming the key", err)
 	}
 }
+
+func int32Ptr(n int32) *int32 { return &n }
