@@ -3,11 +3,29 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 
 	"github.com/ckat/ckat/labs/providers"
+	"github.com/ckat/ckat/scenarios"
 )
+
+// builtinNames lists the built-in scenarios by name, in the order ckat
+// names them.
+func builtinNames(t *testing.T) []string {
+	t.Helper()
+	all, err := scenarios.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := make([]string, 0, len(all))
+	for _, s := range all {
+		names = append(names, s.Metadata.Name)
+	}
+	sort.Strings(names)
+	return names
+}
 
 // TestBadInput checks the one-line message and exit status of every
 // command for input it cannot act on, and that nothing is left behind.
@@ -35,7 +53,7 @@ func TestBadInput(t *testing.T) {
 	}{
 		{"start an invalid scenario", nil, []string{"start", "mine", "--scenario-dir", sdir}, 1, badScenario},
 		{"start an unknown scenario", nil, []string{"start", "nosuch"}, 1,
-			`ckat: scenario not found: no scenario called "nosuch" (there are: apiserver-etcd-certfile, apiserver-etcd-peer-port, etcd-backup, etcd-backup-restore, etcd-restore)`},
+			`ckat: scenario not found: no scenario called "nosuch" (there are: ` + strings.Join(builtinNames(t), ", ") + `)`},
 		{"start unknown lab", nil, []string{"lab", "start", "nosuch"}, 1, notFound},
 		{"stop unknown lab", nil, []string{"lab", "stop", "nosuch"}, 1, notFound},
 		{"delete unknown lab", nil, []string{"delete", "--lab", "nosuch"}, 1, notFound},
