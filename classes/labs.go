@@ -172,7 +172,7 @@ func (c *Class) DeleteLabs(ctx context.Context, opts ...providers.Option) ([]str
 func gradeSummary(g Grade) *GradeSummary {
 	s := &GradeSummary{Time: g.Time, Stage: g.Stage, Score: g.Report.Score, MaxScore: g.Report.MaxScore, Passed: g.Report.Passed}
 	for _, r := range g.Report.Checks {
-		s.Checks = append(s.Checks, CheckStatus{Name: r.Name, Status: r.Status, Points: r.Points, MaxPoints: r.MaxPoints})
+		s.Checks = append(s.Checks, CheckStatus{Name: r.Name, Status: r.Status, Points: r.Points, MaxPoints: r.MaxPoints, Message: r.Message})
 	}
 	return s
 }
@@ -193,4 +193,7 @@ type CheckStatus struct {
 	Status    grader.Status `json:"status"`
 	Points    int           `json:"points"`
 	MaxPoints int           `json:"maxPoints"`
+	// Message is the check's one-line verdict, as the learner's report
+	// says it (evidence, which may be long, is left out).
+	Message string `json:"message,omitempty"`
 }

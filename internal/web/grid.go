@@ -79,6 +79,9 @@ type GridRow struct {
 	// Cells are the latest grade's checks, by check name: "pass", "fail"
 	// or "error".
 	Cells map[string]string `json:"cells"`
+	// Messages are those checks' one-line verdicts, shown as the cells'
+	// tooltips: which check a learner is stuck on, and why.
+	Messages map[string]string `json:"messages"`
 }
 
 // grid builds a class's grid from its status (classes.Class.Status).
@@ -93,12 +96,15 @@ func (s *Server) grid(ctx context.Context, c *classes.Class) (Grid, error) {
 		row := GridRow{
 			Learner: st.Learner, Lab: st.Lab, State: string(st.State), Message: st.Message, Frozen: st.Frozen,
 			Stage: st.Stage, StageNumber: st.StageNumber, Stages: st.Stages, Hints: st.HintsUsed,
-			Cells: map[string]string{},
+			Cells: map[string]string{}, Messages: map[string]string{},
 		}
 		if lg := st.LastGrade; lg != nil {
 			row.Graded, row.Score, row.MaxScore, row.LastGrade = true, lg.Score, lg.MaxScore, lg.Time.UnixMilli()
 			for _, ch := range lg.Checks {
 				row.Cells[ch.Name] = string(ch.Status)
+				if ch.Message != "" {
+					row.Messages[ch.Name] = ch.Message
+				}
 				if !seen[ch.Name] {
 					seen[ch.Name] = true
 					g.Checks = append(g.Checks, ch.Name)

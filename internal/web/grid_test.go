@@ -4,7 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"io/fs"
 	"net/http"
+	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -49,7 +52,8 @@ func TestGridEvents(t *testing.T) {
 	}
 	rep := grader.Report{Scenario: "etcd-backup-restore", Lab: "c1-ana"}
 	rep.Add(grader.Result{Name: "snapshot-exists", Status: grader.StatusPass, Points: 2, MaxPoints: 2})
-	rep.Add(grader.Result{Name: "restored", Status: grader.StatusFail, Points: 0, MaxPoints: 3})
+	rep.Add(grader.Result{Name: "restored", Status: grader.StatusFail, Points: 0, MaxPoints: 3,
+		Message: "ConfigMap app/settings is missing"})
 	graded := time.Now()
 	if _, err := f.class.RecordGrade("ana", "backup", rep); err != nil {
 		t.Fatal(err)
@@ -63,6 +67,7 @@ func TestGridEvents(t *testing.T) {
 			t.Errorf("the grade reached the grid after %v, want within 2 s", took)
 		}
 		if ana.Score != 2 || ana.MaxScore != 5 || ana.Cells["snapshot-exists"] != "pass" || ana.Cells["restored"] != "fail" ||
+			ana.Messages["restored"] != "ConfigMap app/settings is missing" ||
 			strings.Join(g.Checks, ",") != "snapshot-exists,restored" {
 			t.Errorf("grid after ana's grade: %+v, checks %v", ana, g.Checks)
 		}
@@ -85,5 +90,31 @@ func TestReport(t *testing.T) {
 	code, body := get(t, teacher, "GET", f.srv.URL+instructorRoot+"api/report?format=pdf", nil)
 	if code != http.StatusBadRequest || !strings.Contains(body, `unknown report format "pdf"`) {
 		t.Errorf("pdf report: %d %q, want 400 naming the format", code, body)
+	}
+}
+
+// TestInstructorScriptFields: every field of a grid and its rows that the
+// instructor's page reads is one the server sends, so the page never
+// stops on an undefined field.
+func TestInstructorScriptFields(t *testing.T) {
+	script, err := fs.ReadFile(assets, "static/instructor.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields := func(v any) map[string]bool {
+		out := map[string]bool{}
+		typ := reflect.TypeOf(v)
+		for i := range typ.NumField() {
+			name, _, _ := strings.Cut(typ.Field(i).Tag.Get("json"), ",")
+			out[name] = true
+		}
+		return out
+	}
+	for prefix, known := range map[string]map[string]bool{"grid": fields(Grid{}), "r": fields(GridRow{})} {
+		for _, m := range regexp.MustCompile(`\b`+prefix+`\.(\w+)`).FindAllStringSubmatch(string(script), -1) {
+			if !known[m[1]] {
+				t.Errorf("instructor.js reads %s.%s, which the grid's JSON does not have", prefix, m[1])
+			}
+		}
 	}
 }
