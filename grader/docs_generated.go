@@ -44,15 +44,16 @@ var structDocs = map[string]map[string]string{
 	},
 	"ObjectRef": {
 		"":           "ObjectRef names a Kubernetes object of any built-in kind and, for some kinds, what it must hold: a ConfigMap's or Secret's exact data (Secret values in plain text), a Deployment's image and replicas, a Service's port, a Pod's node. Other kinds are checked for existence only.",
-		"apiVersion": "APIVersion is the kind's group and version (\"apps/v1\"); it may be left out for Namespace, ConfigMap, Secret, Service, Pod (v1) and Deployment (apps/v1).",
+		"apiVersion": "APIVersion is the kind's group and version (\"apps/v1\"); it may be left out for Namespace, ConfigMap, Secret, Service, Pod, Node (v1) and Deployment (apps/v1).",
 		"data":       "Data, for a ConfigMap or Secret, is the exact data it must hold (Secret values in plain text).",
 		"image":      "Image, for a Deployment, is its first container's image.",
-		"kind":       "Kind is a built-in kind: Namespace, ConfigMap, Secret, Service, Deployment, NetworkPolicy, ...",
+		"kind":       "Kind is a built-in kind: Namespace, ConfigMap, Secret, Service, Deployment, Pod, Node, NetworkPolicy, ...",
 		"name":       "Name is the object's name.",
 		"namespace":  "Namespace is required for a namespaced kind and empty for a cluster-scoped one.",
 		"nodeName":   "NodeName, for a Pod in an objects check, is the node it must be scheduled to: its spec.nodeName, the NODE column of `kubectl get pod -o wide`.",
 		"port":       "Port, for a Service, is a port its spec.ports must list.",
 		"replicas":   "Replicas, for a Deployment in an objects check, is the count it must show as `kubectl get deployment` does: spec.replicas (the total under READY) and status.updatedReplicas (UP-TO-DATE), which only the Deployment controller of a running kube-controller-manager sets. Ready Pods are not counted: on a node with kubeadm's control-plane taint and no worker they stay Pending.",
+		"taints":     "Taints, for a Node in an objects check, are the taints it must carry, each as `kubectl taint` spells it (KEY[=VALUE]:EFFECT), in any order; [] means none. The taints kube-controller-manager sets from the node's conditions (not-ready, unreachable, pressure) are not compared.",
 	},
 	"ObjectsCheck": {
 		"":        "The API server shows every object in Present with its exact data and none of Absent, both as `kubectl get` sees it (a LIST in the object's namespace, which the API server answers from its watch cache) and by a GET by name (which reads etcd). Where the two views disagree the check fails: the API server's cache predates a restore.",

@@ -27,6 +27,7 @@ var knownKinds = map[string]knownKind{
 	"Secret":     {"v1", "secrets", true},
 	"Service":    {"v1", "services", true},
 	"Pod":        {"v1", "pods", true},
+	"Node":       {"v1", "nodes", false},
 	"Deployment": {"apps/v1", "deployments", true},
 }
 
@@ -37,6 +38,7 @@ var (
 	gkService    = schema.GroupKind{Kind: "Service"}
 	gkDeployment = schema.GroupKind{Group: "apps", Kind: "Deployment"}
 	gkPod        = schema.GroupKind{Kind: "Pod"}
+	gkNode       = schema.GroupKind{Kind: "Node"}
 )
 
 // GVK is the reference's group, version and kind, with the apiVersion
@@ -82,15 +84,16 @@ func staticRESTMapper() meta.RESTMapper {
 
 // validateRefs adds what is wrong with a check's object references to p,
 // sorted. Live is set for the objects check, which looks at the running
-// cluster: replicas and nodeName are what its controllers did, so only it
-// compares them.
+// cluster: replicas and nodeName are what its controllers did, and a
+// node's taints are not in a snapshot's objects as the check reads them, so
+// only it compares them.
 func validateRefs(p *fieldProblems, present, absent []ObjectRef, live bool) {
 	var errs []error
 	for list, refs := range map[string][]ObjectRef{"present": present, "absent": absent} {
 		for i, ref := range refs {
 			field := fmt.Sprintf("%s.%s[%d]", p.check, list, i)
 			errs = append(errs, validateRef(field, ref)...)
-			for name, set := range map[string]bool{"replicas": ref.Replicas != nil, "nodeName": ref.NodeName != ""} {
+			for name, set := range map[string]bool{"replicas": ref.Replicas != nil, "nodeName": ref.NodeName != "", "taints": ref.Taints != nil} {
 				switch {
 				case set && !live:
 					errs = append(errs, fmt.Errorf("%s.%s is compared by the objects check only, on the running cluster", field, name))
@@ -138,6 +141,14 @@ func validateRef(field string, ref ObjectRef) []error {
 	}
 	if ref.NodeName != "" && gk != gkPod {
 		errs = append(errs, fmt.Errorf("%s.nodeName is for a Pod, not a %s", field, ref.Kind))
+	}
+	if ref.Taints != nil && gk != gkNode {
+		errs = append(errs, fmt.Errorf("%s.taints is for a Node, not a %s", field, ref.Kind))
+	}
+	for i, taint := range ref.Taints {
+		if err := validateTaint(taint); err != nil {
+			errs = append(errs, fmt.Errorf("%s.taints[%d]: %v", field, i, err))
+		}
 	}
 	switch {
 	case ref.Port != 0 && gk != gkService:

@@ -113,8 +113,8 @@ func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Int
 	// server answered with an error, as the learner's kubectl get would
 	// show it; errs: the check itself cannot ask (a kind not served).
 	var wrong, stale, refused, errs []string
-	// mending: some of what is wrong is a controller's to change.
-	mending := false
+	// lagging: what is wrong that a controller, or time, may still change.
+	var lagging []lag
 	refs := make([]wantRef, 0, len(c.Present)+len(c.Absent))
 	for _, r := range c.Present {
 		refs = append(refs, wantRef{r, true})
@@ -156,18 +156,19 @@ func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Int
 		if getErr != nil || listErr != nil {
 			continue
 		}
-		listRows, problem, learnerOnly := judge(ref, w.present, listObj)
-		getRows, _, _ := judge(ref, w.present, getObj)
-		if rowsAgree(listRows, getRows) {
-			ev = append(ev, sourced("API server: LIST and GET "+ref.String(), listRows, "not listed, 404 NotFound")...)
-			if problem != "" {
-				wrong = append(wrong, problem)
-				mending = mending || !learnerOnly
+		listed, got := judge(ref, w.present, listObj), judge(ref, w.present, getObj)
+		if rowsAgree(listed.rows, got.rows) {
+			ev = append(ev, sourced("API server: LIST and GET "+ref.String(), listed.rows, "not listed, 404 NotFound")...)
+			if listed.problem != "" {
+				wrong = append(wrong, listed.problem)
+				if !listed.settled {
+					lagging = append(lagging, lag{ref: ref, obj: listObj, mender: listed.mender})
+				}
 			}
 			continue
 		}
-		ev = append(ev, sourced("API server: "+listSource(m, ref)+" (kubectl get)", listRows, "not listed")...)
-		ev = append(ev, sourced("API server: GET "+ref.String(), getRows, "404 NotFound")...)
+		ev = append(ev, sourced("API server: "+listSource(m, ref)+" (kubectl get)", listed.rows, "not listed")...)
+		ev = append(ev, sourced("API server: GET "+ref.String(), got.rows, "404 NotFound")...)
 		stale = append(stale, ref.String()+": "+disagreement(listObj, getObj))
 	}
 	switch {
@@ -178,10 +179,13 @@ func (c *ObjectsCheck) look(ctx context.Context, t Target, client kubernetes.Int
 		}
 		return Result{Status: StatusFail, Message: msg, Evidence: ev}, viewsDisagree
 	case len(wrong) > 0:
-		if !mending {
-			return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}, settled
+		stuck, reasons, why := lk.wontMend(ctx, t, lagging)
+		ev = append(ev, why...)
+		msg := strings.Join(append(wrong, reasons...), "; ")
+		if stuck {
+			return Result{Status: StatusFail, Message: msg, Evidence: ev}, settled
 		}
-		return Result{Status: StatusFail, Message: strings.Join(wrong, "; "), Evidence: ev}, lookAgain
+		return Result{Status: StatusFail, Message: msg, Evidence: ev}, lookAgain
 	case len(refused) > 0:
 		return Result{Status: StatusFail, Evidence: ev,
 			Message: "the API server answers with an error where kubectl get would show the objects: " + strings.Join(refused, "; ")}, lookAgain

@@ -10,25 +10,38 @@ import (
 	"github.com/ckat/ckat/grader/internal/etcddata"
 )
 
+// objectVerdict is what one view of an object shows against what the check
+// wants.
+type objectVerdict struct {
+	// rows are the evidence, without a source yet.
+	rows []Evidence
+	// problem is what is wrong, or "".
+	problem string
+	// settled reports a problem no controller will mend: only what the
+	// learner sets differs (a spec, data, a node's taints), not what a
+	// controller fills in nor whether an object exists.
+	settled bool
+	// mender is the control-plane component whose controller fills in
+	// what lags (kube-controller-manager for a Deployment's UP-TO-DATE,
+	// kube-scheduler for a Pod's node), when that is all that is wrong.
+	mender string
+}
+
 // judge compares one view of ref (obj, nil when absent) with what the
-// check wants. Its evidence rows have no source yet; problem is what is
-// wrong, or "". Settled reports a problem no controller will mend: only
-// what the learner sets differs (a spec, data), not what a controller
-// fills in (a Deployment's UP-TO-DATE, a Pod's node) nor whether an
-// object exists.
-func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, problem string, settled bool) {
+// check wants.
+func judge(ref ObjectRef, present bool, obj *etcddata.Object) objectVerdict {
 	exists := Evidence{Field: "exists", Want: yesNo(present), Got: yesNo(obj != nil)}
 	switch {
 	case !present && obj != nil:
-		return []Evidence{exists}, ref.String() + " exists, but it was made after the backup and must be gone", false
+		return objectVerdict{rows: []Evidence{exists}, problem: ref.String() + " exists, but it was made after the backup and must be gone"}
 	case !present:
-		return []Evidence{exists}, "", false
+		return objectVerdict{rows: []Evidence{exists}}
 	case obj == nil:
-		return []Evidence{exists}, ref.String() + " is missing", false
+		return objectVerdict{rows: []Evidence{exists}, problem: ref.String() + " is missing"}
 	}
-	rows = []Evidence{exists}
+	rows := []Evidence{exists}
 	var diffs []string
-	lagging := false
+	mender := ""
 	if ref.Port != 0 {
 		rows = append(rows, Evidence{Field: "spec.ports[*].port", Want: fmt.Sprint(ref.Port), Got: showPorts(obj.Ports)})
 		if !slices.Contains(obj.Ports, int64(ref.Port)) {
@@ -50,7 +63,7 @@ func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, 
 		case obj.Replicas != want:
 			diffs = append(diffs, fmt.Sprintf("spec.replicas is %d, want %d", obj.Replicas, want))
 		case obj.UpdatedReplicas != want:
-			lagging = true
+			mender = controllerManagerPod
 			diffs = append(diffs, fmt.Sprintf("spec.replicas is %d but UP-TO-DATE shows %d: the Deployment controller of kube-controller-manager has not acted on it", want, obj.UpdatedReplicas))
 		}
 	}
@@ -58,18 +71,25 @@ func judge(ref ObjectRef, present bool, obj *etcddata.Object) (rows []Evidence, 
 		rows = append(rows, Evidence{Field: "spec.nodeName (NODE)", Want: ref.NodeName, Got: orNone(obj.NodeName)})
 		switch {
 		case obj.NodeName == "":
-			lagging = true
+			mender = schedulerPod
 			diffs = append(diffs, fmt.Sprintf("it is not scheduled (NODE <none>), want node %s", ref.NodeName))
 		case obj.NodeName != ref.NodeName:
 			diffs = append(diffs, fmt.Sprintf("it is on node %s, want %s", obj.NodeName, ref.NodeName))
 		}
 	}
+	if ref.Taints != nil {
+		want, got := sortedTaints(ref.Taints), learnerTaints(obj.Taints)
+		rows = append(rows, Evidence{Field: "spec.taints (kubectl describe node: Taints)", Want: showTaints(want), Got: showTaints(got)})
+		if !slices.Equal(want, got) {
+			diffs = append(diffs, fmt.Sprintf("its taints are %s, want %s", showTaints(got), showTaints(want)))
+		}
+	}
 	dataRows, d := compareData("", ref, obj.Data)
 	rows, diffs = append(rows, dataRows...), append(diffs, d...)
 	if len(diffs) > 0 {
-		return rows, fmt.Sprintf("%s differs: %s", ref, strings.Join(diffs, ", ")), !lagging
+		return objectVerdict{rows: rows, problem: fmt.Sprintf("%s differs: %s", ref, strings.Join(diffs, ", ")), settled: mender == "", mender: mender}
 	}
-	return rows, "", false
+	return objectVerdict{rows: rows}
 }
 
 // rowsAgree reports two views that show the same.

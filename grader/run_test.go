@@ -100,7 +100,7 @@ func TestCheckSpecValidate(t *testing.T) {
 		{"negative points", CheckSpec{Name: "neg", Points: -1, EtcdServing: &EtcdServingCheck{}}, "points is -1; it must be 0 (meaning 1) or more"},
 		{"empty objects", CheckSpec{Name: "objs", Objects: &ObjectsCheck{}}, "objects needs at least one object in present or absent"},
 		{"a kind without a default apiVersion", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{{Kind: "ReplicaSet", Namespace: "default", Name: "p"}}}},
-			`objects.present[0]: apiVersion is required for a ReplicaSet (it may be left out only for ConfigMap, Deployment, Namespace, Pod, Secret, Service)`},
+			`objects.present[0]: apiVersion is required for a ReplicaSet (it may be left out only for ConfigMap, Deployment, Namespace, Node, Pod, Secret, Service)`},
 		{"replicas and nodeName", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Timeout: Duration{time.Minute}, Present: []ObjectRef{
 			{Kind: "Deployment", Namespace: "d", Name: "web", Replicas: ptrInt32(0)},
 			{Kind: "Pod", Namespace: "d", Name: "p", NodeName: "controlplane"},
@@ -115,6 +115,18 @@ func TestCheckSpecValidate(t *testing.T) {
 			"objects.absent[0].replicas means nothing for an object that must be absent"},
 		{"nodeName in a snapshot", CheckSpec{Name: "contents", SnapshotContents: &SnapshotContentsCheck{Path: "/s.db", Present: []ObjectRef{{Kind: "Pod", Namespace: "d", Name: "p", NodeName: "n"}}}},
 			"snapshotContents.present[0].nodeName is compared by the objects check only, on the running cluster"},
+		{"node taints", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{
+			{Kind: "Node", Name: "controlplane", Taints: []string{"node-role.kubernetes.io/control-plane:NoSchedule", "dedicated=infra:NoExecute"}},
+			{Kind: "Node", Name: "worker", Taints: []string{}},
+		}}}, ""},
+		{"bad taints", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{
+			{Kind: "Node", Name: "controlplane", Taints: []string{"node-role.kubernetes.io/control-plane", "a=b:NoSchedul"}},
+			{Kind: "Pod", Namespace: "d", Name: "p", Taints: []string{}},
+		}}}, `objects.present[0].taints[0]: taint "node-role.kubernetes.io/control-plane" is not KEY[=VALUE]:EFFECT; ` +
+			`objects.present[0].taints[1]: taint "a=b:NoSchedul": effect "NoSchedul" is not NoSchedule, PreferNoSchedule or NoExecute; ` +
+			"objects.present[1].taints is for a Node, not a Pod"},
+		{"taints in a snapshot", CheckSpec{Name: "contents", SnapshotContents: &SnapshotContentsCheck{Path: "/s.db", Present: []ObjectRef{{Kind: "Node", Name: "n", Taints: []string{}}}}},
+			"snapshotContents.present[0].taints is compared by the objects check only, on the running cluster"},
 		{"negative objects timeout", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Timeout: Duration{-time.Second}, Present: []ObjectRef{{Kind: "Namespace", Name: "n"}}}},
 			"objects.timeout is -1s; it must not be negative"},
 		{"any built-in kind by apiVersion", CheckSpec{Name: "objs", Objects: &ObjectsCheck{Present: []ObjectRef{

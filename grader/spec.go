@@ -227,11 +227,11 @@ func (c *ObjectsCheck) validate(p *fieldProblems) {
 // port, a Pod's node. Other kinds are checked for existence only.
 type ObjectRef struct {
 	// APIVersion is the kind's group and version ("apps/v1"); it may be
-	// left out for Namespace, ConfigMap, Secret, Service, Pod (v1) and
-	// Deployment (apps/v1).
+	// left out for Namespace, ConfigMap, Secret, Service, Pod, Node (v1)
+	// and Deployment (apps/v1).
 	APIVersion string `json:"apiVersion,omitempty" yaml:"apiVersion,omitempty"`
 	// Kind is a built-in kind: Namespace, ConfigMap, Secret, Service,
-	// Deployment, NetworkPolicy, ...
+	// Deployment, Pod, Node, NetworkPolicy, ...
 	Kind string `json:"kind" yaml:"kind"`
 	// Namespace is required for a namespaced kind and empty for a
 	// cluster-scoped one.
@@ -256,6 +256,12 @@ type ObjectRef struct {
 	// scheduled to: its spec.nodeName, the NODE column of `kubectl get
 	// pod -o wide`.
 	NodeName string `json:"nodeName,omitempty" yaml:"nodeName,omitempty"`
+	// Taints, for a Node in an objects check, are the taints it must
+	// carry, each as `kubectl taint` spells it (KEY[=VALUE]:EFFECT), in any
+	// order; [] means none. The taints kube-controller-manager sets from
+	// the node's conditions (not-ready, unreachable, pressure) are not
+	// compared.
+	Taints []string `json:"taints,omitempty" yaml:"taints,omitempty"`
 }
 
 // Duration is a time.Duration written as "90s" in YAML and JSON.

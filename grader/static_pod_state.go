@@ -80,30 +80,40 @@ func kubeletSource(t Target, name string) string {
 	return fmt.Sprintf("kubelet on %s: pod %s-%s", t.Node.Name(), name, t.Node.Name())
 }
 
+// dependsOn is the static pod that a component needs for its exits to be
+// its own: kube-apiserver exits when it cannot reach etcd in time, and
+// kube-controller-manager and kube-scheduler when they cannot reach the
+// API server. etcd needs nothing.
+var dependsOn = map[string]string{
+	apiServerPod:         etcdPod,
+	controllerManagerPod: apiServerPod,
+	schedulerPod:         apiServerPod,
+}
+
 // wontRestartReady says why a static pod's container cannot come up
 // however long a check waits, from what the kubelet reports: name keeps
 // exiting, and the things it needs did not change while it last ran.
-// For the API server, etcd must have been ready from before that run
-// started until now (kube-apiserver exits when it cannot reach etcd in
-// time, so a crash while etcd was down may not recur); etcd needs
-// nothing. Nor may its manifest or the files its flags name have changed
-// since (see changedSince). It returns nil when the pod may still come up
-// or the node does not say.
+// The pod it depends on (dependsOn) must have been ready from before that
+// run started until now, since a crash while it was down may not recur;
+// nor may its manifest or the files its flags name have changed since
+// (see changedSince). It returns nil when the pod may still come up or the
+// node does not say.
 func wontRestartReady(ctx context.Context, t Target, name string) *wontRun {
 	p, _ := podState(ctx, t, name)
 	if !crashLooping(p) || changedSince(ctx, t, p) {
 		return nil
 	}
-	if name == apiServerPod {
-		etcd, _ := podState(ctx, t, etcdPod)
-		if etcd == nil || !etcd.Running || !etcd.Ready || etcd.ReadySince.IsZero() || etcd.ReadySince.After(p.LastStartedAt) {
+	need, ok := dependsOn[name]
+	if ok {
+		d, _ := podState(ctx, t, need)
+		if d == nil || !d.Running || !d.Ready || d.ReadySince.IsZero() || d.ReadySince.After(p.LastStartedAt) {
 			return nil
 		}
 	}
 	what := exits(ctx, t, name, p)
 	reason := fmt.Sprintf("%s %s; the kubelet restarts it after a back-off (CrashLoopBackOff) and it will exit the same way", name, what)
-	if name == apiServerPod {
-		reason += " (etcd was ready throughout its last run)"
+	if ok {
+		reason += fmt.Sprintf(" (%s was ready throughout its last run)", need)
 	}
 	return &wontRun{
 		Reason:   reason,

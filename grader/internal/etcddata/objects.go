@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -83,6 +84,10 @@ type Object struct {
 	// NodeName is a Pod's spec.nodeName, the node it is scheduled to (the
 	// NODE column of `kubectl get pod -o wide`); "" while unscheduled.
 	NodeName string
+	// Tolerations are a Pod's spec.tolerations.
+	Tolerations []corev1.Toleration
+	// Taints are a Node's spec.taints (`kubectl describe node`'s Taints).
+	Taints []corev1.Taint
 }
 
 // DecodeObject decodes a value the API server stored ("k8s\x00" and a
@@ -147,6 +152,13 @@ func FromUnstructured(u *unstructured.Unstructured) (*Object, error) {
 		}
 	case schema.GroupKind{Kind: "Pod"}:
 		out.NodeName, _, _ = unstructured.NestedString(u.Object, "spec", "nodeName")
+		if err := convertField(u.Object, &out.Tolerations, "spec", "tolerations"); err != nil {
+			return nil, err
+		}
+	case schema.GroupKind{Kind: "Node"}:
+		if err := convertField(u.Object, &out.Taints, "spec", "taints"); err != nil {
+			return nil, err
+		}
 	case schema.GroupKind{Kind: "Service"}:
 		ports, err := nestedSlice(u.Object, "spec", "ports")
 		if err != nil {
@@ -162,6 +174,27 @@ func FromUnstructured(u *unstructured.Unstructured) (*Object, error) {
 		}
 	}
 	return out, nil
+}
+
+// convertField decodes the list at fields into into, a pointer to a slice
+// of API types; a missing or null list leaves it empty.
+func convertField[T any](obj map[string]any, into *[]T, fields ...string) error {
+	items, err := nestedSlice(obj, fields...)
+	if err != nil {
+		return err
+	}
+	for i, item := range items {
+		m, ok := item.(map[string]any)
+		if !ok {
+			return fmt.Errorf("%s[%d] is not an object", strings.Join(fields, "."), i)
+		}
+		var v T
+		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(m, &v); err != nil {
+			return fmt.Errorf("%s[%d]: %w", strings.Join(fields, "."), i, err)
+		}
+		*into = append(*into, v)
+	}
+	return nil
 }
 
 // nestedSlice reads the list at fields; a missing or null one is empty.
