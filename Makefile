@@ -15,12 +15,15 @@ export CGO_ENABLED := 1
 
 all: build
 
-## build: bin/ckat and bin/kube-apiserver (with bin/kube-controller-manager
-## and bin/kube-scheduler linked to it)
+## build: bin/ckat, bin/ckat-shim and bin/kube-apiserver (with
+## bin/kube-controller-manager and bin/kube-scheduler linked to it)
 build: ckat kube-apiserver
 
+# ckat-shim is the small executable the node agent runs beside each
+# container; ckat stands in for it when it is missing.
 ckat:
 	$(GO) build $(GOFLAGS_BUILD) -ldflags '$(KUBE_LDFLAGS)' -o $(BIN)/ckat ./cmd/ckat
+	$(GO) build $(GOFLAGS_BUILD) -ldflags '-s -w' -o $(BIN)/ckat-shim ./cmd/ckat-shim
 
 # The control plane (kube-apiserver, kube-controller-manager and
 # kube-scheduler) is built from k8s.io/kubernetes by a nested module, so the

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ckat/ckat/internal/atomicfile"
 	"github.com/ckat/ckat/labs"
 )
 
@@ -66,7 +67,7 @@ func (s *Store) Create(name, scenario, provider string, seed *uint64) (*Class, s
 	if err != nil {
 		return nil, "", err
 	}
-	if err := writeFileAtomic(filepath.Join(dir, instructorFile), []byte(token+"\n")); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, instructorFile), []byte(token+"\n"), fileMode); err != nil {
 		return nil, "", fmt.Errorf("saving the instructor token: %w", err)
 	}
 	c := &Class{Name: name, Scenario: scenario, Seed: seed, Provider: provider, Created: time.Now().UTC(), InstructorTokenHash: hash, Learners: []Learner{}, dir: dir}
@@ -213,7 +214,7 @@ func (c *Class) save() error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(filepath.Join(c.dir, classFile), append(data, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(c.dir, classFile), append(data, '\n'), fileMode); err != nil {
 		return fmt.Errorf("saving class %q: %w", c.Name, err)
 	}
 	return nil
@@ -230,14 +231,6 @@ func lock(dir string) (func(), error) {
 		return nil, fmt.Errorf("locking %s: %w", dir, err)
 	}
 	return func() { f.Close() }, nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, fileMode); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }
 
 func trimNewline(b []byte) []byte {

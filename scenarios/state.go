@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/ckat/ckat/internal/atomicfile"
 	"github.com/ckat/ckat/labs"
 )
 
@@ -36,12 +37,12 @@ func SaveState(lab string, st State, source []byte) error {
 		return err
 	}
 	if source != nil {
-		if err := writeFileAtomic(filepath.Join(dir, sourceFile), source); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, sourceFile), source, 0o644); err != nil {
 			return fmt.Errorf("saving the lab's scenario: %w", err)
 		}
 	}
 	data, _ := json.MarshalIndent(st, "", "  ")
-	if err := writeFileAtomic(filepath.Join(dir, stateFile), append(data, '\n')); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(dir, stateFile), append(data, '\n'), 0o644); err != nil {
 		return fmt.Errorf("saving the lab's scenario state: %w", err)
 	}
 	return nil
@@ -76,12 +77,4 @@ func LoadState(lab string) (State, *Scenario, error) {
 		return st, nil, fmt.Errorf("%s names stage %q, which scenario %s does not have", filepath.Join(dir, stateFile), st.Stage, s.Metadata.Name)
 	}
 	return st, s, nil
-}
-
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
 }

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/ckat/ckat/labs/local/shim"
 )
 
 // orphanGrace is the grace period of an orphaned pod's containers.
@@ -17,7 +19,7 @@ const orphanGrace = time.Second
 // adoptable is a run a previous agent left running: its shim still runs.
 type adoptable struct {
 	scratch string
-	rec     runRecord
+	rec     shim.RunRecord
 }
 
 // runKey keys adoptable runs by pod UID and container name.
@@ -36,8 +38,8 @@ func scanRuns(dir string) (map[string]adoptable, error) {
 	pods := map[string]bool{} // names of pods with a live run
 	for _, e := range entries {
 		scratch := filepath.Join(dir, e.Name())
-		rec, err := readRunRecord(scratch)
-		if err != nil || !shimAlive(rec.ShimPID, scratch) {
+		rec, err := shim.ReadRunRecord(scratch)
+		if err != nil || !shim.Alive(rec.ShimPID, scratch) {
 			continue
 		}
 		live[runKey(rec.PodUID, rec.Container)] = adoptable{scratch: scratch, rec: rec}
@@ -49,7 +51,7 @@ func scanRuns(dir string) (map[string]adoptable, error) {
 		if pod, ok := strings.CutSuffix(e.Name(), ".volumes"); ok && pods[pod] {
 			continue
 		}
-		if rec, err := readRunRecord(scratch); err == nil {
+		if rec, err := shim.ReadRunRecord(scratch); err == nil {
 			if _, ok := live[runKey(rec.PodUID, rec.Container)]; ok && live[runKey(rec.PodUID, rec.Container)].scratch == scratch {
 				continue
 			}

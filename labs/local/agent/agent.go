@@ -5,19 +5,21 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/labs/local/shim"
 )
 
 // agent is the running node agent.
 type agent struct {
-	cfg  Config
-	log  *log.Logger
-	self string // the executable that runs `__container`
+	cfg     Config
+	log     *log.Logger
+	shimExe string // the executable that runs `__shim` (see shim.Find)
 
 	mu   sync.Mutex
 	pods map[string]*podWorker // by pod key (namespace/name)
@@ -51,6 +53,10 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 	if err != nil {
 		return fmt.Errorf("finding ckat's executable: %w", err)
 	}
+	shimExe := shim.Find(filepath.Dir(self))
+	if shimExe == "" {
+		shimExe = self
+	}
 	for _, d := range []string{cfg.PodLogDir, cfg.ContainerDir} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("creating %s: %w", d, err)
@@ -60,7 +66,7 @@ func Run(ctx context.Context, cfg Config, logger *log.Logger) error {
 	if err != nil {
 		return err
 	}
-	a := &agent{cfg: cfg, log: logger, self: self,
+	a := &agent{cfg: cfg, log: logger, shimExe: shimExe,
 		pods: map[string]*podWorker{}, valid: map[string]manifest{}, invalid: map[string]manifest{}, logged: map[string]string{},
 		lastDone: map[string]<-chan struct{}{}, adoptable: runs, detached: make(chan struct{})}
 	a.statusChanged()

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ckat/ckat/internal/crilog"
 	"github.com/ckat/ckat/labs/local/cri"
+	"github.com/ckat/ckat/labs/local/shim"
 )
 
 // The agent is also the node's container runtime: it serves the CRI (package
@@ -92,7 +93,7 @@ func (w *podWorker) criPod() cri.Pod {
 	return p
 }
 
-func criMounts(ms []bindMount) []cri.Mount {
+func criMounts(ms []shim.Mount) []cri.Mount {
 	out := make([]cri.Mount, 0, len(ms))
 	for _, m := range ms {
 		out = append(out, cri.Mount{ContainerPath: m.Target, HostPath: m.Source, ReadOnly: m.ReadOnly})

@@ -18,22 +18,14 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/labs/local/shim"
 )
 
-// TestMain lets the test binary stand in for ckat as the agent's
-// `__shim` and `__container` helpers, the parts of ckat the agent
-// re-executes.
+// TestMain lets the test binary stand in for ckat-shim, which the agent
+// runs for each container (`__shim` and `__container`).
 func TestMain(m *testing.M) {
-	if len(os.Args) == 3 && os.Args[1] == "__container" {
-		err := ContainerMain(os.Args[2])
-		fmt.Fprintln(os.Stderr, "container:", err)
-		os.Exit(127)
-	}
-	if len(os.Args) == 3 && os.Args[1] == ShimCommand {
-		if err := ShimMain(os.Args[2]); err != nil {
-			os.Exit(1)
-		}
-		os.Exit(0)
+	if code, ok := shim.RunCommand(os.Args[1:]); ok {
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
 }

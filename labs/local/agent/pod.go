@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ckat/ckat/internal/crilog"
+	"github.com/ckat/ckat/labs/local/shim"
 )
 
 // Container reasons, as the kubelet reports them.
@@ -54,7 +55,7 @@ type runInfo struct {
 	ID      string // the container ID of the run (see newContainerID)
 	Attempt int    // the run's number, as in its log's name
 	LogPath string
-	Mounts  []bindMount
+	Mounts  []shim.Mount
 }
 
 // terminated is how a run of a container ended.
@@ -220,16 +221,16 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 		prevScratch = scratch
 		if p == nil {
 			run = runInfo{ID: newContainerID(), Attempt: restart, Mounts: mounts}
-			run.LogPath, err = containerLogPath(podDir, c.Name, restart)
+			run.LogPath, err = shim.ContainerLogPath(podDir, c.Name, restart)
 			if err == nil {
 				spec := w.a.containerSpecFor(w.pod, c, filepath.Join(scratch, "rootfs"), mounts)
-				rec := runRecord{PodKey: w.pod.Namespace + "/" + w.pod.Name, PodUID: string(w.pod.UID), Container: c.Name,
+				rec := shim.RunRecord{PodKey: w.pod.Namespace + "/" + w.pod.Name, PodUID: string(w.pod.UID), Container: c.Name,
 					Restart: restart, ID: run.ID, LogPath: run.LogPath}
 				p, err = w.a.startProcess(scratch, spec, rec)
 			}
 		}
 		if run.LogPath != "" {
-			// containerLogPath keeps two runs' logs; so do the links.
+			// shim.ContainerLogPath keeps two runs' logs; so do the links.
 			runIDs = append(runIDs, run.ID)
 			if len(runIDs) > 2 {
 				w.a.unlinkContainerLog(w.pod, c.Name, runIDs[0])
@@ -243,7 +244,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 			now := time.Now()
 			exit = terminated{run: run, ExitCode: 128, Reason: reasonStartError, StartedAt: now, FinishedAt: now}
 			msg := err.Error()
-			var se *startError
+			var se *shim.StartError
 			if !errors.As(err, &se) {
 				msg = "failed to start container: " + msg
 			}

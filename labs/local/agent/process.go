@@ -15,6 +15,8 @@ import (
 
 	"golang.org/x/sys/unix"
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ckat/ckat/labs/local/shim"
 )
 
 // process is one run of a container: its shim and its process.
@@ -25,17 +27,11 @@ type process struct {
 	exited  chan struct{} // closed when the shim has ended
 }
 
-// startError is a container that could not be started (bad command, a
-// volume that cannot be bound); the kubelet's reason is StartError.
-type startError struct{ msg string }
-
-func (e *startError) Error() string { return e.msg }
-
 // containerSpecFor builds the __container spec of one run.
-func (a *agent) containerSpecFor(pod *corev1.Pod, c *corev1.Container, root string, mounts []bindMount) containerSpec {
+func (a *agent) containerSpecFor(pod *corev1.Pod, c *corev1.Container, root string, mounts []shim.Mount) shim.Spec {
 	env := containerEnv(pod, c, a.cfg)
 	argv := expandArgs(append(append([]string{}, c.Command...), c.Args...), env)
-	s := containerSpec{Root: root, Argv: argv, Env: env, WorkingDir: c.WorkingDir, Mounts: mounts}
+	s := shim.Spec{Root: root, Argv: argv, Env: env, WorkingDir: c.WorkingDir, Mounts: mounts}
 	if exe, ok := a.cfg.Binaries[filepath.Base(argv[0])]; ok {
 		s.Executable = exe
 		s.Argv[0] = filepath.Base(argv[0])
@@ -46,14 +42,14 @@ func (a *agent) containerSpecFor(pod *corev1.Pod, c *corev1.Container, root stri
 // startProcess starts the run's shim (see shim.go) in a session of its
 // own and waits until the shim has started the container's command or
 // failed to.
-func (a *agent) startProcess(scratch string, spec containerSpec, rec runRecord) (*process, error) {
+func (a *agent) startProcess(scratch string, spec shim.Spec, rec shim.RunRecord) (*process, error) {
 	if err := os.MkdirAll(scratch, 0o700); err != nil {
 		return nil, fmt.Errorf("creating container directory: %w", err)
 	}
-	if err := writeJSON(filepath.Join(scratch, specFile), spec); err != nil {
+	if err := shim.WriteJSON(filepath.Join(scratch, shim.SpecFile), spec); err != nil {
 		return nil, err
 	}
-	if err := writeJSON(filepath.Join(scratch, stateFile), rec); err != nil {
+	if err := shim.WriteJSON(filepath.Join(scratch, shim.StateFile), rec); err != nil {
 		return nil, err
 	}
 	readyR, readyW, err := os.Pipe()
@@ -61,10 +57,10 @@ func (a *agent) startProcess(scratch string, spec containerSpec, rec runRecord) 
 		return nil, err
 	}
 	defer readyR.Close()
-	cmd := exec.Command(a.self, ShimCommand, scratch)
-	cmd.Env = []string{"PATH=" + defaultPath}
+	cmd := exec.Command(a.shimExe, shim.Command, scratch)
+	cmd.Env = []string{"PATH=" + shim.DefaultPath}
 	cmd.Dir = "/"
-	cmd.ExtraFiles = []*os.File{readyW} // shimReadyFD
+	cmd.ExtraFiles = []*os.File{readyW} // shim.ReadyFD
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
 	readyW.Close()
@@ -79,7 +75,7 @@ func (a *agent) startProcess(scratch string, spec containerSpec, rec runRecord) 
 	msg, _ := io.ReadAll(bufio.NewReader(readyR))
 	if pid, ok := strings.CutPrefix(strings.TrimSpace(string(msg)), "ok "); ok {
 		if p.pid, err = strconv.Atoi(pid); err == nil {
-			if rec, err := readRunRecord(scratch); err == nil {
+			if rec, err := shim.ReadRunRecord(scratch); err == nil {
 				p.started = rec.StartedAt
 			}
 			return p, nil
@@ -89,13 +85,13 @@ func (a *agent) startProcess(scratch string, spec containerSpec, rec runRecord) 
 	if len(msg) == 0 {
 		msg = []byte("the container's shim exited before starting it")
 	}
-	return nil, &startError{strings.TrimSpace(string(msg))}
+	return nil, &shim.StartError{Msg: strings.TrimSpace(string(msg))}
 }
 
 // adoptProcess takes over a run a previous agent started, whose shim
 // still runs; it fails if the shim has gone.
-func adoptProcess(scratch string, rec runRecord) (*process, error) {
-	if !shimAlive(rec.ShimPID, scratch) {
+func adoptProcess(scratch string, rec shim.RunRecord) (*process, error) {
+	if !shim.Alive(rec.ShimPID, scratch) {
 		return nil, fmt.Errorf("the shim of %s has exited", scratch)
 	}
 	p := &process{pid: rec.PID, scratch: scratch, started: rec.StartedAt, exited: make(chan struct{})}
@@ -111,7 +107,7 @@ func adoptProcess(scratch string, rec runRecord) (*process, error) {
 func waitExit(pid int, scratch string) {
 	if fd, err := unix.PidfdOpen(pid, 0); err == nil {
 		defer unix.Close(fd)
-		if shimAlive(pid, scratch) {
+		if shim.Alive(pid, scratch) {
 			for {
 				_, err := unix.Poll([]unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN}}, -1)
 				if !errors.Is(err, unix.EINTR) {
@@ -121,7 +117,7 @@ func waitExit(pid int, scratch string) {
 		}
 		return
 	}
-	for shimAlive(pid, scratch) {
+	for shim.Alive(pid, scratch) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
@@ -130,7 +126,7 @@ func waitExit(pid int, scratch string) {
 // recorded, or, when the shim itself was killed, 137 after killing what
 // is left of the container.
 func (p *process) exit() terminated {
-	ex, ok := readExitRecord(p.scratch)
+	ex, ok := shim.ReadExitRecord(p.scratch)
 	if !ok {
 		_ = syscall.Kill(-p.pid, syscall.SIGKILL)
 		return terminated{ExitCode: 137, StartedAt: p.started, FinishedAt: time.Now()}
@@ -157,7 +153,7 @@ func (p *process) stop(grace time.Duration) {
 
 // containerEnv is the environment a container starts with.
 func containerEnv(pod *corev1.Pod, c *corev1.Container, cfg Config) []string {
-	vars := map[string]string{"HOSTNAME": cfg.NodeName, "HOME": "/root", "PATH": defaultPath}
+	vars := map[string]string{"HOSTNAME": cfg.NodeName, "HOME": "/root", "PATH": shim.DefaultPath}
 	order := []string{"PATH", "HOSTNAME", "HOME"}
 	set := func(k, v string) {
 		if _, ok := vars[k]; !ok {

@@ -3,10 +3,12 @@ package agent
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
+
+	"github.com/ckat/ckat/internal/atomicfile"
 )
 
 // PodStatus is one static pod in the status file the agent keeps for the
@@ -102,7 +104,7 @@ func (a *agent) statusChanged() {
 	// the pod is what the status shows.
 	for _, m := range a.invalid {
 		if !runs[m.File] {
-			list = append(list, PodStatus{Name: trimExt(m.File), Manifest: m.File, Phase: "Failed", Reason: reasonInvalidManifest, Message: m.Err.Error()})
+			list = append(list, PodStatus{Name: strings.TrimSuffix(m.File, filepath.Ext(m.File)), Manifest: m.File, Phase: "Failed", Reason: reasonInvalidManifest, Message: m.Err.Error()})
 		}
 	}
 	for _, m := range a.valid {
@@ -120,7 +122,7 @@ func (a *agent) statusChanged() {
 	if string(data) == string(a.lastStatus) {
 		return
 	}
-	if err := writeFileAtomic(a.cfg.StatusFile, data); err != nil {
+	if err := atomicfile.WriteFile(a.cfg.StatusFile, data, 0o644); err != nil {
 		a.logOnce("status", "writing status file: %v", err)
 		return
 	}
@@ -139,30 +141,4 @@ func (a *agent) notRunning(m manifest) PodStatus {
 			m.key(), a.cfg.fileCheckFrequency())
 	}
 	return st
-}
-
-// writeFileAtomic replaces path with data so that readers see the old or
-// the new content, never a part.
-func writeFileAtomic(path string, data []byte) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		os.Remove(tmp.Name())
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }

@@ -11,16 +11,9 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
-)
 
-// bindMount is one volume mount of a container: a node path bound at a
-// container path.
-type bindMount struct {
-	Source   string `json:"source"` // node path
-	Target   string `json:"target"` // container path
-	ReadOnly bool   `json:"readOnly,omitempty"`
-	File     bool   `json:"file,omitempty"` // Source is not a directory
-}
+	"github.com/ckat/ckat/labs/local/shim"
+)
 
 func findVolume(pod *corev1.Pod, name string) *corev1.Volume {
 	for i := range pod.Spec.Volumes {
@@ -40,8 +33,8 @@ func (e *volumeError) Error() string { return e.msg }
 // prepareMounts checks and creates each hostPath as its type asks and
 // returns the container's bind mounts, parents before children.
 // emptyDir volumes are directories under emptyDirRoot.
-func prepareMounts(pod *corev1.Pod, c *corev1.Container, emptyDirRoot string) ([]bindMount, error) {
-	var out []bindMount
+func prepareMounts(pod *corev1.Pod, c *corev1.Container, emptyDirRoot string) ([]shim.Mount, error) {
+	var out []shim.Mount
 	for _, m := range c.VolumeMounts {
 		v := findVolume(pod, m.Name)
 		var src string
@@ -69,7 +62,7 @@ func prepareMounts(pod *corev1.Pod, c *corev1.Container, emptyDirRoot string) ([
 		}
 		// A relative mountPath is made absolute, as the kubelet's
 		// makeMounts does (pkg/kubelet/kubelet_pods.go, MakeAbsolutePath).
-		out = append(out, bindMount{Source: src, Target: path.Join("/", m.MountPath), ReadOnly: m.ReadOnly, File: file})
+		out = append(out, shim.Mount{Source: src, Target: path.Join("/", m.MountPath), ReadOnly: m.ReadOnly, File: file})
 	}
 	sort.SliceStable(out, func(i, j int) bool {
 		return strings.Count(out[i].Target, "/") < strings.Count(out[j].Target, "/")

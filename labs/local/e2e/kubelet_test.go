@@ -59,6 +59,14 @@ func TestKubeletService(t *testing.T) {
 	expect("systemctl is-active kubelet", 0, "active\n")
 	expect("systemctl is-enabled kubelet", 0, "enabled\n")
 	pods := podPIDs()
+	// Each container hangs from a shim of its own, ckat-shim, as a
+	// kubeadm node's containers hang from containerd-shim.
+	parents := must(`for p in etcd kube-apiserver; do pp=$(awk '{print $4}' /proc/$(pidof $p)/stat); tr '\0' ' ' </proc/$pp/cmdline; echo; done`)
+	for _, line := range strings.Split(strings.TrimSpace(parents), "\n") {
+		if !strings.HasPrefix(line, "/run/ckat/bin/ckat-shim __shim ") {
+			t.Errorf("a static pod's parent is %q, want /run/ckat/bin/ckat-shim __shim SCRATCH", line)
+		}
+	}
 
 	// A pod of the learner's, to edit while the kubelet is stopped.
 	must(`cat > /etc/kubernetes/manifests/sleeper.yaml <<EOF

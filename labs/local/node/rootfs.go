@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ckat/ckat/labs/local/shim"
 )
 
 // Top-level node directories that are not the host's.
@@ -192,6 +194,12 @@ func mountRun(dst string, cfg config) error {
 	}
 	if err := bindFile(cfg.CkatPath, filepath.Join(bin, "ckat"), true); err != nil {
 		return err
+	}
+	// The agent runs a container's shim from ckat-shim beside ckat.
+	if exe := shim.Find(filepath.Dir(cfg.CkatPath)); exe != "" {
+		if err := bindFile(exe, filepath.Join(bin, shim.Executable), true); err != nil {
+			return err
+		}
 	}
 	if cfg.KubeAPIServerPath != "" {
 		return bindFile(cfg.KubeAPIServerPath, filepath.Join(bin, "kube-apiserver"), true)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ckat/ckat/internal/log"
 	nodeagent "github.com/ckat/ckat/labs/local/agent"
+	"github.com/ckat/ckat/labs/local/shim"
 )
 
 // NewCommand returns the hidden `__agent CONFIG.json` command. It runs
@@ -33,15 +34,17 @@ func NewCommand(logger *log.Logger) *cobra.Command {
 }
 
 // NewShimCommand returns the hidden `__shim SCRATCH` command, which holds
-// one container's output and exit status while the container runs.
+// one container's output and exit status while the container runs. The
+// node agent runs ckat-shim for it where that executable is installed
+// beside ckat, and ckat itself otherwise.
 func NewShimCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:    nodeagent.ShimCommand + " SCRATCH",
+		Use:    shim.Command + " SCRATCH",
 		Short:  "Hold one container of a static pod (run by the node agent)",
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return nodeagent.ShimMain(args[0])
+			return shim.Main(args[0])
 		},
 	}
 }
@@ -50,12 +53,12 @@ func NewShimCommand() *cobra.Command {
 // which becomes the container's process or fails saying why.
 func NewContainerCommand() *cobra.Command {
 	return &cobra.Command{
-		Use:    "__container SPEC.json",
+		Use:    shim.ContainerCommand + " SPEC.json",
 		Short:  "Start one container of a static pod (run by the node agent)",
 		Hidden: true,
 		Args:   cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			err := nodeagent.ContainerMain(args[0])
+			err := shim.ContainerMain(args[0])
 			if err == nil {
 				os.Exit(0)
 			}

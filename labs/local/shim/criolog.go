@@ -1,4 +1,4 @@
-package agent
+package shim
 
 import (
 	"bufio"
@@ -25,9 +25,9 @@ type criLogWriter struct {
 	wg sync.WaitGroup
 }
 
-// containerLogPath is the log of run restart, with its directory made and
+// ContainerLogPath is the log of run restart, with its directory made and
 // runs older than the previous one removed.
-func containerLogPath(podDir, container string, restart int) (string, error) {
+func ContainerLogPath(podDir, container string, restart int) (string, error) {
 	path := crilog.ContainerLogPath(podDir, container, restart)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", fmt.Errorf("creating log directory: %w", err)

@@ -1,4 +1,4 @@
-package agent
+package shim
 
 import (
 	"encoding/json"
@@ -13,21 +13,21 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// containerSpec is what `ckat __container SPEC.json` needs to build a
+// Spec is what `ckat-shim __container SPEC.json` needs to build a
 // container's root and exec its process.
-type containerSpec struct {
+type Spec struct {
 	// Root is the container's scratch root directory (node path).
 	Root string `json:"root"`
 	// Executable, when set, is bound at /usr/local/bin/<Argv[0]>.
-	Executable string      `json:"executable,omitempty"`
-	Argv       []string    `json:"argv"`
-	Env        []string    `json:"env"`
-	WorkingDir string      `json:"workingDir,omitempty"`
-	Mounts     []bindMount `json:"mounts,omitempty"`
+	Executable string   `json:"executable,omitempty"`
+	Argv       []string `json:"argv"`
+	Env        []string `json:"env"`
+	WorkingDir string   `json:"workingDir,omitempty"`
+	Mounts     []Mount  `json:"mounts,omitempty"`
 }
 
-// defaultPath is a container's PATH when its spec sets none.
-const defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+// DefaultPath is a container's PATH when its spec sets none.
+const DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 // systemDirs are bound read-only from the node into every container root;
 // a symlink (merged /usr) is copied as a symlink.
@@ -40,7 +40,7 @@ var etcFiles = []string{"hosts", "resolv.conf", "passwd", "group", "nsswitch.con
 // before exec; a successful exec closes it.
 const errorFD = 3
 
-// ContainerMain is the body of the hidden `ckat __container SPEC.json`
+// ContainerMain is the body of the hidden `ckat-shim __container SPEC.json`
 // command. It runs in a new mount namespace: it builds the container's root,
 // binds its volumes, pivots into it and execs the container's process.
 // It returns only on error, which it has also written to the error pipe.
@@ -58,7 +58,7 @@ func startContainer(specPath string) error {
 	if err != nil {
 		return fmt.Errorf("reading container spec: %w", err)
 	}
-	var s containerSpec
+	var s Spec
 	if err := json.Unmarshal(data, &s); err != nil {
 		return fmt.Errorf("container spec %s: %w", specPath, err)
 	}
@@ -104,7 +104,7 @@ func startContainer(specPath string) error {
 
 // buildRoot makes s.Root a mount point holding what a process needs, then
 // the container's volumes.
-func buildRoot(s *containerSpec) error {
+func buildRoot(s *Spec) error {
 	if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("making mounts private: %w", err)
 	}
@@ -181,7 +181,7 @@ func buildRoot(s *containerSpec) error {
 
 // bindExecutable binds the executable at /usr/local/bin/NAME in a
 // directory of the container's own, hiding the node's /usr/local/bin.
-func bindExecutable(s *containerSpec, name string) error {
+func bindExecutable(s *Spec, name string) error {
 	binDir := filepath.Join(filepath.Dir(s.Root), "bin")
 	if err := os.MkdirAll(binDir, 0o755); err != nil {
 		return err
@@ -294,4 +294,13 @@ func pivot(root string) error {
 		return fmt.Errorf("detaching the old root: %w", err)
 	}
 	return os.Remove("/.oldroot")
+}
+
+// Mount is one volume mount of a container: a node path bound at a
+// container path.
+type Mount struct {
+	Source   string `json:"source"` // node path
+	Target   string `json:"target"` // container path
+	ReadOnly bool   `json:"readOnly,omitempty"`
+	File     bool   `json:"file,omitempty"` // Source is not a directory
 }
