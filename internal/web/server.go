@@ -50,6 +50,10 @@ type Options struct {
 	// Poll is how often the instructor's grid looks for grades recorded by
 	// other processes; 0 means 1 s.
 	Poll time.Duration
+	// FreezeAfter is how long a learner may do nothing through the server
+	// (no page, button or keystroke) before their lab is frozen; their
+	// next action thaws it. 0 never freezes.
+	FreezeAfter time.Duration
 }
 
 // Server serves the pages. Build it with New; Close ends its shells.
@@ -58,8 +62,12 @@ type Server struct {
 	terms *terminals
 	hub   *hub
 	mux   *http.ServeMux
-	// labLocks keeps one grade, hint, next or reset at a time per lab.
+	// labLocks keeps one grade, hint, next, reset or freeze at a time per
+	// lab.
 	labLocks sync.Map
+	idle     *idleLabs
+	// stop ends the idle labs' freezer.
+	stop context.CancelFunc
 }
 
 // New returns a server over opts.Store.
@@ -73,9 +81,20 @@ func New(opts Options) *Server {
 	if opts.Poll == 0 {
 		opts.Poll = time.Second
 	}
-	s := &Server{opts: opts, terms: newTerminals(opts.Shell, opts.Grace), hub: newHub()}
+	s := &Server{opts: opts, terms: newTerminals(opts.Shell, opts.Grace), hub: newHub(), idle: newIdleLabs(time.Now())}
 	s.routes()
+	ctx, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	if opts.FreezeAfter > 0 {
+		go s.freezeIdleLabs(ctx, freezeCheckInterval(opts.FreezeAfter))
+	}
 	return s
+}
+
+// freezeCheckInterval is how often the server looks for idle labs: a
+// tenth of the idle time, within 100 ms and 30 s.
+func freezeCheckInterval(after time.Duration) time.Duration {
+	return min(max(after/10, 100*time.Millisecond), 30*time.Second)
 }
 
 // Handler is the server's HTTP handler.
@@ -83,6 +102,7 @@ func (s *Server) Handler() http.Handler { return securityHeaders(s.mux) }
 
 // Close ends every terminal's shell and the grid's event streams.
 func (s *Server) Close() {
+	s.stop()
 	s.hub.close()
 	s.terms.closeAll()
 }
@@ -168,6 +188,7 @@ func (s *Server) learner(h func(http.ResponseWriter, *http.Request, *classes.Cla
 			forbidden(w)
 			return
 		}
+		s.activity(r.Context(), class, l)
 		h(w, r, class, l)
 	}
 }

@@ -46,7 +46,7 @@ func (s *Server) serveTerminal(w http.ResponseWriter, r *http.Request, class *cl
 	defer c.detach()
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	go s.readTerminal(ctx, cancel, conn, c, readOnly)
+	go s.readTerminal(ctx, cancel, conn, c, class, l, readOnly)
 	for {
 		select {
 		case p, ok := <-c.out:
@@ -66,9 +66,10 @@ func (s *Server) serveTerminal(w http.ResponseWriter, r *http.Request, class *cl
 	}
 }
 
-// readTerminal passes the page's keystrokes and resizes to the shell; a
-// read-only page's are dropped. It cancels ctx when the page goes.
-func (s *Server) readTerminal(ctx context.Context, cancel func(), conn *websocket.Conn, c *client, readOnly bool) {
+// readTerminal passes the page's keystrokes and resizes to the shell,
+// each of them the learner's activity (which thaws a lab frozen for being
+// idle); a read-only page's are dropped. It cancels ctx when the page goes.
+func (s *Server) readTerminal(ctx context.Context, cancel func(), conn *websocket.Conn, c *client, class *classes.Class, l classes.Learner, readOnly bool) {
 	defer cancel()
 	for {
 		typ, p, err := conn.Read(ctx)
@@ -78,6 +79,7 @@ func (s *Server) readTerminal(ctx context.Context, cancel func(), conn *websocke
 		if readOnly {
 			continue
 		}
+		s.activity(ctx, class, l)
 		if typ == websocket.MessageBinary {
 			if err := c.write(p); err != nil {
 				return

@@ -33,7 +33,14 @@ type Options struct {
 	TLSCert  string
 	TLSKey   string
 	Insecure bool
+	// FreezeAfter is how long a learner may be idle before their lab is
+	// frozen (0: never).
+	FreezeAfter time.Duration
 }
+
+// DefaultFreezeAfter is how long a learner may be idle before ckat serve
+// freezes their lab unless told otherwise.
+const DefaultFreezeAfter = 5 * time.Minute
 
 type flagpole struct {
 	Options
@@ -52,7 +59,11 @@ next buttons; the instructor's link opens the class's live grid.
 It listens on loopback unless told otherwise. A learner's link reaches a root
 shell on their lab, so any other address needs TLS (--tls-cert and --tls-key),
 or --insecure to serve it in the clear anyway (a closed classroom network).
-The classes live on disk: stopping and starting ckat serve loses nothing.`,
+The classes live on disk: stopping and starting ckat serve loses nothing.
+
+A learner's lab is frozen after --freeze-after without a page, button or
+keystroke of theirs (its processes are paused: no CPU, memory kept), and
+thawed by their next one within a fraction of a second.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return Serve(cmd.Context(), logger, streams, flags.Options, nil)
@@ -62,6 +73,7 @@ The classes live on disk: stopping and starting ckat serve loses nothing.`,
 	cmd.Flags().StringVar(&flags.TLSCert, "tls-cert", "", "serve HTTPS with this certificate (PEM), with --tls-key")
 	cmd.Flags().StringVar(&flags.TLSKey, "tls-key", "", "the certificate's private key (PEM)")
 	cmd.Flags().BoolVar(&flags.Insecure, "insecure", false, "allow plain HTTP on an address other than loopback")
+	cmd.Flags().DurationVar(&flags.FreezeAfter, "freeze-after", DefaultFreezeAfter, "freeze a learner's lab after this long without their activity; 0 never freezes")
 	return cmd
 }
 
@@ -91,7 +103,7 @@ func Serve(ctx context.Context, logger *log.Logger, streams cli.Streams, opts Op
 		scheme = "https"
 	}
 	srv := web.New(web.Options{
-		Store: store, Logger: logger, Shell: web.SSHShell(self),
+		Store: store, Logger: logger, Shell: web.SSHShell(self), FreezeAfter: opts.FreezeAfter,
 	})
 	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	url := fmt.Sprintf("%s://%s", scheme, ln.Addr())
@@ -124,6 +136,9 @@ func Serve(ctx context.Context, logger *log.Logger, streams cli.Streams, opts Op
 // checkOptions refuses plain HTTP beyond loopback unless Insecure, and
 // loads the TLS certificate when one is given.
 func checkOptions(opts Options) (*tls.Config, error) {
+	if opts.FreezeAfter < 0 {
+		return nil, fmt.Errorf("--freeze-after is %s; it must not be negative (0 never freezes)", opts.FreezeAfter)
+	}
 	host, _, err := net.SplitHostPort(opts.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("invalid --listen %q: want HOST:PORT, such as %s: %w", opts.Listen, DefaultListen, err)

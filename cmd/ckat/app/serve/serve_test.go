@@ -30,6 +30,7 @@ func TestRefusesPlainHTTPBeyondLoopback(t *testing.T) {
 		{Options{Listen: "0.0.0.0:8080", TLSCert: "c.pem"}, "--tls-cert and --tls-key go together"},
 		{Options{Listen: "0.0.0.0:8080", TLSCert: "/nonexistent/c.pem", TLSKey: "/nonexistent/k.pem"}, "loading --tls-cert /nonexistent/c.pem"},
 		{Options{Listen: "8080"}, `invalid --listen "8080"`},
+		{Options{Listen: "127.0.0.1:0", FreezeAfter: -time.Second}, "--freeze-after is -1s; it must not be negative"},
 	} {
 		_, err := checkOptions(tc.opts)
 		switch {

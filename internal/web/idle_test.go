@@ -1,0 +1,119 @@
+package web
+
+import (
+	"context"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+	"time"
+
+	"github.com/ckat/ckat/classes"
+	"github.com/ckat/ckat/labs"
+)
+
+// TestIdleLabs: activity is recorded per lab; a lab counts as idle from
+// the server's start until its learner's first action, and one that saw
+// activity after it was found idle is not recorded as frozen.
+func TestIdleLabs(t *testing.T) {
+	start := time.Now()
+	i := newIdleLabs(start)
+	if got := i.idleFor("a", start.Add(time.Minute)); got != time.Minute {
+		t.Errorf("idle for %s before any activity, want 1m from the server's start", got)
+	}
+	if i.touch("a", start.Add(time.Minute)) {
+		t.Error("touch of a lab the server never froze reports it frozen")
+	}
+	if got := i.idleFor("a", start.Add(3*time.Minute)); got != 2*time.Minute {
+		t.Errorf("idle for %s, want 2m since the last activity", got)
+	}
+	if i.markFrozen("a", start) {
+		t.Error("a lab active after it was found idle was recorded as frozen")
+	}
+	if !i.markFrozen("a", start.Add(2*time.Minute)) || !i.touch("a", start.Add(4*time.Minute)) {
+		t.Error("a frozen lab's next activity does not report it frozen")
+	}
+	if i.touch("a", start.Add(5*time.Minute)) {
+		t.Error("a lab thawed by its learner's activity is still reported frozen")
+	}
+}
+
+// TestFreezeIdleLab: a learner who stops typing has their lab frozen (its
+// processes paused, the grid says so), and their next keystroke thaws it:
+// the command they type runs and answers.
+func TestFreezeIdleLab(t *testing.T) {
+	if testing.Short() {
+		t.Skip("creates a lab; skipped with -short")
+	}
+	bin := os.Getenv("CKAT_BIN_DIR")
+	if bin == "" {
+		bin, _ = filepath.Abs("../../bin")
+	}
+	ckat := filepath.Join(bin, "ckat")
+	if _, err := os.Stat(ckat); err != nil {
+		t.Fatalf("%s is missing: run make build", ckat)
+	}
+	t.Setenv("CKAT_HOME", t.TempDir())
+	out, err := exec.Command(ckat, "class", "create", "idle", "--scenario", "etcd-backup-restore", "--learners", "1",
+		"--kube-apiserver", filepath.Join(bin, "kube-apiserver")).CombinedOutput()
+	t.Cleanup(func() { _ = exec.Command(ckat, "class", "delete", "idle").Run() })
+	if err != nil {
+		t.Fatalf("ckat class create: %v\n%s", err, out)
+	}
+	m := regexp.MustCompile(`https?://[^/\s]+(` + regexp.QuoteMeta(learnerRoot) + `[A-Za-z0-9_-]+)\s`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("no learner's link in:\n%s", out)
+	}
+	store, err := classes.DefaultStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	web := New(Options{Store: store, Shell: SSHShell(ckat), FreezeAfter: time.Second})
+	srv := httptest.NewServer(web.Handler())
+	t.Cleanup(func() { srv.Close(); web.Close() })
+	f := &fixture{srv: srv, web: web}
+	learner, _ := f.client(t, string(m[1]))
+	conn, _, err := f.dial(t, learner, learnerRoot+"api/terminal", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.CloseNow()
+	typeIn(t, conn, "echo before-$((6*7))\n")
+	readUntil(t, conn, "before-42")
+
+	class, err := store.Open("idle")
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := class.Learners[0].Name
+	lab, err := class.Lab(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	frozen := func() bool {
+		ok, err := lab.(labs.Freezer).Frozen(context.Background())
+		return err == nil && ok
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for !frozen() && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !frozen() {
+		t.Fatal("the lab was not frozen 15 s after its learner's last keystroke, with --freeze-after 1s")
+	}
+	st, err := class.Status(context.Background())
+	if err != nil || len(st) != 1 || !st[0].Frozen {
+		t.Errorf("the grid's status %+v, %v; want the learner's lab shown frozen", st, err)
+	}
+	began := time.Now()
+	typeIn(t, conn, "echo after-$((6*7))\n")
+	readUntil(t, conn, "after-42")
+	if took := time.Since(began); took > 2*time.Second {
+		t.Errorf("the shell answered %s after the keystroke that thawed it, want well under a second", took)
+	}
+	if frozen() {
+		t.Error("the lab is still frozen after its learner typed")
+	}
+}
