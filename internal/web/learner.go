@@ -1,12 +1,11 @@
 package web
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/ckat/ckat/classes"
-	"github.com/ckat/ckat/cmd/ckat/app/advice"
 	"github.com/ckat/ckat/grader"
 	"github.com/ckat/ckat/scenarios/session"
 )
@@ -76,14 +75,17 @@ type Stage struct {
 	Name   string
 	Number int
 	Of     int
-	// Task is the stage's task as `ckat task` prints it.
+	// Task is the stage's task as the scenario words it; the page's
+	// heading says the stage, and the page has no use for the command
+	// line's pointers (the lab's name, the guide's path in ckat's source).
 	Task string
 }
 
 func stageOf(sess *session.Session) Stage {
-	var b bytes.Buffer
-	advice.WriteTask(&b, sess)
-	return Stage{Name: sess.State.Stage, Number: sess.StageNumber(), Of: len(sess.Rendered.Stages), Task: b.String()}
+	return Stage{
+		Name: sess.State.Stage, Number: sess.StageNumber(), Of: len(sess.Rendered.Stages),
+		Task: strings.TrimRight(sess.Stage().Task, "\n"),
+	}
 }
 
 // actionFailed logs an action's error in full and tells the learner only

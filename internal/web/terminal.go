@@ -105,7 +105,10 @@ func (ts *terminals) start(lab string) (*terminal, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting a terminal on lab %s: %w", lab, err)
 	}
-	t := &terminal{lab: lab, cmd: cmd, pty: f, grace: ts.grace, clients: map[*client]bool{}, done: make(chan struct{})}
+	t := &terminal{
+		lab: lab, cmd: cmd, pty: f, grace: ts.grace, cols: 80, rows: 24,
+		clients: map[*client]bool{}, done: make(chan struct{}),
+	}
 	t.idle = time.AfterFunc(ts.grace, t.kill)
 	t.idle.Stop()
 	go t.pump()
@@ -129,26 +132,37 @@ type terminal struct {
 	idle  *time.Timer
 	done  chan struct{}
 
-	mu      sync.Mutex
-	clients map[*client]bool
-	buf     []byte
+	mu         sync.Mutex
+	clients    map[*client]bool
+	buf        []byte
+	cols, rows int
 }
 
-// client is one connection's view of a terminal: out carries output and
-// is closed when the shell ends or the client is dropped.
+// frame is what a client is sent: the shell's output, or, when Output is
+// nil, the terminal's new size, which a read-only view takes so that the
+// screen it is sent is drawn as the learner's is.
+type frame struct {
+	Output     []byte
+	Cols, Rows int
+}
+
+// client is one connection's view of a terminal: out carries the
+// terminal's size, then its scrollback and output, and is closed when the
+// shell ends or the client is dropped.
 type client struct {
 	t    *terminal
-	out  chan []byte
+	out  chan frame
 	once sync.Once
 }
 
 func (t *terminal) attach() *client {
-	c := &client{t: t, out: make(chan []byte, clientQueue)}
+	c := &client{t: t, out: make(chan frame, clientQueue)}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.idle.Stop()
+	c.out <- frame{Cols: t.cols, Rows: t.rows}
 	if len(t.buf) > 0 {
-		c.out <- append([]byte(nil), t.buf...)
+		c.out <- frame{Output: append([]byte(nil), t.buf...)}
 	}
 	select {
 	case <-t.done:
@@ -191,9 +205,14 @@ func (t *terminal) broadcast(p []byte) {
 	if over := len(t.buf) - scrollback; over > 0 {
 		t.buf = append(t.buf[:0], t.buf[over:]...)
 	}
+	t.send(frame{Output: p})
+}
+
+// send sends f to every client; t.mu is held.
+func (t *terminal) send(f frame) {
 	for c := range t.clients {
 		select {
-		case c.out <- p:
+		case c.out <- f:
 		default:
 			// Too slow: it reconnects and gets the scrollback.
 			delete(t.clients, c)
@@ -248,10 +267,21 @@ func (c *client) write(p []byte) error {
 	return err
 }
 
-// resize sets the terminal's size.
+// resize sets the terminal's size and tells every client.
 func (c *client) resize(cols, rows int) error {
 	if cols < 1 || rows < 1 || cols > 1000 || rows > 1000 {
 		return fmt.Errorf("bad terminal size %dx%d", cols, rows)
 	}
-	return pty.Setsize(c.t.pty, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
+	t := c.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if cols == t.cols && rows == t.rows {
+		return nil
+	}
+	if err := pty.Setsize(t.pty, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)}); err != nil {
+		return fmt.Errorf("resizing the terminal of lab %s: %w", t.lab, err)
+	}
+	t.cols, t.rows = cols, rows
+	t.send(frame{Cols: cols, Rows: rows})
+	return nil
 }

@@ -110,3 +110,54 @@ func TestTerminalGrace(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestTerminalViewSize: the instructor's read-only view is told the
+// learner's terminal size when it opens and whenever it changes, so it
+// draws the learner's screen as the learner sees it.
+func TestTerminalViewSize(t *testing.T) {
+	f := newFixture(t)
+	ana, _ := f.client(t, classes.LearnerPath(f.tokens["ana"]))
+	teacher, _ := f.client(t, classes.InstructorPath(f.instructor))
+	learner, _, err := f.dial(t, ana, learnerRoot+"api/terminal", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer learner.CloseNow()
+	resize := func(cols, rows int) {
+		msg := fmt.Sprintf(`{"type":"resize","cols":%d,"rows":%d}`, cols, rows)
+		if err := learner.Write(context.Background(), websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	resize(101, 33)
+	typeIn(t, learner, "stty size\n")
+	readUntil(t, learner, "33 101")
+	view, _, err := f.dial(t, teacher, instructorRoot+"api/terminal?learner=ana", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer view.CloseNow()
+	if got := nextText(t, view); got != `{"type":"size","cols":101,"rows":33}` {
+		t.Errorf("the view's first message: %s, want the terminal's size 101x33", got)
+	}
+	resize(90, 30)
+	if got := nextText(t, view); got != `{"type":"size","cols":90,"rows":30}` {
+		t.Errorf("after the learner's resize, the view was sent %s, want the size 90x30", got)
+	}
+}
+
+// nextText returns the next text message, skipping output.
+func nextText(t *testing.T, conn *websocket.Conn) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for {
+		typ, p, err := conn.Read(ctx)
+		if err != nil {
+			t.Fatalf("waiting for a text message: %v", err)
+		}
+		if typ == websocket.MessageText {
+			return string(p)
+		}
+	}
+}

@@ -11,8 +11,10 @@ import (
 	"github.com/ckat/ckat/classes"
 )
 
-// control is a text message from the terminal's page; binary messages are
-// keystrokes.
+// control is a text message between the terminal's page and the server:
+// from the page, {"type":"resize"} with the page's size (binary messages
+// are keystrokes); to the page, {"type":"size"} with the terminal's size
+// (binary messages are output).
 type control struct {
 	Type string `json:"type"`
 	Cols int    `json:"cols"`
@@ -49,13 +51,18 @@ func (s *Server) serveTerminal(w http.ResponseWriter, r *http.Request, class *cl
 	go s.readTerminal(ctx, cancel, conn, c, class, l, readOnly)
 	for {
 		select {
-		case p, ok := <-c.out:
+		case f, ok := <-c.out:
 			if !ok {
 				conn.Close(websocket.StatusNormalClosure, "the shell ended")
 				return
 			}
+			typ, p := websocket.MessageBinary, f.Output
+			if p == nil {
+				typ = websocket.MessageText
+				p, _ = json.Marshal(control{Type: "size", Cols: f.Cols, Rows: f.Rows})
+			}
 			wctx, wcancel := context.WithTimeout(ctx, 10*time.Second)
-			err := conn.Write(wctx, websocket.MessageBinary, p)
+			err := conn.Write(wctx, typ, p)
 			wcancel()
 			if err != nil {
 				return

@@ -70,11 +70,19 @@ func checkExecutable(path, from string) (string, error) {
 }
 
 // ckatExecutable returns the host path of the ckat binary the node runs:
-// this process's executable.
-func ckatExecutable() (string, error) {
-	p, err := os.Executable()
+// the one given to the provider (WithCkat), else this process's
+// executable.
+func (p *Provider) ckatExecutable() (string, error) {
+	path := p.ckat
+	if path == "" {
+		var err error
+		if path, err = os.Executable(); err != nil {
+			return "", fmt.Errorf("finding the ckat executable: %w", err)
+		}
+	}
+	resolved, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		return "", fmt.Errorf("finding the ckat executable: %w", err)
 	}
-	return filepath.EvalSymlinks(p)
+	return filepath.Abs(resolved)
 }

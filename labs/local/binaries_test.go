@@ -59,3 +59,28 @@ func TestFindKubeAPIServer(t *testing.T) {
 		})
 	}
 }
+
+// TestWithCkat: a provider given a ckat executable (through a symlink)
+// finds the kube-apiserver beside it, as ckat's own doctor check says.
+func TestWithCkat(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"ckat", "kube-apiserver"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("#!/bin/sh\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(t.TempDir(), "ckat")
+	if err := os.Symlink(filepath.Join(dir, "ckat"), link); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(KubeAPIServerEnv, "")
+	t.Setenv("PATH", t.TempDir())
+	p := New(nil, WithCkat(link))
+	got, err := p.ckatExecutable()
+	if err != nil || got != filepath.Join(dir, "ckat") {
+		t.Fatalf("ckat executable: %q, %v; want %q", got, err, filepath.Join(dir, "ckat"))
+	}
+	if f := p.kubeAPIServerFinding(); f.Message != filepath.Join(dir, "kube-apiserver") {
+		t.Errorf("kube-apiserver finding: %+v; want the one beside %s", f, got)
+	}
+}

@@ -36,7 +36,7 @@ func (p *Provider) Create(ctx context.Context, opts labs.CreateOptions) (_ labs.
 	if err := labs.ValidateName(opts.Name); err != nil {
 		return nil, err
 	}
-	ckat, err := ckatExecutable()
+	ckat, err := p.ckatExecutable()
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ func (p *Provider) Start(ctx context.Context, name string) error {
 	if st.NodeIP == "" {
 		return labs.WithRemedy(fmt.Errorf("lab %q was never fully created", name), labs.RemedyDelete, name)
 	}
-	ckat, err := ckatExecutable()
+	ckat, err := p.ckatExecutable()
 	if err != nil {
 		return err
 	}

@@ -66,7 +66,7 @@ func tryUnshare() error {
 // kubeAPIServerFinding looks for the kube-apiserver as Create does.
 func (p *Provider) kubeAPIServerFinding() labs.Finding {
 	f := labs.Finding{Check: "kube-apiserver", Status: labs.FindingOK}
-	ckat, err := ckatExecutable()
+	ckat, err := p.ckatExecutable()
 	if err == nil {
 		f.Message, err = findKubeAPIServer(p.kubeAPIServer, ckat)
 	}

@@ -26,6 +26,7 @@ const NodeName = "controlplane"
 type Provider struct {
 	logger        *log.Logger
 	kubeAPIServer string
+	ckat          string
 }
 
 var _ labs.Provider = (*Provider)(nil)
@@ -37,6 +38,13 @@ type Option func(*Provider)
 // instead of searching for one ($CKAT_KUBE_APISERVER, next to ckat, PATH).
 func WithKubeAPIServer(path string) Option {
 	return func(p *Provider) { p.kubeAPIServer = path }
+}
+
+// WithCkat makes the labs' nodes run the ckat executable at path instead
+// of this process's executable: a program that is not ckat itself (a
+// test) makes labs with it.
+func WithCkat(path string) Option {
+	return func(p *Provider) { p.ckat = path }
 }
 
 // New returns a local provider that reports progress through logger (nil

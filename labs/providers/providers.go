@@ -25,6 +25,9 @@ type Options struct {
 	// KubeAPIServer is an explicit kube-apiserver executable for the
 	// local provider (--kube-apiserver); empty searches for one.
 	KubeAPIServer string
+	// Ckat is the ckat executable the local provider's nodes run; empty
+	// is this process's executable.
+	Ckat string
 }
 
 // Option sets one of Options.
@@ -36,10 +39,14 @@ func WithLogger(logger *log.Logger) Option { return func(o *Options) { o.Logger 
 // WithKubeAPIServer makes the local provider run the kube-apiserver at path.
 func WithKubeAPIServer(path string) Option { return func(o *Options) { o.KubeAPIServer = path } }
 
+// WithCkat makes the local provider's nodes run the ckat executable at
+// path.
+func WithCkat(path string) Option { return func(o *Options) { o.Ckat = path } }
+
 // registry holds every provider by name.
 var registry = map[string]func(Options) labs.Provider{
 	local.ProviderName: func(o Options) labs.Provider {
-		return local.New(o.Logger, local.WithKubeAPIServer(o.KubeAPIServer))
+		return local.New(o.Logger, local.WithKubeAPIServer(o.KubeAPIServer), local.WithCkat(o.Ckat))
 	},
 	kind.ProviderName: func(o Options) labs.Provider {
 		return kind.New(o.Logger)

@@ -76,7 +76,7 @@ function openViewer(learner) {
   document.getElementById("viewing").textContent = learner + "'s terminal";
   viewer = ckatTerminal(document.getElementById("terminal"),
     "api/terminal?learner=" + encodeURIComponent(learner),
-    document.querySelector("#viewer .status"), true);
+    document.getElementById("viewer-status"), true);
 }
 document.getElementById("close").addEventListener("click", () => {
   if (viewer) viewer.close();

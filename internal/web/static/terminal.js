@@ -1,8 +1,10 @@
 // A terminal on a lab's node over a WebSocket: keystrokes go out as binary
 // messages, resizes as {"type":"resize"} text messages, and output comes
-// back as binary. When the connection drops, it connects again (the
-// server keeps the shell for a while) and the screen is drawn again from
-// the server's scrollback.
+// back as binary. The server tells the terminal's size in {"type":"size"}
+// text messages; a read-only view takes it, so that the learner's screen
+// is drawn as the learner sees it. When the connection drops, it connects
+// again (the server keeps the shell for a while) and the screen is drawn
+// again from the server's scrollback.
 "use strict";
 
 function ckatTerminal(el, url, statusEl, readOnly) {
@@ -16,7 +18,7 @@ function ckatTerminal(el, url, statusEl, readOnly) {
   const fit = new FitAddon.FitAddon();
   term.loadAddon(fit);
   term.open(el);
-  fit.fit();
+  if (!readOnly) fit.fit();
 
   const enc = new TextEncoder();
   let ws = null;
@@ -47,7 +49,12 @@ function ckatTerminal(el, url, statusEl, readOnly) {
       if (!readOnly) term.focus();
     };
     sock.onmessage = (e) => {
-      if (e.data instanceof ArrayBuffer) term.write(new Uint8Array(e.data));
+      if (e.data instanceof ArrayBuffer) {
+        term.write(new Uint8Array(e.data));
+        return;
+      }
+      const m = JSON.parse(e.data);
+      if (readOnly && m.type === "size") term.resize(m.cols, m.rows);
     };
     sock.onclose = (e) => {
       if (stopped || ws !== sock) return;
@@ -61,7 +68,8 @@ function ckatTerminal(el, url, statusEl, readOnly) {
 
   if (!readOnly) term.onData((d) => send(enc.encode(d)));
   term.onResize(sendSize);
-  const onWindowResize = () => fit.fit();
+  // A read-only view keeps the size of the terminal it shows.
+  const onWindowResize = () => { if (!readOnly) fit.fit(); };
   window.addEventListener("resize", onWindowResize);
   connect();
 
