@@ -67,15 +67,17 @@ func chromiumPath(t *testing.T) string {
 // web server on 127.0.0.1.
 type liveClass struct {
 	class      *classes.Class
+	srv        *httptest.Server
 	url        string
 	instructor string            // the instructor's token
 	tokens     map[string]string // learner -> token
 }
 
 // newLiveClass makes class name on the local provider with a lab of the
-// scenario for each learner, as `ckat class create` does, and serves it.
-// The labs are deleted and the server stopped when the test ends.
-func newLiveClass(t *testing.T, ctx context.Context, name, scenario string, learners ...string) *liveClass {
+// scenario for each learner, as `ckat class create` does, and serves it
+// with opts (its store and shell filled in). The labs are deleted and the
+// server stopped when the test ends.
+func newLiveClass(t *testing.T, ctx context.Context, name, scenario string, opts Options, learners ...string) *liveClass {
 	t.Helper()
 	ckat := e2eBinary(t, "ckat")
 	apiserver := e2eBinary(t, "kube-apiserver")
@@ -111,13 +113,14 @@ func newLiveClass(t *testing.T, ctx context.Context, name, scenario string, lear
 	if lc.class, err = store.Open(name); err != nil {
 		t.Fatal(err)
 	}
-	srv := New(Options{Store: store, Shell: SSHShell(ckat), Grace: 5 * time.Second, Poll: 200 * time.Millisecond})
+	opts.Store, opts.Shell = store, SSHShell(ckat)
+	srv := New(opts)
 	hs := httptest.NewServer(srv.Handler()) // on 127.0.0.1:0
 	t.Cleanup(func() {
 		srv.Close()
 		hs.Close()
 	})
-	lc.url = hs.URL
+	lc.srv, lc.url = hs, hs.URL
 	return lc
 }
 

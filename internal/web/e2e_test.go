@@ -39,7 +39,7 @@ func TestBrowser(t *testing.T) {
 	began := time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	lc := newLiveClass(t, ctx, "cka", "etcd-backup-restore", "ana", "ben")
+	lc := newLiveClass(t, ctx, "cka", "etcd-backup-restore", Options{Grace: 5 * time.Second, Poll: 200 * time.Millisecond}, "ana", "ben")
 	ana, err := lc.class.Learner("ana")
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,6 @@ package web
 
 import (
 	"context"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"regexp"
 	"testing"
 	"time"
 
@@ -47,34 +42,11 @@ func TestFreezeIdleLab(t *testing.T) {
 	if testing.Short() {
 		t.Skip("creates a lab; skipped with -short")
 	}
-	bin := os.Getenv("CKAT_BIN_DIR")
-	if bin == "" {
-		bin, _ = filepath.Abs("../../bin")
-	}
-	ckat := filepath.Join(bin, "ckat")
-	if _, err := os.Stat(ckat); err != nil {
-		t.Fatalf("%s is missing: run make build", ckat)
-	}
-	t.Setenv("CKAT_HOME", t.TempDir())
-	out, err := exec.Command(ckat, "class", "create", "idle", "--scenario", "etcd-backup-restore", "--learners", "1",
-		"--kube-apiserver", filepath.Join(bin, "kube-apiserver")).CombinedOutput()
-	t.Cleanup(func() { _ = exec.Command(ckat, "class", "delete", "idle").Run() })
-	if err != nil {
-		t.Fatalf("ckat class create: %v\n%s", err, out)
-	}
-	m := regexp.MustCompile(`https?://[^/\s]+(` + regexp.QuoteMeta(learnerRoot) + `[A-Za-z0-9_-]+)\s`).FindSubmatch(out)
-	if m == nil {
-		t.Fatalf("no learner's link in:\n%s", out)
-	}
-	store, err := classes.DefaultStore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	web := New(Options{Store: store, Shell: SSHShell(ckat), FreezeAfter: time.Second})
-	srv := httptest.NewServer(web.Handler())
-	t.Cleanup(func() { srv.Close(); web.Close() })
-	f := &fixture{srv: srv, web: web}
-	learner, _ := f.client(t, string(m[1]))
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	lc := newLiveClass(t, ctx, "idle", "etcd-backup-restore", Options{FreezeAfter: time.Second}, "ana")
+	f := &fixture{srv: lc.srv}
+	learner, _ := f.client(t, classes.LearnerPath(lc.tokens["ana"]))
 	conn, _, err := f.dial(t, learner, learnerRoot+"api/terminal", nil)
 	if err != nil {
 		t.Fatal(err)
@@ -83,17 +55,13 @@ func TestFreezeIdleLab(t *testing.T) {
 	typeIn(t, conn, "echo before-$((6*7))\n")
 	readUntil(t, conn, "before-42")
 
-	class, err := store.Open("idle")
-	if err != nil {
-		t.Fatal(err)
-	}
-	name := class.Learners[0].Name
-	lab, err := class.Lab(context.Background(), name)
+	class := lc.class
+	lab, err := class.Lab(ctx, "ana")
 	if err != nil {
 		t.Fatal(err)
 	}
 	frozen := func() bool {
-		ok, err := lab.(labs.Freezer).Frozen(context.Background())
+		ok, err := lab.(labs.Freezer).Frozen(ctx)
 		return err == nil && ok
 	}
 	deadline := time.Now().Add(15 * time.Second)
@@ -103,7 +71,7 @@ func TestFreezeIdleLab(t *testing.T) {
 	if !frozen() {
 		t.Fatal("the lab was not frozen 15 s after its learner's last keystroke, with --freeze-after 1s")
 	}
-	st, err := class.Status(context.Background())
+	st, err := class.Status(ctx)
 	if err != nil || len(st) != 1 || !st[0].Frozen {
 		t.Errorf("the grid's status %+v, %v; want the learner's lab shown frozen", st, err)
 	}
