@@ -107,7 +107,7 @@ func createDir(name, apiserver string) (string, state, func(), error) {
 // directory, saying so if it cannot.
 func (p *Provider) cleanUp(name, dir string) {
 	if st, err := readState(dir); err == nil && st.running() {
-		if err := stopNode(st); err != nil {
+		if err := stopNode(st, atOnce); err != nil {
 			p.logger.Warnf("cleaning up lab %q: %v", name, err)
 			return
 		}

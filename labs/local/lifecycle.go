@@ -16,6 +16,15 @@ import (
 // before it kills them.
 const stopGrace = 30 * time.Second
 
+// A node ends gracefully when it is stopped, as a machine shuts down: its
+// processes get SIGTERM and time to exit (kube-apiserver drains for about
+// 12 s, etcd waits about 7 s for its clients' streams). A node whose lab
+// is deleted keeps nothing, so it is killed at once.
+const (
+	graceful = true
+	atOnce   = false
+)
+
 // Start starts a stopped or dead lab again with its data. Its ports may
 // change; run/kubeconfig is rewritten. Starting a running lab does
 // nothing.
@@ -85,18 +94,19 @@ func (p *Provider) Stop(_ context.Context, name string) error {
 		return err
 	}
 	defer unlock()
-	return p.stop(l)
+	return p.stop(l, graceful)
 }
 
-// stop stops a locked lab's node and marks it stopped.
-func (p *Provider) stop(l *lab) error {
+// stop stops a locked lab's node, gracefully or at once, and marks it
+// stopped.
+func (p *Provider) stop(l *lab, gracefully bool) error {
 	st, err := readState(l.dir)
 	if err != nil {
 		return fmt.Errorf("lab %q: %w", l.name, err)
 	}
 	if st.running() {
 		p.logger.V(0).Infof("Stopping lab %q ...", l.name)
-		if err := stopNode(st); err != nil {
+		if err := stopNode(st, gracefully); err != nil {
 			return fmt.Errorf("stopping lab %q: %w", l.name, err)
 		}
 	}
@@ -125,7 +135,7 @@ func (p *Provider) Delete(_ context.Context, name string) error {
 		return err
 	}
 	defer unlock()
-	if err := p.stop(l); err != nil {
+	if err := p.stop(l, atOnce); err != nil {
 		return err
 	}
 	if err := labs.RemoveDir(name); err != nil {
@@ -163,11 +173,11 @@ func checkLabDir(name string) error {
 }
 
 // stopNode ends a node: SIGCONT to all its processes (it may be
-// frozen), then SIGTERM to its PID 1, which stops the static pods
-// and exits; SIGKILL after stopGrace. The kernel ends every other process
-// of the node's PID namespace with its PID 1; stopNode checks that none is
-// left.
-func stopNode(st state) error {
+// frozen), then, gracefully, SIGTERM to its PID 1, which stops the static
+// pods and exits, and SIGKILL after stopGrace; at once, SIGKILL straight
+// away. The kernel ends every other process of the node's PID namespace
+// with its PID 1 (pid_namespaces(7)); stopNode checks that none is left.
+func stopNode(st state, gracefully bool) error {
 	ns := st.PIDNamespace
 	if ns == "" {
 		ns, _ = pidNamespace(st.PID)
@@ -176,10 +186,14 @@ func stopNode(st state) error {
 		// A frozen node (Freeze) handles SIGTERM only once it runs again.
 		_ = thawNamespace(ns)
 	}
-	if err := syscall.Kill(st.PID, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+	sig, grace := syscall.SIGTERM, stopGrace
+	if !gracefully {
+		sig, grace = syscall.SIGKILL, 0
+	}
+	if err := syscall.Kill(st.PID, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("signalling the node (PID %d): %w", st.PID, err)
 	}
-	if !waitGone(st, stopGrace) {
+	if !waitGone(st, grace) {
 		if st.running() {
 			_ = syscall.Kill(st.PID, syscall.SIGKILL)
 		}

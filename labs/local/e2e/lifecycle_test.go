@@ -19,8 +19,9 @@ import (
 
 // TestLabLifecycle runs one lab through its life: create, a refused
 // duplicate, stop (no process left), start with its data, kill -9 of its
-// PID 1 (dead), start again with its data, and delete, which does not
-// follow a symlink the learner made on the node to a file outside.
+// PID 1 (dead), start again with its data, and delete (no process left),
+// which does not follow a symlink the learner made on the node to a file
+// outside.
 func TestLabLifecycle(t *testing.T) {
 	c := newCkat(t)
 	ctx := context.Background()
@@ -151,7 +152,14 @@ func TestLabLifecycle(t *testing.T) {
 		if links := linksTo(t, c.labDir("life"), file, outside); len(links) != 2 {
 			t.Fatalf("found the node's links in the lab directory at %v, want both", links)
 		}
+		ns := pidNamespace(t, c.state("life").PID)
+		if n := len(nsProcesses(ns)); n < 3 {
+			t.Fatalf("running lab has %d processes in its PID namespace before delete", n)
+		}
 		c.must("lab", "delete", "life")
+		if left := nsProcesses(ns); len(left) > 0 {
+			t.Errorf("after ckat lab delete, processes %v are left in the lab's PID namespace", left)
+		}
 		if data, err := os.ReadFile(file); err != nil || string(data) != "keep" {
 			t.Errorf("file outside the lab after delete: %q, %v", data, err)
 		}
