@@ -124,8 +124,7 @@ func newLiveClass(t *testing.T, ctx context.Context, name, scenario string, opts
 	return lc
 }
 
-// deleteLabs deletes the labs of class name's learners, all at once: a
-// local lab takes up to 20 s to stop.
+// deleteLabs deletes the labs of class name's learners, all at once.
 func deleteLabs(t *testing.T, store *classes.Store, name string, p labs.Provider) {
 	c, err := store.Open(name)
 	if err != nil {
