@@ -118,6 +118,18 @@ func (f *fixture) dial(t *testing.T, c *http.Client, path string, header http.He
 	return websocket.Dial(ctx, "ws"+strings.TrimPrefix(f.srv.URL, "http")+path, &websocket.DialOptions{HTTPClient: c, HTTPHeader: h})
 }
 
+// terminal opens a terminal WebSocket at path with c's cookies; it is
+// closed when the test ends.
+func (f *fixture) terminal(t *testing.T, c *http.Client, path string) *websocket.Conn {
+	t.Helper()
+	conn, _, err := f.dial(t, c, path, nil)
+	if err != nil {
+		t.Fatalf("opening the terminal at %s: %v", path, err)
+	}
+	t.Cleanup(func() { conn.CloseNow() })
+	return conn
+}
+
 // readUntil reads a terminal's output until it holds want.
 func readUntil(t *testing.T, conn *websocket.Conn, want string) string {
 	t.Helper()

@@ -47,11 +47,7 @@ func TestFreezeIdleLab(t *testing.T) {
 	lc := newLiveClass(t, ctx, "idle", "etcd-backup-restore", Options{FreezeAfter: time.Second}, "ana")
 	f := &fixture{srv: lc.srv}
 	learner, _ := f.client(t, classes.LearnerPath(lc.tokens["ana"]))
-	conn, _, err := f.dial(t, learner, learnerRoot+"api/terminal", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
+	conn := f.terminal(t, learner, learnerRoot+"api/terminal")
 	typeIn(t, conn, "echo before-$((6*7))\n")
 	readUntil(t, conn, "before-42")
 

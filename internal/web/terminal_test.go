@@ -25,11 +25,7 @@ func typeIn(t *testing.T, conn *websocket.Conn, s string) {
 func TestTerminal(t *testing.T) {
 	f := newFixture(t)
 	ana, _ := f.client(t, classes.LearnerPath(f.tokens["ana"]))
-	conn, _, err := f.dial(t, ana, learnerRoot+"api/terminal", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
+	conn := f.terminal(t, ana, learnerRoot+"api/terminal")
 	if err := conn.Write(context.Background(), websocket.MessageText, []byte(`{"type":"resize","cols":101,"rows":33}`)); err != nil {
 		t.Fatal(err)
 	}
@@ -43,10 +39,7 @@ func TestTerminal(t *testing.T) {
 func TestTerminalReconnect(t *testing.T) {
 	f := newFixture(t)
 	ana, _ := f.client(t, classes.LearnerPath(f.tokens["ana"]))
-	conn, _, err := f.dial(t, ana, learnerRoot+"api/terminal", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	conn := f.terminal(t, ana, learnerRoot+"api/terminal")
 	typeIn(t, conn, "echo pid=$$.\n")
 	re := regexp.MustCompile(`pid=(\d+)\.`)
 	var pid []string
@@ -55,11 +48,7 @@ func TestTerminalReconnect(t *testing.T) {
 	}
 	conn.CloseNow() // a network blip
 
-	conn, _, err = f.dial(t, ana, learnerRoot+"api/terminal", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.CloseNow()
+	conn = f.terminal(t, ana, learnerRoot+"api/terminal")
 	readUntil(t, conn, pid[0]) // the scrollback
 	typeIn(t, conn, "echo again=$$.\n")
 	readUntil(t, conn, fmt.Sprintf("again=%s.", pid[1]))
@@ -71,16 +60,8 @@ func TestTerminalReadOnly(t *testing.T) {
 	f := newFixture(t)
 	ana, _ := f.client(t, classes.LearnerPath(f.tokens["ana"]))
 	teacher, _ := f.client(t, classes.InstructorPath(f.instructor))
-	learner, _, err := f.dial(t, ana, learnerRoot+"api/terminal", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer learner.CloseNow()
-	view, _, err := f.dial(t, teacher, instructorRoot+"api/terminal?learner=ana", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer view.CloseNow()
+	learner := f.terminal(t, ana, learnerRoot+"api/terminal")
+	view := f.terminal(t, teacher, instructorRoot+"api/terminal?learner=ana")
 	typeIn(t, view, "echo from-instructor\n")
 	typeIn(t, learner, "echo from-$((1+1))-learner\n")
 	out := readUntil(t, view, "from-2-learner")
@@ -118,11 +99,7 @@ func TestTerminalViewSize(t *testing.T) {
 	f := newFixture(t)
 	ana, _ := f.client(t, classes.LearnerPath(f.tokens["ana"]))
 	teacher, _ := f.client(t, classes.InstructorPath(f.instructor))
-	learner, _, err := f.dial(t, ana, learnerRoot+"api/terminal", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer learner.CloseNow()
+	learner := f.terminal(t, ana, learnerRoot+"api/terminal")
 	resize := func(cols, rows int) {
 		msg := fmt.Sprintf(`{"type":"resize","cols":%d,"rows":%d}`, cols, rows)
 		if err := learner.Write(context.Background(), websocket.MessageText, []byte(msg)); err != nil {
@@ -132,11 +109,7 @@ func TestTerminalViewSize(t *testing.T) {
 	resize(101, 33)
 	typeIn(t, learner, "stty size\n")
 	readUntil(t, learner, "33 101")
-	view, _, err := f.dial(t, teacher, instructorRoot+"api/terminal?learner=ana", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer view.CloseNow()
+	view := f.terminal(t, teacher, instructorRoot+"api/terminal?learner=ana")
 	if got := nextText(t, view); got != `{"type":"size","cols":101,"rows":33}` {
 		t.Errorf("the view's first message: %s, want the terminal's size 101x33", got)
 	}
