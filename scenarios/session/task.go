@@ -32,6 +32,11 @@ func (s *Session) WriteTask(w io.Writer) {
 		fmt.Fprintf(w, "  %s\n", line)
 	}
 	fmt.Fprintln(w)
+	// The task is worded as the exam words it; how to move on is ckat's
+	// (the web page has a button for it instead).
+	if s.StageNumber() < len(s.Rendered.Stages) {
+		fmt.Fprintf(w, "When you are done, run 'ckat next' to go on to stage %d.\n\n", s.StageNumber()+1)
+	}
 }
 
 // GuidePath is the path of the scenario's guide in ckat's source tree, and

@@ -60,6 +60,7 @@ func TestWriteTask(t *testing.T) {
 	require.Contains(t, out, "  A snapshot of the etcd instance on node controlplane was saved to\n  "+params["snapshotPath"]+" before")
 	require.Contains(t, out, "    - restore the snapshot into the new data directory "+params["restoreDir"]+"\n")
 	require.NotContains(t, out, " \n", "no trailing spaces")
+	require.NotContains(t, out, "ckat next", "the last stage has no next")
 	guide, ok := s.GuidePath()
 	require.True(t, ok)
 	require.Equal(t, "scenarios/guides/etcd-restore.md", guide)
@@ -74,4 +75,20 @@ func TestWriteTask(t *testing.T) {
 	require.Equal(t, "/var/lib/etcd-"+params["word"], got.Params["restoreDir"])
 	require.Equal(t, "/opt/backup/etcd-"+params["word"]+".db", got.Params["snapshotPath"])
 	require.Contains(t, got.Task, got.Params["restoreDir"])
+}
+
+// TestWriteTaskNext: a stage before the last tells the learner at the
+// command line how to go on; the stage's own task, which the web page
+// shows beside its Next button, does not.
+func TestWriteTaskNext(t *testing.T) {
+	sc, err := scenarios.Get("etcd-backup-restore", "")
+	require.NoError(t, err)
+	params, err := sc.GenerateParams(3)
+	require.NoError(t, err)
+	s := &Session{Lab: fakeLab{}, Source: sc, State: scenarios.State{Scenario: sc.Metadata.Name, Seed: 3, Stage: "backup", Params: params}}
+	require.NoError(t, s.render(context.Background()))
+	var text bytes.Buffer
+	s.WriteTask(&text)
+	require.True(t, strings.HasSuffix(text.String(), "\nWhen you are done, run 'ckat next' to go on to stage 2.\n\n"), text.String())
+	require.NotContains(t, s.Stage().Task, "ckat next")
 }
