@@ -102,7 +102,8 @@ func (c *APIServerReadyCheck) Run(ctx context.Context, t Target) Result {
 // own manifest is gone or broken, or etcd's is (an API server is never
 // ready without its etcd); or, where the node reports its static pods,
 // kube-apiserver keeps exiting while etcd is ready, or etcd keeps exiting
-// (see wontRestartReady). A node it cannot look at counts as both pods
+// (see wontRestartReady); or its --etcd-servers reaches no port where etcd
+// serves clients (etcdNeverReached). A node it cannot look at counts as both pods
 // being able to run: the polling goes on.
 func wontBecomeReady(ctx context.Context, t Target, manifest, source string, last error) (Result, bool) {
 	readyz := Evidence{Source: source, Field: "status", Want: "ok", Got: last.Error()}
@@ -125,6 +126,13 @@ func wontBecomeReady(ctx context.Context, t Target, manifest, source string, las
 		return Result{Status: StatusFail,
 			Message:  fmt.Sprintf("the API server is not ready (%v), and cannot be: it needs etcd, and %s", last, w.Reason),
 			Evidence: []Evidence{w.Evidence, readyz}}, true
+	}
+	// It starts and waits for etcd until its dial times out, then exits
+	// and is started again: never ready while the flag stays.
+	if why, e := etcdNeverReached(ctx, t, manifest); why != "" {
+		return Result{Status: StatusFail,
+			Message:  fmt.Sprintf("the API server is not ready (%v), and cannot be: %s", last, why),
+			Evidence: []Evidence{*e, readyz}}, true
 	}
 	return Result{}, false
 }

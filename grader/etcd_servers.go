@@ -227,3 +227,47 @@ func clientURLChoices(listeners, own []string) []string {
 	}
 	return out
 }
+
+// etcdNeverReached says why kube-apiserver, as its manifest runs it, can
+// reach no etcd at all: each URL of its --etcd-servers names a port at
+// which etcd's manifest serves no clients, or the wrong scheme for the
+// listener there (plain http against etcd's TLS). The host is not judged,
+// since a name the grader cannot resolve may still reach etcd. It returns
+// "" when a URL may reach etcd, or there is no node or manifest to read:
+// the API server may then still become ready.
+func etcdNeverReached(ctx context.Context, t Target, apiManifest string) (string, *Evidence) {
+	if t.Node == nil {
+		return "", nil
+	}
+	apiFile, api, err := findStaticPod(ctx, t.Node, apiManifest)
+	if err != nil {
+		return "", nil
+	}
+	etcdFile, etcd, err := findStaticPod(ctx, t.Node, kubeadm.EtcdManifest)
+	if err != nil {
+		return "", nil
+	}
+	ec := etcdContainer(etcd.Pod)
+	listeners := etcdURLs(ec, "--listen-client-urls", "ETCD_LISTEN_CLIENT_URLS", etcdDefaultListenClientURLs)
+	peers := etcdURLs(ec, "--listen-peer-urls", "ETCD_LISTEN_PEER_URLS", "")
+	values := FlagValues(*apiServerContainer(api.Pod), "--etcd-servers")
+	if len(values) == 0 {
+		return "", nil
+	}
+	got := values[len(values)-1]
+	var why []string
+	for _, u := range strings.Split(got, ",") {
+		cu, err := url.Parse(strings.TrimSpace(u))
+		if err != nil || cu.Port() == "" {
+			return "", nil
+		}
+		for _, l := range listeners {
+			if lu, err := url.Parse(l); err == nil && lu.Port() == cu.Port() && lu.Scheme == cu.Scheme {
+				return "", nil
+			}
+		}
+		why = append(why, reachesListener(u, listeners, peers, nil))
+	}
+	return fmt.Sprintf("its --etcd-servers %q reaches no port where etcd serves clients: %s", got, strings.Join(why, "; ")),
+		&Evidence{Source: apiFile, Field: "--etcd-servers", Want: fmt.Sprintf("a URL etcd serves clients at (%s --listen-client-urls %s)", etcdFile, strings.Join(listeners, ",")), Got: got}
+}
