@@ -16,7 +16,9 @@ type reportingNode struct {
 	pods []labs.StaticPodStatus
 }
 
-func (n reportingNode) StaticPods(context.Context) ([]labs.StaticPodStatus, error) { return n.pods, nil }
+func (n reportingNode) StaticPods(context.Context) ([]labs.StaticPodStatus, error) {
+	return n.pods, nil
+}
 
 // TestEtcdServingSettled: etcd answers from the original directory, not
 // the restored one. While the kubelet has run etcd's manifest as it is,
