@@ -37,7 +37,7 @@ func (c *Class) Session(ctx context.Context, learner string, logger *log.Logger,
 	if err != nil {
 		return nil, err
 	}
-	if err := thaw(ctx, lab); err != nil {
+	if err := labs.Thaw(ctx, lab); err != nil {
 		return nil, err
 	}
 	return session.Open(ctx, lab, logger)
@@ -87,7 +87,7 @@ func (c *Class) Restart(ctx context.Context, learner string, opts ...providers.O
 		return false, err
 	}
 	if st.State == labs.StateRunning {
-		return false, thaw(ctx, lab)
+		return false, labs.Thaw(ctx, lab)
 	}
 	p, err := providers.Get(lab.Provider(), opts...)
 	if err != nil {
@@ -124,19 +124,7 @@ func (c *Class) Thaw(ctx context.Context, learner string, opts ...providers.Opti
 	if err != nil {
 		return err
 	}
-	return thaw(ctx, lab)
-}
-
-func thaw(ctx context.Context, lab labs.Lab) error {
-	f, ok := lab.(labs.Freezer)
-	if !ok {
-		return nil
-	}
-	st, err := lab.Status(ctx)
-	if err != nil || st.State != labs.StateRunning {
-		return err
-	}
-	return f.Thaw(ctx)
+	return labs.Thaw(ctx, lab)
 }
 
 // DeleteLabs deletes the labs of every learner of the class, each through

@@ -36,6 +36,12 @@ type ProvisionOptions struct {
 	// Progress, when set, is called as each lab starts and ends; calls
 	// come from several goroutines, one at a time.
 	Progress func(Provisioned)
+	// KeepRunning leaves each lab running once it is set up. By default a
+	// lab whose provider can freeze it waits frozen, using no CPU, until
+	// its learner first opens their page or a command reaches it: the
+	// labs made first do not slow down those made after them, and a class
+	// made before the lesson does not keep the machine busy until then.
+	KeepRunning bool
 }
 
 // Provisioned is what became of one learner's lab.
@@ -46,8 +52,10 @@ type Provisioned struct {
 	Done bool
 	// Token is the learner's new token, set once the lab is ready.
 	Token string
-	Err   error
-	Took  time.Duration
+	// Frozen says the lab waits frozen until its learner comes.
+	Frozen bool
+	Err    error
+	Took   time.Duration
 }
 
 // Provision makes a lab for each of names, up to opts.Parallel at once,
@@ -86,8 +94,8 @@ func (c *Class) Provision(ctx context.Context, names []string, opts ProvisionOpt
 			lab := LabName(c.Name, name)
 			report(Provisioned{Learner: name, Lab: lab})
 			began := time.Now()
-			token, err := c.provisionOne(ctx, name, opts)
-			out[i] = Provisioned{Learner: name, Lab: lab, Done: true, Token: token, Err: err, Took: time.Since(began)}
+			token, frozen, err := c.provisionOne(ctx, name, opts)
+			out[i] = Provisioned{Learner: name, Lab: lab, Done: true, Token: token, Frozen: frozen, Err: err, Took: time.Since(began)}
 			report(out[i])
 		}()
 	}
@@ -95,15 +103,18 @@ func (c *Class) Provision(ctx context.Context, names []string, opts ProvisionOpt
 	return out
 }
 
-func (c *Class) provisionOne(ctx context.Context, name string, opts ProvisionOptions) (string, error) {
+// provisionOne makes and sets up one learner's lab, freezes it unless
+// told otherwise, and adds the learner; it returns their token and
+// whether the lab waits frozen.
+func (c *Class) provisionOne(ctx context.Context, name string, opts ProvisionOptions) (token string, frozen bool, err error) {
 	lab := LabName(c.Name, name)
 	if err := labs.ValidateName(lab); err != nil {
-		return "", err
+		return "", false, err
 	}
 	if _, err := labs.ReadRecord(lab); err == nil {
-		return "", labs.WithRemedy(fmt.Errorf("lab %q exists already and is no learner's of class %s", lab, c.Name), labs.RemedyDelete, lab)
+		return "", false, labs.WithRemedy(fmt.Errorf("lab %q exists already and is no learner's of class %s", lab, c.Name), labs.RemedyDelete, lab)
 	} else if !errors.Is(err, labs.ErrNotFound) {
-		return "", err
+		return "", false, err
 	}
 	s, err := session.Start(ctx, session.StartOptions{Scenario: opts.Scenario, Provider: opts.Provider, LabName: lab, Seed: c.Seed, Logger: opts.Logger})
 	if err != nil {
@@ -113,13 +124,23 @@ func (c *Class) provisionOne(ctx context.Context, name string, opts ProvisionOpt
 				err = fmt.Errorf("%w (and deleting the half-made lab: %v)", err, derr)
 			}
 		}
-		return "", err
+		return "", false, err
 	}
-	_, token, err := c.AddLearner(name, lab, time.Now())
-	return token, err
+	if f, ok := s.Lab.(labs.Freezer); ok && !opts.KeepRunning {
+		// A lab that could not freeze is ready all the same: it runs.
+		if ferr := f.Freeze(ctx); ferr != nil {
+			opts.Logger.Warnf("lab %s keeps running: %v", lab, ferr) // nil discards
+			_ = f.Thaw(ctx) // resume what did stop; it runs as made
+		} else {
+			frozen = true
+		}
+	}
+	_, token, err = c.AddLearner(name, lab, time.Now())
+	return token, frozen, err
 }
 
-// Capacity is how many more labs this machine holds, by memory.
+// Capacity is how many more labs this machine holds, by memory and by
+// the inotify instances their kubelets and API servers watch files with.
 type Capacity struct {
 	// PerLab is the memory one running lab holds (labs.IdleMemory).
 	PerLab int64
@@ -127,23 +148,40 @@ type Capacity struct {
 	Available int64
 	// Fit is how many more labs Available holds.
 	Fit int
+	// InotifyLimit is fs.inotify.max_user_instances (0: unknown), and
+	// InotifyInUse how many instances this user's processes hold.
+	InotifyLimit, InotifyInUse int
 }
 
 // MachineCapacity measures this machine's capacity now.
-func MachineCapacity() Capacity { return capacityOf(labs.MemAvailable()) }
+func MachineCapacity() Capacity {
+	cp := capacityOf(labs.MemAvailable())
+	if limit, inUse, ok := labs.InotifyInstances(); ok {
+		cp.InotifyLimit, cp.InotifyInUse = limit, inUse
+	}
+	return cp
+}
 
 func capacityOf(avail int64) Capacity {
 	return Capacity{PerLab: labs.IdleMemory, Available: avail, Fit: int(avail / labs.IdleMemory)}
 }
 
 // Check refuses want more labs when they do not fit, with the arithmetic.
-// An unknown Available (no /proc/meminfo) is not refused.
+// An unknown Available (no /proc/meminfo) or inotify limit is not
+// refused.
 func (cp Capacity) Check(want int) error {
-	if cp.Available <= 0 || want <= cp.Fit {
-		return nil
+	if cp.Available > 0 && want > cp.Fit {
+		return fmt.Errorf("this machine cannot hold %d more labs: each needs %s, and %s is available (MemAvailable in /proc/meminfo), which holds %d; make a smaller class or free memory",
+			want, mib(cp.PerLab), mib(cp.Available), cp.Fit)
 	}
-	return fmt.Errorf("this machine cannot hold %d more labs: each needs %s, and %s is available (MemAvailable in /proc/meminfo), which holds %d; make a smaller class or free memory",
-		want, mib(cp.PerLab), mib(cp.Available), cp.Fit)
+	if cp.InotifyLimit > 0 {
+		free := max(cp.InotifyLimit-cp.InotifyInUse, 0)
+		if fit := free / labs.InotifyInstancesPerLab; want > fit {
+			return fmt.Errorf("this machine cannot hold %d more labs: each lab's kubelet and control plane watch files with %d inotify instances, and fs.inotify.max_user_instances is %d with %d in use, which holds %d (past it, a kubelet sees a moved manifest only 20 s later); raise the limit with '%s' as root, or make a smaller class",
+				want, labs.InotifyInstancesPerLab, cp.InotifyLimit, cp.InotifyInUse, fit, labs.InotifyRaise(cp.InotifyInUse, want))
+		}
+	}
+	return nil
 }
 
 func mib(b int64) string { return fmt.Sprintf("%d MiB", b>>20) }

@@ -79,4 +79,15 @@ func TestCapacityCheck(t *testing.T) {
 	require.Error(t, err)
 	assert.Equal(t, "this machine cannot hold 7 more labs: each needs 512 MiB, and 3072 MiB is available (MemAvailable in /proc/meminfo), which holds 6; make a smaller class or free memory", err.Error())
 	assert.NoError(t, capacityOf(0).Check(1000), "an unknown capacity refuses nothing")
+
+	cp = capacityOf(64 << 30)
+	cp.InotifyLimit, cp.InotifyInUse = 128, 110
+	assert.NoError(t, cp.Check(2))
+	err = cp.Check(3)
+	require.Error(t, err)
+	assert.Equal(t, "this machine cannot hold 3 more labs: each lab's kubelet and control plane watch files with 9 inotify instances, and fs.inotify.max_user_instances is 128 with 110 in use, which holds 2 (past it, a kubelet sees a moved manifest only 20 s later); raise the limit with 'sysctl -w fs.inotify.max_user_instances=1024' as root, or make a smaller class", err.Error())
+	cp.InotifyInUse = 200 // other programs may hold more than the limit allows a new one
+	assert.ErrorContains(t, cp.Check(1), "which holds 0")
+	cp.InotifyLimit, cp.InotifyInUse = 128, 0
+	assert.ErrorContains(t, cp.Check(120), "'sysctl -w fs.inotify.max_user_instances=2048'")
 }

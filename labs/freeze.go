@@ -15,3 +15,23 @@ type Freezer interface {
 	// Frozen reports whether the lab's processes are paused.
 	Frozen(ctx context.Context) (bool, error)
 }
+
+// Thaw resumes lab when it runs frozen (every process paused), as a
+// learner's next keystroke or command does. A lab that is stopped or not
+// frozen is left as it is, so that a process a learner stopped on purpose
+// stays stopped; so is one whose provider cannot freeze.
+func Thaw(ctx context.Context, lab Lab) error {
+	f, ok := lab.(Freezer)
+	if !ok {
+		return nil
+	}
+	st, err := lab.Status(ctx)
+	if err != nil || st.State != StateRunning {
+		return err
+	}
+	frozen, err := f.Frozen(ctx)
+	if err != nil || !frozen {
+		return err
+	}
+	return f.Thaw(ctx)
+}

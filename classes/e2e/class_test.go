@@ -17,10 +17,10 @@ import (
 	"github.com/ckat/ckat/classes"
 )
 
-// TestClassOfTwo makes a class of two learners on real local labs, grades
-// one learner's solved stage, and checks what status and every report
-// format say; then freezes, kills and restarts labs as an instructor's
-// day may.
+// TestClassOfTwo makes a class of two learners on real local labs (they
+// wait frozen until a command reaches them), grades one learner's solved
+// stage, and checks what status and every report format say; then
+// freezes, kills and restarts labs as an instructor's day may.
 func TestClassOfTwo(t *testing.T) {
 	c := newCkat(t)
 	roster := filepath.Join(t.TempDir(), "roster.txt")
@@ -28,9 +28,14 @@ func TestClassOfTwo(t *testing.T) {
 	out := c.must("class", "create", "it", "--scenario", "etcd-backup-restore", "--roster", roster, "--seed", "7", "--kube-apiserver", filepath.Join(binDir(t), "kube-apiserver"))
 	assert.Contains(t, out, "Instructor's link (shown this once")
 	assert.Contains(t, out, "2 of 2 labs ready")
+	assert.Contains(t, out, "2 of them wait frozen, using no CPU, until their learner opens their page")
 	assert.Contains(t, out, "Run 'ckat serve'")
 	tokens := links(out)
 	require.Len(t, tokens, 2, out)
+	// Both labs wait frozen; the first command on a lab thaws it.
+	frozen := c.must("class", "status", "it")
+	assert.Regexp(t, `alice\s+it-alice\s+frozen`, frozen)
+	assert.Regexp(t, `bob\s+it-bob\s+frozen`, frozen)
 
 	// The same again keeps both learners, their labs and their links.
 	again := c.must("class", "create", "it", "--scenario", "etcd-backup-restore", "--roster", roster, "--seed", "7")

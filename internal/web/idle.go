@@ -24,15 +24,19 @@ func newIdleLabs(now time.Time) *idleLabs {
 	return &idleLabs{since: now, last: map[string]time.Time{}, frozen: map[string]bool{}}
 }
 
-// touch records activity on lab at now, and reports whether the server
-// had frozen it: the caller thaws it before acting.
-func (i *idleLabs) touch(lab string, now time.Time) (wasFrozen bool) {
+// touch records activity on lab at now, and reports whether the lab may
+// be frozen: the server froze it, or this is the first activity the
+// server sees on it (`ckat class create` leaves each lab frozen until its
+// learner comes, and a lab may have been frozen before the server
+// started). The caller thaws it before acting.
+func (i *idleLabs) touch(lab string, now time.Time) (mayBeFrozen bool) {
 	i.mu.Lock()
 	defer i.mu.Unlock()
+	_, seen := i.last[lab]
 	i.last[lab] = now
-	wasFrozen = i.frozen[lab]
+	mayBeFrozen = i.frozen[lab] || !seen
 	delete(i.frozen, lab)
-	return wasFrozen
+	return mayBeFrozen
 }
 
 // idleFor is how long lab has had no activity at now.

@@ -10,16 +10,20 @@ import (
 )
 
 // TestIdleLabs: activity is recorded per lab; a lab counts as idle from
-// the server's start until its learner's first action, and one that saw
-// activity after it was found idle is not recorded as frozen.
+// the server's start until its learner's first action, which may find it
+// frozen; one that saw activity after it was found idle is not recorded
+// as frozen.
 func TestIdleLabs(t *testing.T) {
 	start := time.Now()
 	i := newIdleLabs(start)
 	if got := i.idleFor("a", start.Add(time.Minute)); got != time.Minute {
 		t.Errorf("idle for %s before any activity, want 1m from the server's start", got)
 	}
+	if !i.touch("a", start.Add(time.Minute)) {
+		t.Error("the first activity on a lab does not report that it may be frozen (class create leaves labs frozen)")
+	}
 	if i.touch("a", start.Add(time.Minute)) {
-		t.Error("touch of a lab the server never froze reports it frozen")
+		t.Error("touch of a lab the server saw and never froze reports it frozen")
 	}
 	if got := i.idleFor("a", start.Add(3*time.Minute)); got != 2*time.Minute {
 		t.Errorf("idle for %s, want 2m since the last activity", got)

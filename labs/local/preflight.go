@@ -16,10 +16,30 @@ import (
 )
 
 // Preflight checks what a local lab needs on this machine: Linux
-// namespaces, the kube-apiserver executable Create would run, and
-// overlayfs.
+// namespaces, the kube-apiserver executable Create would run, overlayfs,
+// and inotify instances for one more lab.
 func (p *Provider) Preflight(context.Context) []labs.Finding {
-	return []labs.Finding{namespacesFinding(), p.kubeAPIServerFinding(), overlayFinding()}
+	f := []labs.Finding{namespacesFinding(), p.kubeAPIServerFinding(), overlayFinding()}
+	if limit, inUse, ok := labs.InotifyInstances(); ok {
+		f = append(f, inotifyFinding(limit, inUse))
+	}
+	return f
+}
+
+// inotifyFinding says how many more labs the user's inotify instances
+// hold. None is a warning, not a problem: the lab runs, but its kubelet
+// sees a moved manifest only at its next re-read of the directory, as a
+// real kubelet that cannot watch does.
+func inotifyFinding(limit, inUse int) labs.Finding {
+	f := labs.Finding{Check: "inotify", Status: labs.FindingOK}
+	fit := max(limit-inUse, 0) / labs.InotifyInstancesPerLab
+	f.Message = fmt.Sprintf("%d of fs.inotify.max_user_instances=%d in use: room for %d more labs (%d each)", inUse, limit, fit, labs.InotifyInstancesPerLab)
+	if fit == 0 {
+		f.Status = labs.FindingWarning
+		f.Message += "; a new lab's kubelet could not watch its manifests and would see a moved manifest only 20 s later"
+		f.Fix = "as root: " + labs.InotifyRaise(inUse, 10)
+	}
+	return f
 }
 
 // namespacesFinding starts a child process in new user, mount, network and

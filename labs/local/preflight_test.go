@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/ckat/ckat/labs"
@@ -68,5 +69,17 @@ func TestKernelAtLeast(t *testing.T) {
 		if got := kernelAtLeast(tt.release, 5, 11); got != tt.want {
 			t.Errorf("kernelAtLeast(%q, 5, 11) = %v", tt.release, got)
 		}
+	}
+}
+
+func TestInotifyFinding(t *testing.T) {
+	ok := inotifyFinding(128, 20)
+	if ok.Status != labs.FindingOK || ok.Message != "20 of fs.inotify.max_user_instances=128 in use: room for 12 more labs (9 each)" {
+		t.Errorf("room for 12 labs: %+v", ok)
+	}
+	full := inotifyFinding(128, 128)
+	if full.Status != labs.FindingWarning || full.Fix != "as root: sysctl -w fs.inotify.max_user_instances=1024" ||
+		!strings.Contains(full.Message, "room for 0 more labs") || !strings.Contains(full.Message, "only 20 s later") {
+		t.Errorf("no room: %+v", full)
 	}
 }

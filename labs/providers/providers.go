@@ -77,7 +77,10 @@ func Get(name string, opts ...Option) (labs.Provider, error) {
 }
 
 // Open returns the lab a command acts on (labs.Resolve: labName, else
-// $CKAT_LAB, else the only lab), through the provider that made it.
+// $CKAT_LAB, else the only lab), through the provider that made it. A lab
+// frozen while idle (a class's lab before its learner first comes, or
+// one `ckat serve` froze) is thawed first: a command wakes it as a
+// keystroke does.
 func Open(ctx context.Context, labName string, opts ...Option) (labs.Lab, error) {
 	rec, err := labs.Resolve(labName)
 	if err != nil {
@@ -87,7 +90,14 @@ func Open(ctx context.Context, labName string, opts ...Option) (labs.Lab, error)
 	if err != nil {
 		return nil, err
 	}
-	return p.Get(ctx, rec.Name)
+	lab, err := p.Get(ctx, rec.Name)
+	if err != nil {
+		return nil, err
+	}
+	if err := labs.Thaw(ctx, lab); err != nil {
+		return nil, fmt.Errorf("lab %q is frozen and did not thaw: %w", rec.Name, err)
+	}
+	return lab, nil
 }
 
 // ForRecord returns the provider that made the lab rec describes.

@@ -30,6 +30,7 @@ type flagpole struct {
 	Provider      string
 	KubeAPIServer string
 	Parallel      int
+	KeepRunning   bool
 }
 
 // NewCommand returns `ckat class create`.
@@ -44,6 +45,10 @@ it is kept in the class's directory). Learners are learner-01, learner-02,
 ... with --learners N, or one name per line of a roster file (lines starting
 with # are comments). With --seed, every learner gets the same task; without,
 each draws their own.
+
+Each lab waits frozen once it is set up, using no CPU, until its learner first
+opens their page (through 'ckat serve') or a ckat command reaches it; it thaws
+in a fraction of a second. --keep-running leaves the labs running instead.
 
 Run it again to add the learners who are missing: those who exist keep their
 labs and links. A class larger than this machine's memory holds is refused
@@ -69,6 +74,7 @@ before anything is made.`,
 	cmd.Flags().StringVar(&flags.Provider, "provider", providers.Default, "where the labs run: local or kind")
 	cmd.Flags().StringVar(&flags.KubeAPIServer, "kube-apiserver", "", "the kube-apiserver executable the local provider runs")
 	cmd.Flags().IntVar(&flags.Parallel, "parallel", labs.Parallel(), "how many labs are made at once")
+	cmd.Flags().BoolVar(&flags.KeepRunning, "keep-running", false, "leave each lab running once it is set up, instead of frozen until its learner comes")
 	_ = cmd.MarkFlagRequired("scenario")
 	return cmd
 }
@@ -127,18 +133,18 @@ func runE(ctx context.Context, logger *log.Logger, streams cli.Streams, flags *f
 		fmt.Fprintln(streams.Out, "Every learner has a lab; nothing to make.")
 		return nil
 	}
-	return provision(ctx, logger, streams, class, missing, sc, p, flags.Parallel)
+	return provision(ctx, logger, streams, class, missing, sc, p, flags)
 }
 
 // provision makes the missing learners' labs with a progress line as each
 // starts and ends, then prints their links.
-func provision(ctx context.Context, logger *log.Logger, streams cli.Streams, class *classes.Class, names []string, sc *scenarios.Scenario, p labs.Provider, parallel int) error {
-	parallel = min(parallel, len(names))
+func provision(ctx context.Context, logger *log.Logger, streams cli.Streams, class *classes.Class, names []string, sc *scenarios.Scenario, p labs.Provider, flags *flagpole) error {
+	parallel := min(flags.Parallel, len(names))
 	logger.V(0).Infof("Making %d labs, %d at once ...", len(names), parallel)
 	began := time.Now()
 	done := 0
 	results := class.Provision(ctx, names, classes.ProvisionOptions{
-		Scenario: sc, Provider: p, Parallel: parallel, Logger: labLogger(logger),
+		Scenario: sc, Provider: p, Parallel: parallel, Logger: labLogger(logger), KeepRunning: flags.KeepRunning,
 		Progress: func(pr classes.Provisioned) {
 			switch {
 			case !pr.Done:
@@ -153,15 +159,23 @@ func provision(ctx context.Context, logger *log.Logger, streams cli.Streams, cla
 		},
 	})
 	var failed []string
+	frozen := 0
 	fmt.Fprintf(streams.Out, "Learners' links (each shown this once):\n")
 	for _, r := range results {
 		if r.Err != nil {
 			failed = append(failed, r.Learner)
 			continue
 		}
+		if r.Frozen {
+			frozen++
+		}
 		fmt.Fprintf(streams.Out, "  %-*s %s\n", classes.MaxLearnerName, r.Learner, classes.URL(classes.LearnerPath(r.Token)))
 	}
-	fmt.Fprintf(streams.Out, "\n%d of %d labs ready in %s.\n%s\n", len(names)-len(failed), len(names), time.Since(began).Round(100*time.Millisecond), advice.ServeClass())
+	fmt.Fprintf(streams.Out, "\n%d of %d labs ready in %s.\n", len(names)-len(failed), len(names), time.Since(began).Round(100*time.Millisecond))
+	if frozen > 0 {
+		fmt.Fprintf(streams.Out, "%d of them wait frozen, using no CPU, until their learner opens their page; they thaw at once.\n", frozen)
+	}
+	fmt.Fprintln(streams.Out, advice.ServeClass())
 	if len(failed) > 0 {
 		return fmt.Errorf("%d labs could not be made (%s): run '%s' again to retry them", len(failed), strings.Join(failed, ", "), advice.ClassCreate(class.Name)+" --scenario "+sc.Metadata.Name)
 	}
