@@ -130,7 +130,7 @@ func (c *Class) provisionOne(ctx context.Context, name string, opts ProvisionOpt
 		// A lab that could not freeze is ready all the same: it runs.
 		if ferr := f.Freeze(ctx); ferr != nil {
 			opts.Logger.Warnf("lab %s keeps running: %v", lab, ferr) // nil discards
-			_ = f.Thaw(ctx) // resume what did stop; it runs as made
+			_ = f.Thaw(ctx)                                          // resume what did stop; it runs as made
 		} else {
 			frozen = true
 		}
