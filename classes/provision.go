@@ -127,10 +127,11 @@ func (c *Class) provisionOne(ctx context.Context, name string, opts ProvisionOpt
 		return "", false, err
 	}
 	if f, ok := s.Lab.(labs.Freezer); ok && !opts.KeepRunning {
-		// A lab that could not freeze is ready all the same: it runs.
+		// A lab that could not freeze is ready all the same: what did
+		// stop resumes, and it runs as made (a nil Logger discards).
 		if ferr := f.Freeze(ctx); ferr != nil {
-			opts.Logger.Warnf("lab %s keeps running: %v", lab, ferr) // nil discards
-			_ = f.Thaw(ctx)                                          // resume what did stop; it runs as made
+			opts.Logger.Warnf("lab %s keeps running: %v", lab, ferr)
+			_ = f.Thaw(ctx)
 		} else {
 			frozen = true
 		}
