@@ -29,7 +29,9 @@ import (
 //
 // The data directory is copied, not snapshotted and restored, so that
 // after a reset it is still one etcd bootstrapped itself, as on an exam
-// node, and not one `etcdutl snapshot restore` made.
+// node, and not one `etcdutl snapshot restore` made. A lab that can be
+// frozen is copied paused (copyFrozen); another has its control plane
+// stopped for the copy and started again.
 const (
 	baselineDir  = "baseline"
 	baselineMeta = "baseline.json"
@@ -52,9 +54,9 @@ type baseline struct {
 	APIServerReady bool `json:"apiServerReady"`
 }
 
-// saveBaseline records the lab's post-setup state: it stops the control
-// plane, copies etcd's data directory and the files setup wrote, and
-// starts the control plane again as it was.
+// saveBaseline records the lab's post-setup state: it copies etcd's data
+// directory and the files setup wrote, with the lab paused, or with the
+// control plane stopped and then started again as it was.
 func (s *Session) saveBaseline(ctx context.Context) error {
 	node := s.Lab.Node()
 	dir, err := labs.Dir(s.Lab.Name())
@@ -89,9 +91,6 @@ func (s *Session) saveBaseline(ctx context.Context) error {
 			b.Files = append(b.Files, st.Snapshot.Path)
 		}
 	}
-	if err := s.stopControlPlane(ctx, manifests); err != nil {
-		return err
-	}
 	var script strings.Builder
 	script.WriteString("set -e\n")
 	fmt.Fprintf(&script, "rm -rf %s\nmkdir -p %s/files\n", BaselineDir, BaselineDir)
@@ -101,14 +100,47 @@ func (s *Session) saveBaseline(ctx context.Context) error {
 		saved := shellQuote(BaselineDir + "/files" + f)
 		fmt.Fprintf(&script, "mkdir -p \"$(dirname %s)\"\ncp -a --reflink=auto %s %s\n", saved, shellQuote(f), saved)
 	}
+	if f, ok := s.Lab.(labs.Freezer); ok {
+		if err := copyFrozen(ctx, f, node, script.String()); err != nil {
+			return err
+		}
+		return writeBaseline(dir, b)
+	}
+	if err := s.stopControlPlane(ctx, manifests); err != nil {
+		return err
+	}
 	if err := steps.Run(ctx, node, script.String()); err != nil {
 		return err
 	}
-	data, _ := json.MarshalIndent(b, "", "  ")
-	if err := os.WriteFile(filepath.Join(dir, baselineDir, baselineMeta), data, 0o600); err != nil {
+	if err := writeBaseline(dir, b); err != nil {
 		return err
 	}
 	return s.startControlPlane(ctx, mdir, b)
+}
+
+// copyFrozen runs the baseline's copy script while every process of the
+// lab is paused, and resumes them. A paused etcd's data directory is what
+// a power cut at that instant would leave, with nothing lost (every write
+// it made is in the page cache the copy reads): etcd recovers from it as
+// from any crash, replaying its WAL. The lab keeps running as it was, so
+// the baseline costs a fraction of a second instead of a restart of the
+// control plane.
+func copyFrozen(ctx context.Context, f labs.Freezer, node labs.Node, script string) error {
+	if err := f.Freeze(ctx); err != nil {
+		return fmt.Errorf("pausing the lab to copy its baseline: %w", err)
+	}
+	err := steps.Run(ctx, node, script)
+	// Not ctx: an interrupted copy still resumes the lab.
+	if terr := f.Thaw(context.Background()); terr != nil && err == nil {
+		err = fmt.Errorf("resuming the lab after copying its baseline: %w", terr)
+	}
+	return err
+}
+
+// writeBaseline writes baseline.json into the lab's directory dir.
+func writeBaseline(dir string, b baseline) error {
+	data, _ := json.MarshalIndent(b, "", "  ")
+	return os.WriteFile(filepath.Join(dir, baselineDir, baselineMeta), data, 0o600)
 }
 
 // apiServerReadyAfter says whether setup leaves the API server ready: it
