@@ -28,7 +28,7 @@ func (c *Class) Missing(names []string) []string {
 type ProvisionOptions struct {
 	Scenario *scenarios.Scenario
 	Provider labs.Provider
-	// Parallel is how many labs are made at once (labs.Parallel by
+	// Parallel is how many labs are made at once (labs.CreateParallel by
 	// default).
 	Parallel int
 	// Logger receives each lab's own progress; nil discards it.
@@ -67,7 +67,7 @@ type Provisioned struct {
 func (c *Class) Provision(ctx context.Context, names []string, opts ProvisionOptions) []Provisioned {
 	parallel := opts.Parallel
 	if parallel < 1 {
-		parallel = labs.Parallel()
+		parallel = labs.CreateParallel()
 	}
 	var mu sync.Mutex
 	report := func(p Provisioned) {

@@ -73,7 +73,7 @@ before anything is made.`,
 	cmd.Flags().StringVar(&flags.ScenarioDir, "scenario-dir", "", "also look for the scenario in this directory of scenario files")
 	cmd.Flags().StringVar(&flags.Provider, "provider", providers.Default, "where the labs run: local or kind")
 	cmd.Flags().StringVar(&flags.KubeAPIServer, "kube-apiserver", "", "the kube-apiserver executable the local provider runs")
-	cmd.Flags().IntVar(&flags.Parallel, "parallel", labs.Parallel(), "how many labs are made at once")
+	cmd.Flags().IntVar(&flags.Parallel, "parallel", labs.CreateParallel(), "how many labs are made at once")
 	cmd.Flags().BoolVar(&flags.KeepRunning, "keep-running", false, "leave each lab running once it is set up, instead of frozen until its learner comes")
 	_ = cmd.MarkFlagRequired("scenario")
 	return cmd
