@@ -20,6 +20,8 @@ import (
 // Chromium over a class of two learners, ana and ben, on real local labs
 // of etcd-backup-restore:
 //
+//   - the grid shows ben's lab frozen, as class create leaves it until
+//     he comes, and ana's running;
 //   - ana opens her link and sees her task; she types the backup command
 //     into the terminal, sees etcd's "Snapshot saved", presses Grade and
 //     sees ✔ for the backup's checks;
@@ -56,7 +58,7 @@ func TestBrowser(t *testing.T) {
 	teacher := newTab(t, browser, "the instructor's page")
 	teacher.do("opening the instructor's link", chromedp.Navigate(lc.url+classes.InstructorPath(lc.instructor)))
 	grid := `document.getElementById("grid").innerText`
-	teacher.waitText("the grid's rows", 10*time.Second, grid, regexp.MustCompile(`(?s)ana\s+running.*ben\s+running`))
+	teacher.waitText("the grid's rows", 10*time.Second, grid, regexp.MustCompile(`(?s)ana\s+running.*ben\s+frozen`))
 
 	learner := newTab(t, browser, "ana's page")
 	learner.do("opening ana's link", chromedp.Navigate(lc.url+classes.LearnerPath(lc.tokens["ana"])))
