@@ -34,7 +34,7 @@ func repoDir() string {
 
 // e2eBinary is bin/NAME in $CKAT_BIN_DIR, else in the repository's bin/;
 // the test fails when it is missing.
-func e2eBinary(t *testing.T, name string) string {
+func e2eBinary(t testing.TB, name string) string {
 	t.Helper()
 	dir := os.Getenv("CKAT_BIN_DIR")
 	if dir == "" {
@@ -77,7 +77,7 @@ type liveClass struct {
 // scenario for each learner, as `ckat class create` does, and serves it
 // with opts (its store and shell filled in). The labs are deleted and the
 // server stopped when the test ends.
-func newLiveClass(t *testing.T, ctx context.Context, name, scenario string, opts Options, learners ...string) *liveClass {
+func newLiveClass(t testing.TB, ctx context.Context, name, scenario string, opts Options, learners ...string) *liveClass {
 	t.Helper()
 	ckat := e2eBinary(t, "ckat")
 	apiserver := e2eBinary(t, "kube-apiserver")
@@ -103,7 +103,7 @@ func newLiveClass(t *testing.T, ctx context.Context, name, scenario string, opts
 	t.Cleanup(func() { deleteLabs(t, store, name, p) })
 	began := time.Now()
 	lc := &liveClass{instructor: itok, tokens: map[string]string{}}
-	for _, r := range class.Provision(ctx, learners, classes.ProvisionOptions{Scenario: sc, Provider: p, Parallel: len(learners)}) {
+	for _, r := range class.Provision(ctx, learners, classes.ProvisionOptions{Scenario: sc, Provider: p, Parallel: min(len(learners), max(labs.CreateParallel(), 2))}) {
 		if r.Err != nil {
 			t.Fatalf("making the lab of learner %s: %v", r.Learner, r.Err)
 		}
@@ -125,7 +125,7 @@ func newLiveClass(t *testing.T, ctx context.Context, name, scenario string, opts
 }
 
 // deleteLabs deletes the labs of class name's learners, all at once.
-func deleteLabs(t *testing.T, store *classes.Store, name string, p labs.Provider) {
+func deleteLabs(t testing.TB, store *classes.Store, name string, p labs.Provider) {
 	c, err := store.Open(name)
 	if err != nil {
 		t.Errorf("deleting the labs of class %s: %v", name, err)
