@@ -169,7 +169,11 @@ func (p *Provider) printDiagnostics(ctx context.Context, st state, nodeLog strin
 				continue
 			}
 			var msgs strings.Builder
-			if crilog.Copy(bytes.NewReader(data), &msgs, 10) == nil {
+			switch {
+			case crilog.Copy(bytes.NewReader(data), &msgs, 10) != nil:
+			case strings.TrimSpace(msgs.String()) == "":
+				p.logger.Warnf("%s on the node is empty: the container has written nothing yet", logFile)
+			default:
 				printLines(p.logger, "the last lines of "+logFile+" on the node", msgs.String(), 10)
 			}
 		}
