@@ -102,6 +102,11 @@ func Serve(ctx context.Context, logger *log.Logger, streams cli.Streams, opts Op
 		ln = tls.NewListener(ln, tlsConfig)
 		scheme = "https"
 	}
+	if msg, err := web.RaisePriority(); err != nil {
+		logger.V(1).Infof("the server keeps its CPU share (%v): while many labs are busy, pages and the grid may lag", err)
+	} else {
+		logger.V(1).Infof("%s", msg)
+	}
 	srv := web.New(web.Options{
 		Store: store, Logger: logger, Shell: web.SSHShell(self), FreezeAfter: opts.FreezeAfter,
 	})
