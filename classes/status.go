@@ -35,8 +35,9 @@ type LearnerStatus struct {
 // Status returns every learner's status, in the class's order.
 func (c *Class) Status(ctx context.Context, opts ...providers.Option) ([]LearnerStatus, error) {
 	out := make([]LearnerStatus, 0, len(c.Learners))
+	var states scenarios.StateLoader
 	for _, l := range c.Learners {
-		s, err := c.learnerStatus(ctx, l, opts...)
+		s, err := c.learnerStatus(ctx, l, &states, opts...)
 		if err != nil {
 			return nil, err
 		}
@@ -45,7 +46,7 @@ func (c *Class) Status(ctx context.Context, opts ...providers.Option) ([]Learner
 	return out, nil
 }
 
-func (c *Class) learnerStatus(ctx context.Context, l Learner, opts ...providers.Option) (LearnerStatus, error) {
+func (c *Class) learnerStatus(ctx context.Context, l Learner, states *scenarios.StateLoader, opts ...providers.Option) (LearnerStatus, error) {
 	s := LearnerStatus{Learner: l.Name, Lab: l.Lab}
 	grades, err := c.Grades(l.Name)
 	if err != nil {
@@ -77,7 +78,7 @@ func (c *Class) learnerStatus(ctx context.Context, l Learner, opts ...providers.
 	if f, ok := lab.(labs.Freezer); ok && st.State == labs.StateRunning {
 		s.Frozen, _ = f.Frozen(ctx)
 	}
-	if ls, sc, err := scenarios.LoadState(l.Lab); err == nil {
+	if ls, sc, err := states.Load(l.Lab); err == nil {
 		s.Stage, s.StageNumber, s.Stages = ls.Stage, sc.StageIndex(ls.Stage)+1, len(sc.Stages)
 	}
 	return s, nil

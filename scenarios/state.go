@@ -54,6 +54,19 @@ var ErrNoScenario = errors.New("no scenario")
 // LoadState reads a lab's scenario state and the scenario it was started
 // from.
 func LoadState(lab string) (State, *Scenario, error) {
+	return new(StateLoader).Load(lab)
+}
+
+// StateLoader loads labs' scenario states as LoadState does, and parses
+// each distinct scenario source once: the labs of a class, whose status
+// the instructor's grid reads every time one of them changes, share one.
+// The scenarios it returns are shared: read them, do not change them.
+type StateLoader struct {
+	parsed map[string]*Scenario // by source
+}
+
+// Load is LoadState through the loader's parsed scenarios.
+func (l *StateLoader) Load(lab string) (State, *Scenario, error) {
 	var st State
 	dir, err := labs.Dir(lab)
 	if err != nil {
@@ -69,9 +82,20 @@ func LoadState(lab string) (State, *Scenario, error) {
 	if err := json.Unmarshal(data, &st); err != nil {
 		return st, nil, fmt.Errorf("%s is damaged: %w", filepath.Join(dir, stateFile), err)
 	}
-	s, err := LoadFile(filepath.Join(dir, sourceFile))
+	path := filepath.Join(dir, sourceFile)
+	source, err := os.ReadFile(path)
 	if err != nil {
-		return st, nil, fmt.Errorf("lab %q: %w", lab, err)
+		return st, nil, fmt.Errorf("lab %q: reading scenario: %w", lab, err)
+	}
+	s, ok := l.parsed[string(source)]
+	if !ok {
+		if s, err = Parse(path, source); err != nil {
+			return st, nil, fmt.Errorf("lab %q: %w", lab, err)
+		}
+		if l.parsed == nil {
+			l.parsed = map[string]*Scenario{}
+		}
+		l.parsed[string(source)] = s
 	}
 	if s.StageIndex(st.Stage) < 0 {
 		return st, nil, fmt.Errorf("%s names stage %q, which scenario %s does not have", filepath.Join(dir, stateFile), st.Stage, s.Metadata.Name)

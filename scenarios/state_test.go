@@ -34,3 +34,29 @@ func TestStateRoundTrip(t *testing.T) {
 	_, _, err = LoadState("lab1")
 	require.ErrorContains(t, err, "scenario.json is damaged")
 }
+
+// TestStateLoaderParsesOnce: labs started from one scenario source share
+// one parsed scenario; a lab whose stage the scenario lacks is refused.
+func TestStateLoaderParsesOnce(t *testing.T) {
+	t.Setenv("CKAT_HOME", t.TempDir())
+	s := loadEverything(t)
+	p, err := s.GenerateParams(9)
+	require.NoError(t, err)
+	for _, lab := range []string{"a", "b", "c"} {
+		_, err := labs.CreateDir(labs.Record{Name: lab, Provider: "local"})
+		require.NoError(t, err)
+		stage := "first"
+		if lab == "c" {
+			stage = "nosuchstage"
+		}
+		require.NoError(t, SaveState(lab, State{Scenario: "everything", Seed: 9, Stage: stage, Params: p}, s.Source()))
+	}
+	var l StateLoader
+	_, sa, err := l.Load("a")
+	require.NoError(t, err)
+	_, sb, err := l.Load("b")
+	require.NoError(t, err)
+	require.Same(t, sa, sb)
+	_, _, err = l.Load("c")
+	require.ErrorContains(t, err, `names stage "nosuchstage", which scenario everything does not have`)
+}
