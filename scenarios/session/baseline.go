@@ -7,6 +7,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,8 +31,9 @@ import (
 // The data directory is copied, not snapshotted and restored, so that
 // after a reset it is still one etcd bootstrapped itself, as on an exam
 // node, and not one `etcdutl snapshot restore` made. A lab that can be
-// frozen is copied paused (copyFrozen); another has its control plane
-// stopped for the copy and started again.
+// frozen, whose setup changed no static pod, is copied paused
+// (copyFrozen); another has its control plane stopped for the copy and
+// started again.
 const (
 	baselineDir  = "baseline"
 	baselineMeta = "baseline.json"
@@ -57,7 +59,14 @@ type baseline struct {
 // saveBaseline records the lab's post-setup state: it copies etcd's data
 // directory and the files setup wrote, with the lab paused, or with the
 // control plane stopped and then started again as it was.
-func (s *Session) saveBaseline(ctx context.Context) error {
+//
+// settled says the setup left the static pods' manifests and the
+// kubelet's files as they were: no pod is being replaced, so a copy made
+// paused is the lab as the learner will find it. After a setup that
+// changed them (a troubleshooting scenario's broken manifest), an old pod
+// may still be draining, and the control plane is stopped and started
+// from the new files instead, as a reset does.
+func (s *Session) saveBaseline(ctx context.Context, settled bool) error {
 	node := s.Lab.Node()
 	dir, err := labs.Dir(s.Lab.Name())
 	if err != nil {
@@ -100,7 +109,7 @@ func (s *Session) saveBaseline(ctx context.Context) error {
 		saved := shellQuote(BaselineDir + "/files" + f)
 		fmt.Fprintf(&script, "mkdir -p \"$(dirname %s)\"\ncp -a --reflink=auto %s %s\n", saved, shellQuote(f), saved)
 	}
-	if f, ok := s.Lab.(labs.Freezer); ok {
+	if f, ok := s.Lab.(labs.Freezer); ok && settled && b.APIServerReady {
 		if err := copyFrozen(ctx, f, node, script.String()); err != nil {
 			return err
 		}
@@ -383,4 +392,27 @@ func (s *Session) startControlPlane(ctx context.Context, mdir string, b baseline
 		return err
 	}
 	return steps.Apply(ctx, env, setup[i:])
+}
+
+// staticPodInputs reads what decides the node's static pods: the files in
+// the manifest directory and the kubelet's own files, by path ("" for one
+// that is missing).
+func staticPodInputs(ctx context.Context, node labs.Node) (map[string]string, error) {
+	out := map[string]string{}
+	entries, err := node.ReadDir(ctx, kubeadm.ManifestsDir)
+	if err != nil {
+		return nil, fmt.Errorf("reading the node's manifests: %w", err)
+	}
+	paths := slices.Clone(kubeadm.KubeletFiles)
+	for _, e := range entries {
+		paths = append(paths, path.Join(kubeadm.ManifestsDir, e.Name()))
+	}
+	for _, p := range paths {
+		if data, err := node.ReadFile(ctx, p); err == nil {
+			out[p] = string(data)
+		} else {
+			out[p] = ""
+		}
+	}
+	return out, nil
 }

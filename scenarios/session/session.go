@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/ckat/ckat/internal/log"
@@ -97,11 +98,19 @@ func begin(ctx context.Context, lab labs.Lab, opts StartOptions, seed uint64, pa
 	if err := s.render(ctx); err != nil {
 		return s, err
 	}
+	before, err := staticPodInputs(ctx, lab.Node())
+	if err != nil {
+		return s, err
+	}
 	if err := s.setup(ctx); err != nil {
 		return s, err
 	}
+	after, err := staticPodInputs(ctx, lab.Node())
+	if err != nil {
+		return s, err
+	}
 	logger.V(0).Infof("Recording the lab's baseline for 'ckat reset' ...")
-	if err := s.saveBaseline(ctx); err != nil {
+	if err := s.saveBaseline(ctx, maps.Equal(before, after)); err != nil {
 		return s, fmt.Errorf("recording the lab's baseline: %w", err)
 	}
 	return s, scenarios.SaveState(lab.Name(), s.State, sc.Source())
