@@ -16,7 +16,7 @@ type Freezer interface {
 	Frozen(ctx context.Context) (bool, error)
 }
 
-// Thaw resumes lab when it runs frozen (every process paused), as a
+// Thaw resumes lab when it runs frozen (its Freezer says so), as a
 // learner's next keystroke or command does. A lab that is stopped or not
 // frozen is left as it is, so that a process a learner stopped on purpose
 // stays stopped; so is one whose provider cannot freeze.
