@@ -24,17 +24,17 @@ const freezePasses = 20
 // it whatever it does, it keeps its memory and uses no CPU. A local lab's
 // processes are no cgroup's own (the node is a process tree in namespaces,
 // run as root or as an unprivileged user alike), so the freezer is the
-// signal, which works for both. Supervisors go first (lowest PIDs: the
-// node's init, then its agent), so none of them sees its children stop;
-// Freeze lists the processes again until a pass finds none still running.
+// signal, which works for both. Supervisors go first (parents before their
+// children: the node's init, then its agent and the shims), so none of
+// them sees its children stop; Freeze lists the processes again until a
+// pass finds none still running.
 func (l *lab) Freeze(ctx context.Context) error {
 	ns, err := l.namespace()
 	if err != nil {
 		return err
 	}
 	for range freezePasses {
-		pids := ProcessesInNamespace(ns)
-		slices.Sort(pids)
+		pids := parentsFirst(ProcessesInNamespace(ns), procParent)
 		stopped := 0
 		for _, pid := range pids {
 			if procStopped(pid) {
@@ -56,8 +56,8 @@ func (l *lab) Freeze(ctx context.Context) error {
 }
 
 // Thaw resumes the node's processes with SIGCONT, servers first
-// (highest PIDs) and the supervisors last, so that the agent's probes
-// find etcd and the API server running again.
+// (children before their parents) and the supervisors last, so that the
+// agent's probes find etcd and the API server running again.
 func (l *lab) Thaw(context.Context) error {
 	ns, err := l.namespace()
 	if err != nil {
@@ -70,11 +70,10 @@ func (l *lab) Thaw(context.Context) error {
 }
 
 // thawNamespace sends SIGCONT to every process of the PID namespace ns,
-// highest PIDs first. Stopping a node thaws it first, so that a frozen
-// node stops as gracefully as a running one.
+// children before their parents. Stopping a node thaws it first, so that
+// a frozen node stops as gracefully as a running one.
 func thawNamespace(ns string) error {
-	pids := ProcessesInNamespace(ns)
-	slices.Sort(pids)
+	pids := parentsFirst(ProcessesInNamespace(ns), procParent)
 	slices.Reverse(pids)
 	for _, pid := range pids {
 		if err := syscall.Kill(pid, syscall.SIGCONT); err != nil && !errors.Is(err, syscall.ESRCH) {
@@ -132,6 +131,58 @@ func waitStopped(ctx context.Context, pids []int) error {
 		}
 	}
 	return nil
+}
+
+// parentsFirst orders pids so that each process comes after its parent
+// (by depth in the process tree among pids, then PID), with parentOf
+// giving a process's parent. PIDs alone would not do: once the kernel's
+// PIDs wrap around, a child can have a lower one than its parent.
+func parentsFirst(pids []int, parentOf func(int) int) []int {
+	parent := make(map[int]int, len(pids))
+	for _, pid := range pids {
+		parent[pid] = parentOf(pid)
+	}
+	depth := make(map[int]int, len(pids))
+	for _, pid := range pids {
+		d := 0
+		// The walk stays inside pids; len(pids) bounds it against a cycle
+		// that PID reuse could make of stale reads.
+		for p := parent[pid]; d < len(pids); p = parent[p] {
+			if _, in := parent[p]; !in {
+				break
+			}
+			d++
+		}
+		depth[pid] = d
+	}
+	out := slices.Clone(pids)
+	slices.SortFunc(out, func(a, b int) int {
+		if depth[a] != depth[b] {
+			return depth[a] - depth[b]
+		}
+		return a - b
+	})
+	return out
+}
+
+// procParent is field 4 of /proc/PID/stat, the parent's PID; 0 for a
+// process gone.
+func procParent(pid int) int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 2 {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1]) // 0 when unreadable
+	return ppid
 }
 
 // procStopped reports whether a process is stopped by a signal (state T
