@@ -259,8 +259,9 @@ func (s *Session) currentManifests(ctx context.Context) (map[string][]byte, erro
 // The pods other than etcd stop first, and etcd once they have exited: a
 // kube-apiserver that loses etcd while it shuts down waits for it (to
 // remove its lease and its endpoint) until the node kills it after the
-// grace period, 10 s here; with etcd still there it exits in about a
-// second.
+// pod's grace period, 30 s; with etcd still there, and no
+// kube-controller-manager or kube-scheduler left to hold a watch open, it
+// exits in about a second.
 func (s *Session) stopControlPlane(ctx context.Context, manifests map[string][]byte, mdirs ...string) error {
 	first, last := map[string]bool{}, map[string]bool{}
 	var firstFiles []string

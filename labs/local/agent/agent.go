@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -35,6 +36,8 @@ type agent struct {
 	adoptable map[string]adoptable
 	// detached closes when the agent exits leaving its containers running.
 	detached chan struct{}
+	// shuttingDown is set when the node itself stops (stopAll).
+	shuttingDown atomic.Bool
 
 	statusMu   sync.Mutex
 	lastStatus []byte
@@ -175,8 +178,10 @@ func (a *agent) syncPods(ctx context.Context, running []manifest) {
 	}
 }
 
-// stopAll stops every pod and waits for them.
+// stopAll stops every pod and waits for them; each container has at most
+// shutdownGrace after SIGTERM.
 func (a *agent) stopAll() {
+	a.shuttingDown.Store(true)
 	a.mu.Lock()
 	workers := make([]*podWorker, 0, len(a.pods))
 	for file, w := range a.pods {

@@ -14,6 +14,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/etcdutl/v3/snapshot"
 	"go.uber.org/zap"
+	corev1 "k8s.io/api/core/v1"
 )
 
 // etcdPut writes a key through etcd's client API.
@@ -220,6 +221,61 @@ func TestRemovedManifestStopsPod(t *testing.T) {
 	data, err := os.ReadFile(logs[0])
 	require.NoError(t, err)
 	require.Contains(t, string(data), "stdout F got TERM", "the container got SIGTERM first")
+}
+
+// TestRemovedManifestKillsAfterGracePeriod: a container that ignores
+// SIGTERM runs on for its pod's terminationGracePeriodSeconds and is then
+// killed, as the kubelet does; a pod of the same name put back meanwhile
+// starts only once it has gone.
+func TestRemovedManifestKillsAfterGracePeriod(t *testing.T) {
+	requireIntegration(t)
+	n := startAgent(t)
+	manifest := strings.Replace(shellPod("stubborn", "trap '' TERM; echo ignoring; while true; do sleep 0.1; done"),
+		"spec:\n", "spec:\n  terminationGracePeriodSeconds: 3\n", 1)
+	n.writeManifest(t, "stubborn.yaml", manifest)
+	s := n.waitReady(t, "stubborn.yaml", 0)
+	require.Eventually(t, func() bool {
+		logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_stubborn-controlplane_*", "stubborn", "0.log"))
+		if len(logs) != 1 {
+			return false
+		}
+		data, _ := os.ReadFile(logs[0])
+		return strings.Contains(string(data), "stdout F ignoring")
+	}, 30*time.Second, 50*time.Millisecond, "the shell set its trap")
+
+	removed := time.Now()
+	require.NoError(t, os.Remove(filepath.Join(n.cfg.ManifestDir, "stubborn.yaml")))
+	n.writeManifest(t, "stubborn.yaml", manifest)
+	require.Eventually(t, func() bool { return processGone(s.PID) }, 15*time.Second, 50*time.Millisecond)
+	gone := time.Since(removed)
+	require.GreaterOrEqual(t, gone, 3*time.Second, "killed before its grace period")
+	restarted := n.waitReady(t, "stubborn.yaml", s.PID)
+	require.NotEqual(t, s.PID, restarted.PID)
+	require.NotNil(t, restarted.StartedAt)
+	require.GreaterOrEqual(t, restarted.StartedAt.Sub(removed), 3*time.Second, "the new pod started before the old one ended")
+}
+
+func TestTerminationGrace(t *testing.T) {
+	seconds := func(s int64) *int64 { return &s }
+	for _, tc := range []struct {
+		name  string
+		grace *int64
+		want  time.Duration
+	}{
+		{"unset: the API's default", nil, 30 * time.Second},
+		{"zero: at least a second", seconds(0), time.Second},
+		{"set", seconds(5), 5 * time.Second},
+		{"longer than the node's shutdown", seconds(120), 120 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pod := &corev1.Pod{Spec: corev1.PodSpec{TerminationGracePeriodSeconds: tc.grace}}
+			require.Equal(t, tc.want, terminationGrace(pod))
+			a := &agent{}
+			require.Equal(t, tc.want, a.stopGrace(terminationGrace(pod)))
+			a.shuttingDown.Store(true)
+			require.Equal(t, min(tc.want, shutdownGrace), a.stopGrace(terminationGrace(pod)), "when the node stops")
+		})
+	}
 }
 
 // TestQuickMoveOutAndBackRestartsPod: `mv kube-apiserver.yaml /tmp/ &&

@@ -27,9 +27,6 @@ const (
 	reasonDuplicatePodName  = "DuplicatePodName"
 )
 
-// maxGrace caps a pod's termination grace period.
-const maxGrace = 10 * time.Second
-
 // containerState is what the agent knows of one container of a pod.
 type containerState struct {
 	Name      string
@@ -172,10 +169,7 @@ func (w *podWorker) update(i int, f func(*containerState)) {
 func (w *podWorker) runContainer(ctx context.Context, i int) {
 	c := &w.pod.Spec.Containers[i]
 	podDir := crilog.PodDir(w.a.cfg.PodLogDir, w.pod.Namespace, w.pod.Name, string(w.pod.UID))
-	grace := maxGrace
-	if g := w.pod.Spec.TerminationGracePeriodSeconds; g != nil && time.Duration(*g)*time.Second < grace {
-		grace = time.Duration(*g) * time.Second
-	}
+	grace := terminationGrace(w.pod)
 	var b backoff
 	pending, adopting := w.adopt[i] // read-only once the worker runs
 	prevScratch := ""
@@ -262,7 +256,7 @@ func (w *podWorker) runContainer(ctx context.Context, i int) {
 			case <-p.exited:
 			case <-ctx.Done():
 				if !w.a.isDetached() {
-					p.stop(grace)
+					p.stop(w.a.stopGrace(grace))
 				}
 			}
 			stopProbe()
@@ -325,4 +319,38 @@ func (w *podWorker) snapshot() []containerState {
 		out[i] = *c
 	}
 	return out
+}
+
+// terminationGrace is how long a container stopped because its manifest
+// went or changed may run on after SIGTERM before it is killed: the pod's
+// terminationGracePeriodSeconds, at least 1 s, as the kubelet computes it
+// for a pod that no API server asked to end sooner
+// (calculateEffectiveGracePeriod in pkg/kubelet/pod_workers.go, v1.37).
+// kubeadm's manifests leave it to the API's default, 30 s, so a
+// kube-apiserver whose manifest is moved away while kube-controller-manager
+// and kube-scheduler hold watches on it (it waits up to its 60 s request
+// timeout for them) is killed 30 s later, as on a kubeadm node.
+//
+// When the whole node stops (`ckat lab stop`, as a machine shuts down),
+// every container has at most shutdownGrace: kubeadm leaves the kubelet's
+// graceful node shutdown off (shutdownGracePeriod 0), so a machine's
+// shutdown waits on no pod's grace period.
+func terminationGrace(pod *corev1.Pod) time.Duration {
+	seconds := int64(corev1.DefaultTerminationGracePeriodSeconds)
+	if g := pod.Spec.TerminationGracePeriodSeconds; g != nil {
+		seconds = *g
+	}
+	return time.Duration(max(seconds, 1)) * time.Second
+}
+
+// shutdownGrace is the grace period of every container when the node
+// stops.
+const shutdownGrace = 10 * time.Second
+
+// stopGrace is the grace period of a container whose pod stops now.
+func (a *agent) stopGrace(podGrace time.Duration) time.Duration {
+	if a.shuttingDown.Load() {
+		return min(podGrace, shutdownGrace)
+	}
+	return podGrace
 }
