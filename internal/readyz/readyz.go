@@ -17,8 +17,12 @@ import (
 )
 
 const (
-	// PollInterval is the pause between two /readyz requests.
-	PollInterval = 500 * time.Millisecond
+	// PollInterval is the pause between two /readyz requests. A wait for
+	// a lab, a reset or a restored API server ends on average half an
+	// interval after the API server is ready, and a request costs it about
+	// 2.5 ms of CPU (500 on one connection took 1.3 s), so polling takes
+	// about 2.5% of a core while it lasts.
+	PollInterval = 100 * time.Millisecond
 
 	// RequestTimeout bounds one /readyz request when the caller's client
 	// config sets no timeout of its own.
