@@ -30,6 +30,17 @@ type testNode struct {
 // stops it when the test ends.
 func startNode(t testing.TB, labDir, ip string) *testNode {
 	t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return startNodeFrom(t, labDir, ip, self)
+}
+
+// startNodeFrom starts a node with the executable self (a copy of the
+// test binary) as its ckat and stops it when the test ends.
+func startNodeFrom(t testing.TB, labDir, ip, self string) *testNode {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("starts a node in new namespaces")
 	}
@@ -37,10 +48,7 @@ func startNode(t testing.TB, labDir, ip string) *testNode {
 	etcdLn := listen(t)
 	defer apiLn.Close()
 	defer etcdLn.Close()
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
+	var err error
 	n := &testNode{labDir: labDir, ip: ip, logFile: filepath.Join(labDir, "run", "node.log"),
 		api: apiLn.Addr().String(), etcd: etcdLn.Addr().String()}
 	if err := os.MkdirAll(filepath.Join(labDir, "run"), 0o755); err != nil {

@@ -32,6 +32,7 @@ func Start(opts Options) (int, error) {
 	if err := validate(&opts); err != nil {
 		return 0, err
 	}
+	opts.CkatPath, opts.KubeAPIServerPath = pinExecutables(opts.LabDir, opts.CkatPath, opts.KubeAPIServerPath)
 	if err := writeConfig(opts.LabDir, config{
 		NodeName: opts.NodeName, NodeIP: opts.NodeIP,
 		CkatPath: opts.CkatPath, KubeAPIServerPath: opts.KubeAPIServerPath,
