@@ -201,14 +201,7 @@ func TestRemovedManifestStopsPod(t *testing.T) {
 	s := n.waitReady(t, "sleeper.yaml", 0)
 	// The agent acts on the removal at once: wait until the shell has
 	// set its trap, or SIGTERM may come first.
-	require.Eventually(t, func() bool {
-		logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_sleeper-controlplane_*", "sleeper", "0.log"))
-		if len(logs) != 1 {
-			return false
-		}
-		data, _ := os.ReadFile(logs[0])
-		return strings.Contains(string(data), "stdout F trapping")
-	}, 30*time.Second, 50*time.Millisecond, "the shell set its trap")
+	n.waitLogged(t, "sleeper", "stdout F trapping")
 	require.NoError(t, os.Remove(filepath.Join(n.cfg.ManifestDir, "sleeper.yaml")))
 	n.waitPod(t, "sleeper.yaml", 5*time.Second, "gone from the status", func(_ PodStatus, ok bool) bool { return !ok })
 	require.Eventually(t, func() bool { return processGone(s.PID) }, 15*time.Second, 100*time.Millisecond)
@@ -234,14 +227,7 @@ func TestRemovedManifestKillsAfterGracePeriod(t *testing.T) {
 		"spec:\n", "spec:\n  terminationGracePeriodSeconds: 3\n", 1)
 	n.writeManifest(t, "stubborn.yaml", manifest)
 	s := n.waitReady(t, "stubborn.yaml", 0)
-	require.Eventually(t, func() bool {
-		logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_stubborn-controlplane_*", "stubborn", "0.log"))
-		if len(logs) != 1 {
-			return false
-		}
-		data, _ := os.ReadFile(logs[0])
-		return strings.Contains(string(data), "stdout F ignoring")
-	}, 30*time.Second, 50*time.Millisecond, "the shell set its trap")
+	n.waitLogged(t, "stubborn", "stdout F ignoring")
 
 	removed := time.Now()
 	require.NoError(t, os.Remove(filepath.Join(n.cfg.ManifestDir, "stubborn.yaml")))

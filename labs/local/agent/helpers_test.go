@@ -270,6 +270,20 @@ func (e etcdPod) manifest(t testing.TB) string {
 	return b.String()
 }
 
+// waitLogged waits until the first run of the shell pod name (see
+// shellPod) has logged line.
+func (n *testNode) waitLogged(t testing.TB, name, line string) {
+	t.Helper()
+	require.Eventually(t, func() bool {
+		logs, _ := filepath.Glob(filepath.Join(n.cfg.PodLogDir, "kube-system_"+name+"-controlplane_*", name, "0.log"))
+		if len(logs) != 1 {
+			return false
+		}
+		data, _ := os.ReadFile(logs[0])
+		return strings.Contains(string(data), line)
+	}, 30*time.Second, 50*time.Millisecond, "pod %s logged %q", name, line)
+}
+
 // shellPod is a manifest running a shell script.
 func shellPod(name, script string) string {
 	js, _ := json.Marshal(script)
