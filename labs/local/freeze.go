@@ -4,10 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -168,17 +166,8 @@ func parentsFirst(pids []int, parentOf func(int) int) []int {
 // procParent is field 4 of /proc/PID/stat, the parent's PID; 0 for a
 // process gone.
 func procParent(pid int) int {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 2 {
+	f, err := procStat(pid)
+	if err != nil || len(f) < 2 {
 		return 0
 	}
 	ppid, _ := strconv.Atoi(f[1]) // 0 when unreadable
@@ -196,16 +185,11 @@ func procAlive(pid int) bool {
 
 // procState is field 3 of /proc/PID/stat; empty for a process gone.
 func procState(pid int) string {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
+	f, err := procStat(pid)
+	if err != nil || len(f) == 0 {
 		return ""
 	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 || i+3 > len(s) {
-		return ""
-	}
-	return s[i+2 : i+3]
+	return f[0]
 }
 
 // clockTicks is USER_HZ, the unit of /proc/PID/stat's CPU times: 100 on
@@ -232,14 +216,9 @@ func CPUTime(labDir string) (time.Duration, error) {
 	}
 	var ticks uint64
 	for _, pid := range ProcessesInNamespace(ns) {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		fields := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+		fields, err := procStat(pid)
 		// fields[0] is field 3; utime and stime are fields 14 and 15.
-		if len(fields) < 13 {
+		if err != nil || len(fields) < 13 {
 			continue
 		}
 		u, _ := strconv.ParseUint(fields[11], 10, 64)

@@ -78,17 +78,10 @@ func (st state) running() bool {
 // procStartTime returns a process's start time in clock ticks after boot
 // (field 22 of /proc/PID/stat) and whether it is a zombie.
 func procStartTime(pid int) (start uint64, zombie bool, err error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	fields, err := procStat(pid)
 	if err != nil {
 		return 0, false, err
 	}
-	// The command name (field 2) is in parentheses and may hold spaces.
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, false, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	fields := strings.Fields(s[i+1:])
 	// fields[0] is field 3 (state); field 22 is fields[19].
 	if len(fields) < 20 {
 		return 0, false, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
@@ -98,6 +91,22 @@ func procStartTime(pid int) (start uint64, zombie bool, err error) {
 		return 0, false, fmt.Errorf("/proc/%d/stat: %w", pid, err)
 	}
 	return start, fields[0] == "Z", nil
+}
+
+// procStat returns the fields of /proc/PID/stat from field 3 (the state)
+// on: the command name before them (field 2) is in parentheses and may
+// hold spaces.
+func procStat(pid int) ([]string, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return nil, err
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return nil, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
+	}
+	return strings.Fields(s[i+1:]), nil
 }
 
 // pidNamespace returns the PID namespace of a process, as
