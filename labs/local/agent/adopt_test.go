@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/ckat/ckat/internal/log"
 )
 
 // TestStoppedAgentLeavesContainersAndNextOneAdoptsThem stops an agent that
@@ -72,6 +75,9 @@ func TestKubeletConfigMissingStaticPodPath(t *testing.T) {
 	require.Equal(t, filepath.Join(dir, "manifests"), kc.StaticPodPath, "a relative staticPodPath is resolved against the file's directory")
 	require.Equal(t, 20*time.Second, kc.FileCheckFrequency.Duration, "fileCheckFrequency 0 is the kubelet's default")
 
+	require.Equal(t, int32(50), *kc.KubeAPIQPS, "kubeAPIQPS unset is the kubelet's default")
+	require.Equal(t, int32(100), kc.KubeAPIBurst, "kubeAPIBurst unset is the kubelet's default")
+
 	_, err = LoadKubeletConfig(filepath.Join(dir, "missing.yaml"))
 	require.EqualError(t, err, `failed to load Kubelet config file `+filepath.Join(dir, "missing.yaml")+`, error failed to read kubelet config file "`+filepath.Join(dir, "missing.yaml")+`", error: open `+filepath.Join(dir, "missing.yaml")+`: no such file or directory`)
 
@@ -81,6 +87,38 @@ func TestKubeletConfigMissingStaticPodPath(t *testing.T) {
 
 	_, err = ParseKubeletFlags([]string{"--config=/x", "--bogus"})
 	require.EqualError(t, err, "failed to parse kubelet flag: unknown flag: --bogus")
+}
+
+// TestKubeletAPIRateLimit: the agent's API client is limited as the
+// kubelet's is, by kubeAPIQPS and kubeAPIBurst with the kubelet's defaults
+// (50 and 100), not by client-go's 5 a second.
+func TestKubeletAPIRateLimit(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config.yaml")
+	kubeconfig := filepath.Join(dir, "kubelet.conf")
+	require.NoError(t, os.WriteFile(kubeconfig, []byte("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: https://127.0.0.1:6443\n"), 0o600))
+	base := Config{NodeName: "controlplane"}
+	for _, tc := range []struct {
+		name, config string
+		qps          float32
+		burst        int
+	}{
+		{"unset", "", 50, 100},
+		{"set", "kubeAPIQPS: 7\nkubeAPIBurst: 9\n", 7, 9},
+		// client-go then takes its own default QPS, as for the kubelet.
+		{"qps zero", "kubeAPIQPS: 0\n", 0, 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, os.WriteFile(cfgFile, []byte("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"+tc.config), 0o644))
+			cfg, _, err := kubeletConfig(KubeletOptions{ConfigFile: cfgFile, Kubeconfig: kubeconfig}, base, log.New(io.Discard, 0))
+			require.NoError(t, err)
+			qps, burst := cfg.apiRateLimit()
+			require.Equal(t, tc.qps, qps)
+			require.Equal(t, tc.burst, burst)
+		})
+	}
+	qps, burst := base.apiRateLimit()
+	require.Equal(t, []any{float32(50), 100}, []any{qps, burst}, "a Config without a kubelet configuration")
 }
 
 // TestMissingStaticPodPathRunsNothing gives the agent a staticPodPath that

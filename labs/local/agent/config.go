@@ -74,6 +74,21 @@ type Config struct {
 	// FileCheckFrequency is how often the whole manifest directory is
 	// re-read; zero means the kubelet's default, 20s. Tests shorten it.
 	FileCheckFrequency time.Duration `json:"-"`
+	// KubeAPIQPS and KubeAPIBurst limit the agent's requests to the API
+	// server, as the kubelet's kubeAPIQPS and kubeAPIBurst limit its
+	// client's; both zero means the kubelet's defaults, 50 and 100.
+	KubeAPIQPS   float32 `json:"kubeAPIQPS,omitempty"`
+	KubeAPIBurst int     `json:"kubeAPIBurst,omitempty"`
+}
+
+// apiRateLimit is the agent's client-side limit on API requests in
+// effect. Where only one is set, client-go's own default takes the other
+// (5 requests a second, bursts of 10), as it does for the kubelet.
+func (c Config) apiRateLimit() (qps float32, burst int) {
+	if c.KubeAPIQPS == 0 && c.KubeAPIBurst == 0 {
+		return defaultKubeAPIQPS, defaultKubeAPIBurst
+	}
+	return c.KubeAPIQPS, c.KubeAPIBurst
 }
 
 // fileCheckFrequency is the re-read period in effect.

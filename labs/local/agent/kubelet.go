@@ -59,11 +59,22 @@ func ParseKubeletFlags(args []string) (KubeletOptions, error) {
 	return o, nil
 }
 
+// The kubelet's default limits on its API client, kubeAPIQPS and
+// kubeAPIBurst (pkg/kubelet/apis/config/v1beta1/defaults.go, v1.37), which
+// cmd/kubelet/app/server.go sets as the client's QPS and Burst. client-go's
+// own default, 5 a second, would hold the agent's first mirror pods back
+// by a second or more while the API server bootstraps.
+const (
+	defaultKubeAPIQPS   = 50
+	defaultKubeAPIBurst = 100
+)
+
 // LoadKubeletConfig reads a KubeletConfiguration file as the kubelet does
 // (pkg/kubelet/kubeletconfig/configfiles, fsLoader.Load) with its errors,
-// applies the defaults the agent uses (fileCheckFrequency 20s, from
-// pkg/kubelet/apis/config/v1beta1/defaults.go) and makes staticPodPath
-// absolute against the file's directory (resolveRelativePaths).
+// applies the defaults the agent uses (fileCheckFrequency 20s, kubeAPIQPS
+// 50 and kubeAPIBurst 100, from pkg/kubelet/apis/config/v1beta1/defaults.go)
+// and makes staticPodPath absolute against the file's directory
+// (resolveRelativePaths).
 func LoadKubeletConfig(path string) (*kubeletv1beta1.KubeletConfiguration, error) {
 	errf := func(err error) error {
 		return fmt.Errorf("failed to load Kubelet config file %s, error %v", path, err)
@@ -89,6 +100,13 @@ func LoadKubeletConfig(path string) (*kubeletv1beta1.KubeletConfiguration, error
 	if kc.FileCheckFrequency.Duration == 0 {
 		kc.FileCheckFrequency.Duration = fileCheckFrequency
 	}
+	if kc.KubeAPIQPS == nil {
+		qps := int32(defaultKubeAPIQPS)
+		kc.KubeAPIQPS = &qps
+	}
+	if kc.KubeAPIBurst == 0 {
+		kc.KubeAPIBurst = defaultKubeAPIBurst
+	}
 	if kc.StaticPodPath != "" && !filepath.IsAbs(kc.StaticPodPath) {
 		kc.StaticPodPath = filepath.Join(filepath.Dir(abs), kc.StaticPodPath)
 	}
@@ -109,6 +127,7 @@ func kubeletConfig(o KubeletOptions, base Config, logger *log.Logger) (cfg Confi
 		}
 		cfg.ManifestDir = kc.StaticPodPath
 		cfg.FileCheckFrequency = kc.FileCheckFrequency.Duration
+		cfg.KubeAPIQPS, cfg.KubeAPIBurst = float32(*kc.KubeAPIQPS), int(kc.KubeAPIBurst)
 		if kc.HealthzPort != nil {
 			healthz = ""
 			if *kc.HealthzPort > 0 {

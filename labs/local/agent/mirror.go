@@ -96,6 +96,7 @@ func (s *apiSync) round(ctx context.Context) error {
 			return fmt.Errorf("kubeconfig %s: %w", s.a.cfg.Kubeconfig, err)
 		}
 		cfg.Timeout = apiTimeout
+		cfg.QPS, cfg.Burst = s.a.cfg.apiRateLimit()
 		cfg.UserAgent = "ckat-agent/" + s.a.cfg.NodeName
 		if s.client, err = kubernetes.NewForConfig(cfg); err != nil {
 			return err
