@@ -13,6 +13,9 @@ import (
 	"k8s.io/component-base/logs"
 	"k8s.io/kubectl/pkg/cmd"
 	"k8s.io/kubectl/pkg/cmd/util"
+
+	// Before kubectl's command packages: the catalogue only for kubectl.
+	_ "github.com/ckat/ckat/internal/multicall/kubectli18n"
 )
 
 // Tools are the names ckat answers to besides its own.
