@@ -42,6 +42,7 @@ func BenchmarkClassCreate(b *testing.B) {
 		c.must("class", "create", name, "--scenario", "etcd-backup-restore", "--learners", strconv.Itoa(n), "--kube-apiserver", api)
 		took += time.Since(began)
 		b.StopTimer()
+		b.Logf("class of %d: %.1f s", n, time.Since(began).Seconds())
 		c.must("class", "delete", name)
 		b.StartTimer()
 	}
