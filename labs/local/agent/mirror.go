@@ -76,10 +76,10 @@ func (s *apiSync) sync(ctx context.Context) {
 	switch {
 	case err == nil && !s.reached:
 		s.reached, s.down = true, false
-		s.a.log.V(0).Infof("API server reachable: node %s registered, mirror pods in sync", s.a.cfg.NodeName)
+		s.a.log.V(0).Infof("API server reachable: node %s registered", s.a.cfg.NodeName)
 	case err == nil && s.down:
 		s.down = false
-		s.a.log.V(0).Infof("API server reachable again: node %s and mirror pods in sync", s.a.cfg.NodeName)
+		s.a.log.V(0).Infof("API server reachable again: node %s registered", s.a.cfg.NodeName)
 	case err != nil && !s.down && ctx.Err() == nil:
 		s.down = true
 		s.a.log.V(1).Infof("API server not reachable, mirror pods wait: %v", err)
@@ -111,6 +111,9 @@ func (s *apiSync) round(ctx context.Context) error {
 	err := s.syncMirrors(ctx)
 	switch {
 	case err == nil:
+		if !s.synced {
+			s.a.log.V(0).Infof("mirror pods in sync")
+		}
 		s.mirrorFailingSince = time.Time{}
 		s.synced = true
 		s.a.forget("mirror-pods")

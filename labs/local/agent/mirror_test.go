@@ -135,6 +135,12 @@ func TestMirrorPodsAndNodeWithRealAPIServer(t *testing.T) {
 		require.Equal(t, int32(0), mirror.Status.ContainerStatuses[0].RestartCount)
 		require.Equal(t, "127.0.0.2", mirror.Status.PodIP)
 	}
+	// The log says the mirror pods are in sync once they are, after the
+	// node is registered (the API server refuses them until its
+	// system-node-critical PriorityClass exists).
+	logs := n.logs.String()
+	registered, inSync := strings.Index(logs, "node controlplane registered"), strings.Index(logs, "mirror pods in sync")
+	require.True(t, registered >= 0 && inSync > registered, "log:\n%s", logs)
 
 	crash := eventually(t, 60*time.Second, func() (*corev1.Pod, error) {
 		return pods.Get(ctx, "crash-controlplane", metav1.GetOptions{})
