@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckat/ckat/internal/testbin"
+
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
 	"k8s.io/client-go/kubernetes"
@@ -90,33 +92,8 @@ func (s *testAPIServer) client(tb testing.TB) kubernetes.Interface {
 	return c
 }
 
-// kubeAPIServerBinary finds kube-apiserver in $CKAT_BIN_DIR, else <repo>/bin.
-func kubeAPIServerBinary() (string, error) {
-	dir := os.Getenv("CKAT_BIN_DIR")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			return "", err
-		}
-		for d := wd; ; d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "bin")
-				break
-			}
-			if filepath.Dir(d) == d {
-				return "", errors.New("no go.mod above the test's directory")
-			}
-		}
-	}
-	bin := filepath.Join(dir, "kube-apiserver")
-	if _, err := os.Stat(bin); err != nil {
-		return "", fmt.Errorf("%s is missing: run make build", bin)
-	}
-	return bin, nil
-}
-
 func startTestAPIServer() (_ *testAPIServer, err error) {
-	bin, err := kubeAPIServerBinary()
+	bin, err := testbin.Find("kube-apiserver")
 	if err != nil {
 		return nil, err
 	}

@@ -13,27 +13,15 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/ckat/ckat/internal/kubeadm"
+	"github.com/ckat/ckat/internal/testbin"
 )
-
-// ckatBinDir is where the tests find ckat: $CKAT_BIN_DIR, else <repo>/bin.
-func ckatBinDir(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("CKAT_BIN_DIR")
-	if dir == "" {
-		dir, _ = filepath.Abs("../bin")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "ckat")); err != nil {
-		t.Fatalf("no ckat in %s: run make build", dir)
-	}
-	return dir
-}
 
 // etcdctlNode gives n an etcdctl (ckat's multi-call binary, as on a lab
 // node) and an etcd manifest naming pki's certificates.
 func etcdctlNode(t *testing.T, n *rootedNode, pki *etcdPKI, dataDir string) {
 	t.Helper()
 	n.pathDir = t.TempDir()
-	if err := os.Symlink(filepath.Join(ckatBinDir(t), "ckat"), filepath.Join(n.pathDir, "etcdctl")); err != nil {
+	if err := os.Symlink(testbin.Ckat(t), filepath.Join(n.pathDir, "etcdctl")); err != nil {
 		t.Fatal(err)
 	}
 	n.write(t, kubeadm.EtcdManifest, []byte(fmt.Sprintf(`apiVersion: v1

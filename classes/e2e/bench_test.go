@@ -13,6 +13,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/ckat/ckat/classes"
+	"github.com/ckat/ckat/internal/testbin"
 	"github.com/ckat/ckat/labs/local"
 )
 
@@ -33,7 +34,7 @@ func BenchmarkClassCreate(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("CKAT_BENCH_LEARNERS")); err == nil && v > 0 {
 		n = v
 	}
-	api := filepath.Join(binDir(b), "kube-apiserver")
+	api := filepath.Join(testbin.Dir(b, "ckat", "kube-apiserver"), "kube-apiserver")
 	var took time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -58,7 +59,7 @@ func BenchmarkClassCreate(b *testing.B) {
 // LIST (thaw-ms) after idleWindow frozen.
 func BenchmarkClassIdleCPU(b *testing.B) {
 	c := newCkat(b)
-	c.must("class", "create", "idle", "--scenario", "etcd-backup-restore", "--learners", "1", "--kube-apiserver", filepath.Join(binDir(b), "kube-apiserver"))
+	c.must("class", "create", "idle", "--scenario", "etcd-backup-restore", "--learners", "1", "--kube-apiserver", filepath.Join(testbin.Dir(b, "ckat", "kube-apiserver"), "kube-apiserver"))
 	store, err := classes.DefaultStore()
 	if err != nil {
 		b.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ckat/ckat/classes"
+	"github.com/ckat/ckat/internal/testbin"
 )
 
 // TestClassOfTwo makes a class of two learners on real local labs (they
@@ -25,7 +26,7 @@ func TestClassOfTwo(t *testing.T) {
 	c := newCkat(t)
 	roster := filepath.Join(t.TempDir(), "roster.txt")
 	require.NoError(t, os.WriteFile(roster, []byte("# workshop\nalice\nbob\n"), 0o600))
-	out := c.must("class", "create", "it", "--scenario", "etcd-backup-restore", "--roster", roster, "--seed", "7", "--kube-apiserver", filepath.Join(binDir(t), "kube-apiserver"))
+	out := c.must("class", "create", "it", "--scenario", "etcd-backup-restore", "--roster", roster, "--seed", "7", "--kube-apiserver", filepath.Join(testbin.Dir(t, "ckat", "kube-apiserver"), "kube-apiserver"))
 	assert.Contains(t, out, "Instructor's link (shown this once")
 	assert.Contains(t, out, "2 of 2 labs ready")
 	assert.Contains(t, out, "2 of them wait frozen, using no CPU, until their learner opens their page")

@@ -12,27 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// binDir is where bin/ckat and bin/kube-apiserver are: $CKAT_BIN_DIR, else
-// the repository's bin/.
-func binDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("CKAT_BIN_DIR")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "bin")
-	}
-	for _, exe := range []string{"ckat", "kube-apiserver"} {
-		if _, err := os.Stat(filepath.Join(dir, exe)); err != nil {
-			tb.Fatalf("%s missing in %q: run make build (or set CKAT_BIN_DIR)", exe, dir)
-		}
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return abs
-}
+	"github.com/ckat/ckat/internal/testbin"
+)
 
 // ckat runs the real ckat binary with its own CKAT_HOME, which the test
 // process uses too (for the classes package's own calls).
@@ -54,7 +36,7 @@ func newCkat(tb testing.TB) *ckat {
 	if testing.Short() {
 		tb.Skip("end-to-end class test: skipped under -short")
 	}
-	c := &ckat{tb: tb, bin: filepath.Join(binDir(tb), "ckat"), home: tb.TempDir()}
+	c := &ckat{tb: tb, bin: testbin.Ckat(tb), home: tb.TempDir()}
 	tb.Setenv("CKAT_HOME", c.home)
 	tb.Setenv("CKAT_LAB", "")
 	tb.Cleanup(func() {

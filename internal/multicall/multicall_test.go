@@ -4,32 +4,19 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
-)
 
-// ckatBinary is `make build`'s ckat.
-func ckatBinary(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("CKAT_BIN_DIR")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "bin")
-	}
-	bin := filepath.Join(dir, "ckat")
-	_, err := os.Stat(bin)
-	require.NoError(t, err, "run make build (or set CKAT_BIN_DIR)")
-	return bin
-}
+	"github.com/ckat/ckat/internal/testbin"
+)
 
 // TestKubectlSpeaksTheUsersLanguage: ckat run as kubectl loads kubectl's
 // message catalogue for the user's language, as kubectl does, although
 // ckat's other processes leave it out (package kubectli18n).
 func TestKubectlSpeaksTheUsersLanguage(t *testing.T) {
 	kubectl := filepath.Join(t.TempDir(), "kubectl")
-	require.NoError(t, os.Symlink(ckatBinary(t), kubectl))
+	require.NoError(t, os.Symlink(testbin.Ckat(t), kubectl))
 	for lang, want := range map[string]string{
 		"ja_JP.UTF-8": "1つまたは複数のリソースを表示する",
 		"C.UTF-8":     "Display one or many resources",

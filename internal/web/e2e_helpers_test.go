@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckat/ckat/internal/testbin"
+
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
@@ -30,24 +32,6 @@ import (
 func repoDir() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Join(filepath.Dir(file), "..", "..")
-}
-
-// e2eBinary is bin/NAME in $CKAT_BIN_DIR, else in the repository's bin/;
-// the test fails when it is missing.
-func e2eBinary(t testing.TB, name string) string {
-	t.Helper()
-	dir := os.Getenv("CKAT_BIN_DIR")
-	if dir == "" {
-		dir = filepath.Join(repoDir(), "bin")
-	}
-	p, err := filepath.Abs(filepath.Join(dir, name))
-	if err == nil {
-		_, err = os.Stat(p)
-	}
-	if err != nil {
-		t.Fatalf("%s is missing in %s: run make build (or set CKAT_BIN_DIR): %v", name, dir, err)
-	}
-	return p
 }
 
 // chromiumPath is the Chromium the browser test drives. Its absence fails
@@ -79,8 +63,8 @@ type liveClass struct {
 // server stopped when the test ends.
 func newLiveClass(t testing.TB, ctx context.Context, name, scenario string, opts Options, learners ...string) *liveClass {
 	t.Helper()
-	ckat := e2eBinary(t, "ckat")
-	apiserver := e2eBinary(t, "kube-apiserver")
+	ckat := testbin.Path(t, "ckat")
+	apiserver := testbin.Path(t, "kube-apiserver")
 	t.Setenv("CKAT_HOME", t.TempDir())
 	t.Setenv("CKAT_LAB", "")
 	store, err := classes.DefaultStore()

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckat/ckat/internal/testbin"
 	"github.com/ckat/ckat/labs/kind"
 	"github.com/ckat/ckat/scenarios/selftest"
 )
@@ -18,7 +19,7 @@ import (
 // ckat binary, as a CI job would.
 func TestKindSelftest(t *testing.T) {
 	kind.RequireEngine(t)
-	ckat := kind.CkatBinary(t)
+	ckat := testbin.Ckat(t)
 	home := t.TempDir()
 	ctx, cancel := context.WithTimeout(context.Background(), 70*time.Minute)
 	defer cancel()

@@ -12,31 +12,12 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ckat/ckat/labs"
 )
-
-// ckatBinary is the ckat built by `make ckat`.
-func ckatBinary(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("CKAT_BIN_DIR")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "bin")
-	}
-	p, err := filepath.Abs(filepath.Join(dir, "ckat"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%v: run make build", err)
-	}
-	return p
-}
 
 func requireEngine(t *testing.T) {
 	t.Helper()
@@ -187,7 +168,6 @@ func deleteClusters(t *testing.T, prefix string) {
 // Exported for the end-to-end tests of package kind_test, which import
 // scenarios/selftest (it imports this package).
 var (
-	CkatBinary     = ckatBinary
 	RequireEngine  = requireEngine
 	DeleteClusters = deleteClusters
 )

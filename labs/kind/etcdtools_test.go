@@ -5,9 +5,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ckat/ckat/internal/testbin"
 )
 
 const etcdID = "5f3c0e9a4b2d7e1f8a6c3b9d0e2f4a1c7b8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f"
@@ -150,18 +151,7 @@ func TestParseEtcdVersionRealTools(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs bin/ckat")
 	}
-	_, file, _, _ := runtime.Caller(0)
-	bin := filepath.Join(filepath.Dir(file), "..", "..", "bin")
-	if d := os.Getenv("CKAT_BIN_DIR"); d != "" {
-		bin = d
-	}
-	ckat, err := filepath.Abs(filepath.Join(bin, "ckat"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(ckat); err != nil {
-		t.Fatalf("%v: run make build", err)
-	}
+	ckat := testbin.Ckat(t)
 	dir := t.TempDir()
 	versions := map[string]bool{}
 	for _, tc := range []struct{ tool, arg, prefix string }{

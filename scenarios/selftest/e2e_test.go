@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -15,17 +14,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/ckat/ckat/internal/testbin"
 	"github.com/ckat/ckat/scenarios"
 )
-
-// binDir is $CKAT_BIN_DIR, else the repository's bin/.
-func binDir(tb testing.TB) string {
-	if d := os.Getenv("CKAT_BIN_DIR"); d != "" {
-		return d
-	}
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "bin")
-}
 
 type junit struct {
 	Tests  int    `xml:"tests,attr"`
@@ -86,7 +77,7 @@ func TestSelftestBuiltinScenarios(t *testing.T) {
 // runSelftest runs `ckat selftest` of every built-in scenario on the
 // local provider, with the JUnit report on stdout.
 func runSelftest(tb testing.TB) (junitXML []byte, stderr string, took time.Duration, err error) {
-	ckat := filepath.Join(binDir(tb), "ckat")
+	ckat := testbin.Ckat(tb)
 	if _, err := os.Stat(ckat); err != nil {
 		tb.Fatalf("%s is missing: run make build", ckat)
 	}

@@ -8,7 +8,6 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/internal/testbin"
 	"github.com/ckat/ckat/labs/local/shim"
 )
 
@@ -28,21 +28,6 @@ func TestMain(m *testing.M) {
 		os.Exit(code)
 	}
 	os.Exit(m.Run())
-}
-
-// ckatBinary is bin/ckat, which runs etcd as a static pod.
-func ckatBinary(t testing.TB) string {
-	t.Helper()
-	dir := os.Getenv("CKAT_BIN_DIR")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "bin")
-	}
-	p := filepath.Join(dir, "ckat")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s is missing: run make build", p)
-	}
-	return p
 }
 
 // requireIntegration skips under -short and where mounts cannot be made.
@@ -100,7 +85,7 @@ func newTestNode(t testing.TB) *testNode {
 		PodLogDir:    filepath.Join(root, "var/log/pods"),
 		StatusFile:   filepath.Join(root, "run/ckat/pods.json"),
 		ContainerDir: filepath.Join(root, "run/ckat/containers"),
-		Binaries:     map[string]string{"etcd": ckatBinary(t)},
+		Binaries:     map[string]string{"etcd": testbin.Ckat(t)},
 		// Re-read the directory more often than the kubelet's 20s, so
 		// that tests see what a re-read does in a few seconds.
 		FileCheckFrequency: 3 * time.Second,

@@ -17,17 +17,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/ckat/ckat/internal/testbin"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 )
-
-// kubeAPIServerBinary is bin/kube-apiserver.
-func kubeAPIServerBinary(t *testing.T) string {
-	p := filepath.Join(filepath.Dir(ckatBinary(t)), "kube-apiserver")
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("%s is missing: run make build", p)
-	}
-	return p
-}
 
 // kubeadmControlPlane writes kubeadm's files for a node under n.root and
 // the two static pod manifests into n's manifest directory, moved onto
@@ -96,7 +88,7 @@ func TestMirrorPodsAndNodeWithRealAPIServer(t *testing.T) {
 	requireIntegration(t)
 	n := newTestNode(t)
 	n.cfg.NodeIP = "127.0.0.2" // etcd also listens on 127.0.0.1
-	n.cfg.Binaries["kube-apiserver"] = kubeAPIServerBinary(t)
+	n.cfg.Binaries["kube-apiserver"] = testbin.Path(t, "kube-apiserver")
 	admin := kubeadmControlPlane(t, n)
 	n.writeManifest(t, "crash.yaml", shellPod("crash", "echo failing; exit 3"))
 	n.start(t)

@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	layout "github.com/ckat/ckat/internal/kubeadm"
+	"github.com/ckat/ckat/internal/testbin"
 	"github.com/ckat/ckat/labs/local/kubeadm"
 )
 
@@ -32,7 +33,7 @@ import (
 // and of their Pss (pss-MB, which shares them out).
 func BenchmarkLabCreate(b *testing.B) {
 	c := newCkat(b)
-	bin := binDir(b)
+	bin := testbin.Dir(b, "ckat", "kube-apiserver")
 	var create, manual time.Duration
 	var rssMB, pssMB float64
 	b.ResetTimer()

@@ -16,37 +16,9 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/ckat/ckat/internal/testbin"
 	"github.com/ckat/ckat/labs"
 )
-
-// binDir is where bin/ckat and bin/kube-apiserver are: $CKAT_BIN_DIR, else
-// the repository's bin/.
-func binDir(tb testing.TB) string {
-	tb.Helper()
-	dir := os.Getenv("CKAT_BIN_DIR")
-	if dir == "" {
-		wd, err := os.Getwd()
-		if err != nil {
-			tb.Fatal(err)
-		}
-		for d := wd; d != filepath.Dir(d); d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
-				dir = filepath.Join(d, "bin")
-				break
-			}
-		}
-	}
-	for _, exe := range []string{"ckat", "kube-apiserver"} {
-		if _, err := os.Stat(filepath.Join(dir, exe)); err != nil {
-			tb.Fatalf("%s missing in %q: run make build (or set CKAT_BIN_DIR)", exe, dir)
-		}
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return abs
-}
 
 // ckat runs the real ckat binary with its own CKAT_HOME.
 type ckat struct {
@@ -69,7 +41,7 @@ func newCkat(tb testing.TB) *ckat {
 	if testing.Short() {
 		tb.Skip("end-to-end lab test: skipped under -short")
 	}
-	c := &ckat{tb: tb, bin: filepath.Join(binDir(tb), "ckat"), home: tb.TempDir()}
+	c := &ckat{tb: tb, bin: testbin.Ckat(tb), home: tb.TempDir()}
 	tb.Cleanup(func() {
 		if r := c.run("delete", "--all"); r.code != 0 {
 			tb.Errorf("ckat delete --all: exit %d: %s", r.code, r.stderr)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckat/ckat/internal/testbin"
+
 	"github.com/stretchr/testify/require"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -23,29 +25,13 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 )
 
-// binPath is bin/NAME from $CKAT_BIN_DIR, else the repository's bin directory.
-func binPath(t *testing.T, name string) string {
-	t.Helper()
-	dir := os.Getenv("CKAT_BIN_DIR")
-	if dir == "" {
-		wd, err := os.Getwd()
-		require.NoError(t, err)
-		dir = filepath.Join(wd, "../../../bin")
-	}
-	path := filepath.Join(dir, name)
-	if _, err := os.Stat(path); err != nil {
-		t.Fatalf("%s is missing: run make build (or set CKAT_BIN_DIR)", path)
-	}
-	return path
-}
-
 // startAPIServer runs the real kube-apiserver with the command of the
 // generated kube-apiserver.yaml, its /etc/kubernetes paths under root, on
 // 127.0.0.1 with an embedded etcd serving the generated etcd certificates.
 // It returns the server's URL once /readyz answers.
 func startAPIServer(t *testing.T, root string) string {
 	t.Helper()
-	exe := binPath(t, "kube-apiserver")
+	exe := testbin.Path(t, "kube-apiserver")
 	etcdURL := startEtcd(t, root)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ckat/ckat/internal/testbin"
+
 	"github.com/stretchr/testify/require"
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -128,7 +130,7 @@ func TestEtcdManifestCommandRunsRealEtcd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs etcd")
 	}
-	ckat := binPath(t, "ckat")
+	ckat := testbin.Path(t, "ckat")
 	root := t.TempDir()
 	require.NoError(t, Generate(root, Config{NodeIP: "127.0.0.2"}))
 	pod := readPod(t, root, "etcd.yaml")

@@ -4,22 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
-)
 
-// ckatBinDir is where the built ckat and kube-apiserver are: $CKAT_BIN_DIR,
-// else the repository's bin.
-func ckatBinDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("CKAT_BIN_DIR"); d != "" {
-		return d
-	}
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "bin")
-}
+	"github.com/ckat/ckat/internal/testbin"
+)
 
 // TestNodeWithCkat runs a node on the built ckat, as a lab does: ckat is
 // PID 1 and the real node agent, and the tools on the node's PATH are
@@ -28,7 +18,7 @@ func TestNodeWithCkat(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a node in new namespaces")
 	}
-	bin := ckatBinDir(t)
+	bin := testbin.Dir(t, "ckat")
 	ckat, apiserver := filepath.Join(bin, "ckat"), filepath.Join(bin, "kube-apiserver")
 	for _, p := range []string{ckat, apiserver} {
 		if _, err := os.Stat(p); err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/ckat/ckat/internal/testbin"
 )
 
 // nobody is the unprivileged user TestUnprivileged runs as.
@@ -47,7 +49,7 @@ func TestUnprivileged(t *testing.T) {
 
 	cmd := exec.Command(exe, "-test.v", "-test.count=1", "-test.skip", "^TestUnprivileged$")
 	cmd.Dir = home
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + home, "CKAT_BIN_DIR=" + ckatBinDir(t)}
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "TMPDIR=" + home, "CKAT_BIN_DIR=" + testbin.Dir(t, "ckat")}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody, Groups: []uint32{}}}
 	out, err := cmd.CombinedOutput()
 	if err != nil {

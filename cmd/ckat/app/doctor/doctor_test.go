@@ -7,12 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
 	"github.com/ckat/ckat/internal/cli"
 	"github.com/ckat/ckat/internal/log"
+	"github.com/ckat/ckat/internal/testbin"
 	"github.com/ckat/ckat/labs"
 )
 
@@ -41,16 +41,6 @@ func squeeze(s string) string {
 		lines[i] = strings.Join(strings.Fields(l), " ")
 	}
 	return strings.Join(lines, "\n")
-}
-
-// binDir is where `make build` puts ckat and kube-apiserver.
-func binDir(t *testing.T) string {
-	t.Helper()
-	if d := os.Getenv("CKAT_BIN_DIR"); d != "" {
-		return d
-	}
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "..", "..", "bin")
 }
 
 func TestDoctorKindWithoutEngine(t *testing.T) {
@@ -91,7 +81,7 @@ func TestDoctorLocal(t *testing.T) {
 	if testing.Short() {
 		t.Skip("uses bin/kube-apiserver")
 	}
-	apiserver := filepath.Join(binDir(t), "kube-apiserver")
+	apiserver := filepath.Join(testbin.Dir(t, "kube-apiserver"), "kube-apiserver")
 	if _, err := os.Stat(apiserver); err != nil {
 		t.Fatalf("%s: %v: run make build", apiserver, err)
 	}

@@ -7,11 +7,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ckat/ckat/internal/testbin"
 
 	"github.com/ckat/ckat/labs/local/agent"
 )
@@ -28,17 +29,7 @@ func newCkat(t *testing.T) *ckat {
 	if testing.Short() {
 		t.Skip("end-to-end lab test: skipped under -short")
 	}
-	dir := os.Getenv("CKAT_BIN_DIR")
-	if dir == "" {
-		_, file, _, _ := runtime.Caller(0)
-		dir = filepath.Join(filepath.Dir(file), "../../../../bin")
-	}
-	c := &ckat{t: t, bin: filepath.Join(dir, "ckat"), home: t.TempDir()}
-	for _, exe := range []string{"ckat", "kube-apiserver"} {
-		if _, err := os.Stat(filepath.Join(dir, exe)); err != nil {
-			t.Fatalf("%s missing in %s: run make build", exe, dir)
-		}
-	}
+	c := &ckat{t: t, bin: filepath.Join(testbin.Dir(t, "ckat", "kube-apiserver"), "ckat"), home: t.TempDir()}
 	t.Cleanup(func() { c.run("delete", "--all") })
 	return c
 }
