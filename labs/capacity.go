@@ -26,9 +26,11 @@ func Parallel() int { return byMemory(2 * runtime.NumCPU()) }
 
 // CreateParallel is how many labs are best made at once, one per core
 // (as many as the available memory holds, at least one): making a lab is
-// CPU-bound, most of it kube-apiserver's start. Measured making 8 labs on
-// 2 cores: 4.3 s a lab two or three at once, 5.4 s four at once (more CPU
-// time each, lost to contention), 6.4 s one at a time.
+// CPU-bound, most of it kube-apiserver's start. Measured making 30 labs
+// on 2 cores: 80–87 s two at once, 83 s three at once, 92 s four at once
+// (more CPU time each, lost to contention). A few labs gain from more at
+// once (8 labs: 2.5 s a lab four at once, 3.0 s two at once, 4.2 s one at
+// a time), a class does not.
 func CreateParallel() int { return byMemory(runtime.NumCPU()) }
 
 // byMemory bounds n by the labs the available memory holds at
