@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"syscall"
 	"time"
 
@@ -163,15 +162,14 @@ func parentsFirst(pids []int, parentOf func(int) int) []int {
 	return out
 }
 
-// procParent is field 4 of /proc/PID/stat, the parent's PID; 0 for a
+// procParent is the parent's PID (field 4 of /proc/PID/stat); 0 for a
 // process gone.
 func procParent(pid int) int {
-	f, err := procStat(pid)
-	if err != nil || len(f) < 2 {
+	st, err := procStat(pid)
+	if err != nil {
 		return 0
 	}
-	ppid, _ := strconv.Atoi(f[1]) // 0 when unreadable
-	return ppid
+	return st.PPID
 }
 
 // procStopped reports whether a process is stopped by a signal (state T
@@ -183,18 +181,15 @@ func procAlive(pid int) bool {
 	return s != "" && s != "Z" && s != "X"
 }
 
-// procState is field 3 of /proc/PID/stat; empty for a process gone.
+// procState is the state letter (field 3 of /proc/PID/stat); empty for a
+// process gone.
 func procState(pid int) string {
-	f, err := procStat(pid)
-	if err != nil || len(f) == 0 {
+	st, err := procStat(pid)
+	if err != nil {
 		return ""
 	}
-	return f[0]
+	return st.State
 }
-
-// clockTicks is USER_HZ, the unit of /proc/PID/stat's CPU times: 100 on
-// every Linux architecture Go supports (sysconf(_SC_CLK_TCK)).
-const clockTicks = 100
 
 // CPUTime is the CPU time (user and system) the running node's processes
 // have used so far, read from /proc: the figure behind a lab's idle CPU.
@@ -214,16 +209,11 @@ func CPUTime(labDir string) (time.Duration, error) {
 			return 0, err
 		}
 	}
-	var ticks uint64
+	var seconds float64
 	for _, pid := range ProcessesInNamespace(ns) {
-		fields, err := procStat(pid)
-		// fields[0] is field 3; utime and stime are fields 14 and 15.
-		if err != nil || len(fields) < 13 {
-			continue
+		if st, err := procStat(pid); err == nil {
+			seconds += st.CPUTime() // utime and stime
 		}
-		u, _ := strconv.ParseUint(fields[11], 10, 64)
-		k, _ := strconv.ParseUint(fields[12], 10, 64)
-		ticks += u + k
 	}
-	return time.Duration(ticks) * time.Second / clockTicks, nil
+	return time.Duration(seconds * float64(time.Second)), nil
 }

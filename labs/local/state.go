@@ -7,7 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
+
+	"github.com/prometheus/procfs"
 )
 
 // state is run/state.json: where a lab's node runs and how to reach it.
@@ -78,35 +79,20 @@ func (st state) running() bool {
 // procStartTime returns a process's start time in clock ticks after boot
 // (field 22 of /proc/PID/stat) and whether it is a zombie.
 func procStartTime(pid int) (start uint64, zombie bool, err error) {
-	fields, err := procStat(pid)
+	st, err := procStat(pid)
 	if err != nil {
 		return 0, false, err
 	}
-	// fields[0] is field 3 (state); field 22 is fields[19].
-	if len(fields) < 20 {
-		return 0, false, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	start, err = strconv.ParseUint(fields[19], 10, 64)
-	if err != nil {
-		return 0, false, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-	}
-	return start, fields[0] == "Z", nil
+	return st.Starttime, st.State == "Z", nil
 }
 
-// procStat returns the fields of /proc/PID/stat from field 3 (the state)
-// on: the command name before them (field 2) is in parentheses and may
-// hold spaces.
-func procStat(pid int) ([]string, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+// procStat reads /proc/PID/stat.
+func procStat(pid int) (procfs.ProcStat, error) {
+	p, err := procfs.NewProc(pid)
 	if err != nil {
-		return nil, err
+		return procfs.ProcStat{}, err
 	}
-	s := string(data)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return nil, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	return strings.Fields(s[i+1:]), nil
+	return p.Stat()
 }
 
 // pidNamespace returns the PID namespace of a process, as

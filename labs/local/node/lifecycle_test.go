@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/procfs"
+
 	"github.com/ckat/ckat/internal/kubeadm"
 )
 
@@ -209,14 +211,16 @@ func TestTwoNodes(t *testing.T) {
 	}
 }
 
+// procState is the state letter of /proc/PID/stat; empty for a process
+// gone.
 func procState(pid int) string {
-	data, err := os.ReadFile(filepath.Join("/proc", itoa(pid), "stat"))
+	p, err := procfs.NewProc(pid)
 	if err != nil {
 		return ""
 	}
-	s := string(data)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) {
-		return s[i+2 : i+3]
+	st, err := p.Stat()
+	if err != nil {
+		return ""
 	}
-	return ""
+	return st.State
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/prometheus/procfs"
 )
 
 // nowFunc is the clock status lines are relative to.
@@ -19,9 +21,6 @@ type procInfo struct {
 	rss, peak     int64 // bytes
 	cpu           time.Duration
 }
-
-// clockTick is USER_HZ, the unit of /proc/PID/stat's times.
-const clockTick = 100
 
 func readProc(pid int) procInfo {
 	dir := "/proc/" + strconv.Itoa(pid)
@@ -50,15 +49,9 @@ func readProc(pid int) procInfo {
 			}
 		}
 	}
-	if data, err := os.ReadFile(dir + "/stat"); err == nil {
-		s := string(data)
-		if i := strings.LastIndexByte(s, ')'); i >= 0 {
-			f := strings.Fields(s[i+1:])
-			if len(f) > 12 {
-				ut, _ := strconv.ParseInt(f[11], 10, 64)
-				st, _ := strconv.ParseInt(f[12], 10, 64)
-				p.cpu = time.Duration(ut+st) * time.Second / clockTick
-			}
+	if proc, err := procfs.NewProc(pid); err == nil {
+		if st, err := proc.Stat(); err == nil {
+			p.cpu = time.Duration(st.CPUTime() * float64(time.Second))
 		}
 	}
 	return p
