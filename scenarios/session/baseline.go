@@ -23,7 +23,8 @@ import (
 
 // The baseline is the lab right after setup, which `ckat reset` puts
 // back: the static pod manifests (kept in the lab's directory on the host,
-// baseline/manifests/), a copy of the stopped etcd's own data directory
+// baseline/manifests/), etcd's keys (baseline/keyspace.pb, see
+// keyspace.go), a copy of the stopped etcd's own data directory
 // and of the node files the setup's snapshot steps wrote and of the
 // kubelet's files (kept on the node under BaselineDir), and what was running
 // then (baseline/baseline.json).
@@ -109,10 +110,12 @@ func (s *Session) saveBaseline(ctx context.Context, settled bool) error {
 		saved := shellQuote(BaselineDir + "/files" + f)
 		fmt.Fprintf(&script, "mkdir -p \"$(dirname %s)\"\ncp -a --reflink=auto %s %s\n", saved, shellQuote(f), saved)
 	}
+	s.saveKeyspace(ctx, dir)
 	if f, ok := s.Lab.(labs.Freezer); ok && settled && b.APIServerReady {
 		if err := copyFrozen(ctx, f, node, script.String()); err != nil {
 			return err
 		}
+		s.recordEtcdDB(ctx, dir)
 		return writeBaseline(dir, b)
 	}
 	if err := s.stopControlPlane(ctx, manifests); err != nil {
@@ -121,6 +124,7 @@ func (s *Session) saveBaseline(ctx context.Context, settled bool) error {
 	if err := steps.Run(ctx, node, script.String()); err != nil {
 		return err
 	}
+	s.recordEtcdDB(ctx, dir)
 	if err := writeBaseline(dir, b); err != nil {
 		return err
 	}
@@ -144,6 +148,24 @@ func copyFrozen(ctx context.Context, f labs.Freezer, node labs.Node, script stri
 		err = fmt.Errorf("resuming the lab after copying its baseline: %w", terr)
 	}
 	return err
+}
+
+// saveKeyspace keeps etcd's keys as setup left them in the lab's
+// directory dir, for resetInPlace. Without them (etcd does not answer,
+// as after a setup that stops it) every reset copies etcd's data back.
+func (s *Session) saveKeyspace(ctx context.Context, dir string) {
+	file := filepath.Join(dir, baselineDir, keyspaceFile)
+	data, err := readKeyspace(ctx, s.Lab.Node())
+	if err == nil {
+		_, err = decodeKeyspace(data)
+	}
+	if err == nil {
+		err = os.WriteFile(file, data, 0o600)
+	}
+	if err != nil {
+		_ = os.Remove(file)
+		s.Logger.V(1).Infof("Not keeping etcd's keys for a reset in place: %v", err)
+	}
 }
 
 // writeBaseline writes baseline.json into the lab's directory dir.
@@ -184,51 +206,55 @@ func readBaseline(dir string) (b baseline, ok bool, err error) {
 	return b, true, nil
 }
 
-// stopAndClear stops the control plane and returns the start of the
-// script that puts a lab back: it removes the scenario's cleanup paths and
-// etcd's data directory.
-func (s *Session) stopAndClear(ctx context.Context, mdir string) (*strings.Builder, error) {
+// stopForReset puts the kubelet back as setup left it and stops the
+// control plane, etcd last.
+func (s *Session) stopForReset(ctx context.Context, mdir string) error {
 	running, err := s.currentManifests(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var kubelet strings.Builder
 	kubelet.WriteString("set -e\n")
 	restoreKubeletFiles(&kubelet)
 	if err := steps.Run(ctx, s.Lab.Node(), kubelet.String()); err != nil {
-		return nil, fmt.Errorf("putting the kubelet back as setup left it: %w", err)
+		return fmt.Errorf("putting the kubelet back as setup left it: %w", err)
 	}
 	s.Logger.V(0).Infof("Stopping the control plane ...")
-	if err := s.stopControlPlane(ctx, running, mdir); err != nil {
-		return nil, err
-	}
+	return s.stopControlPlane(ctx, running, mdir)
+}
+
+// clearScript returns the start of the script that puts a lab's files
+// back: it removes the scenario's cleanup paths (what the learner was
+// asked to make) and copies back the files setup wrote.
+func (s *Session) clearScript(b baseline) *strings.Builder {
 	script := &strings.Builder{}
 	script.WriteString("set -e\n")
 	for _, p := range s.Rendered.Cleanup {
 		fmt.Fprintf(script, "rm -rf %s\n", shellQuote(p))
 	}
-	fmt.Fprintf(script, "rm -rf %s\n", kubeadm.EtcdDataDir)
-	return script, nil
-}
-
-// resetFromCopy stops the control plane, puts back etcd's data directory
-// and the files setup wrote, removes the scenario's cleanup paths, and
-// starts the control plane from the baseline manifests.
-func (s *Session) resetFromCopy(ctx context.Context, mdir string, b baseline) error {
-	node := s.Lab.Node()
-	script, err := s.stopAndClear(ctx, mdir)
-	if err != nil {
-		return err
-	}
-	s.Logger.V(0).Infof("Putting back etcd's data and the manifests ...")
-	fmt.Fprintf(script, "cp -a --reflink=auto %s/etcd %s\n", BaselineDir, kubeadm.EtcdDataDir)
 	for _, f := range b.Files {
 		fmt.Fprintf(script, "rm -rf %s\nmkdir -p \"$(dirname %s)\"\ncp -a --reflink=auto %s %s\n",
 			shellQuote(f), shellQuote(f), shellQuote(BaselineDir+"/files"+f), shellQuote(f))
 	}
+	return script
+}
+
+// resetFromCopy stops the control plane, puts back etcd's data directory
+// and the files setup wrote, removes the scenario's cleanup paths, and
+// starts the control plane from the baseline manifests. dir is the lab's
+// directory, mdir its baseline manifests.
+func (s *Session) resetFromCopy(ctx context.Context, dir, mdir string, b baseline) error {
+	node := s.Lab.Node()
+	if err := s.stopForReset(ctx, mdir); err != nil {
+		return err
+	}
+	s.Logger.V(0).Infof("Putting back etcd's data and the manifests ...")
+	script := s.clearScript(b)
+	fmt.Fprintf(script, "rm -rf %s\ncp -a --reflink=auto %s/etcd %s\n", kubeadm.EtcdDataDir, BaselineDir, kubeadm.EtcdDataDir)
 	if err := steps.Run(ctx, node, script.String()); err != nil {
 		return err
 	}
+	s.recordEtcdDB(ctx, dir)
 	return s.startControlPlane(ctx, mdir, b)
 }
 
@@ -349,22 +375,40 @@ done
 }
 
 // startControlPlane writes the manifests in mdir back and waits for what
-// ran after setup: the API server, when setup left it ready, and then
-// the setup's trailing waits (an API server that must fail).
+// ran after setup (waitAsSetupLeft).
 func (s *Session) startControlPlane(ctx context.Context, mdir string, b baseline) error {
 	files, err := os.ReadDir(mdir)
 	if err != nil {
 		return err
 	}
-	for _, m := range files {
-		data, err := os.ReadFile(filepath.Join(mdir, m.Name()))
+	names := make([]string, len(files))
+	for i, f := range files {
+		names[i] = f.Name()
+	}
+	if err := s.writeManifests(ctx, mdir, names); err != nil {
+		return err
+	}
+	return s.waitAsSetupLeft(ctx, b)
+}
+
+// writeManifests writes the named manifests of mdir back on the node.
+func (s *Session) writeManifests(ctx context.Context, mdir string, names []string) error {
+	for _, name := range names {
+		data, err := os.ReadFile(filepath.Join(mdir, name))
 		if err != nil {
 			return err
 		}
-		if err := writeManifest(ctx, s.Lab.Node(), m.Name(), data); err != nil {
+		if err := writeManifest(ctx, s.Lab.Node(), name, data); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// waitAsSetupLeft waits for what ran after setup: the API server, when
+// setup left it ready, and then the setup's trailing waits (an API server
+// that must fail).
+func (s *Session) waitAsSetupLeft(ctx context.Context, b baseline) error {
 	cfg, err := s.Lab.RESTConfig(ctx)
 	if err != nil {
 		return err

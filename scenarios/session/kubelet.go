@@ -43,3 +43,15 @@ func restoreKubeletFiles(script *strings.Builder) {
 	script.WriteString("systemctl is-active --quiet kubelet || restart=1\n")
 	script.WriteString("if [ -n \"$restart\" ]; then systemctl daemon-reload; systemctl restart kubelet; fi\nfi\n")
 }
+
+// checkKubeletFiles adds to script what exits non-zero unless the kubelet
+// runs from its files as the baseline has them (and the baseline has
+// them): what restoreKubeletFiles would leave alone.
+func checkKubeletFiles(script *strings.Builder) {
+	fmt.Fprintf(script, "[ -d %s ] || exit 1\n", baselineKubeletDir)
+	for _, f := range kubeadm.KubeletFiles {
+		saved, live := shellQuote(baselineKubeletDir+f), shellQuote(f)
+		fmt.Fprintf(script, "if [ -e %s.missing ]; then [ ! -e %s ] || exit 1; else cmp -s %s %s || exit 1; fi\n", saved, live, saved, live)
+	}
+	script.WriteString("systemctl is-active --quiet kubelet || exit 1\n")
+}

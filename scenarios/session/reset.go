@@ -23,6 +23,9 @@ import (
 //
 //  0. the kubelet's files are put back as setup left them, and the kubelet
 //     restarted if one changed or it is not running (see kubelet.go);
+//     when they had not changed and etcd still runs from its baseline
+//     manifest and data directory, etcd is left running instead and the
+//     objects are put back through it (resetInPlace);
 //  1. every file in /etc/kubernetes/manifests is removed, so the node stops
 //     the static pods, and Reset waits until their processes have exited;
 //  2. the scenario's cleanup paths (what the learner was asked to create)
@@ -51,8 +54,14 @@ func (s *Session) Reset(ctx context.Context) error {
 	if !ok {
 		return s.resetByReplay(ctx, mdir)
 	}
-	if err := s.resetFromCopy(ctx, mdir, b); err != nil {
+	inPlace, err := s.resetInPlace(ctx, dir, mdir, b)
+	if err != nil {
 		return err
+	}
+	if !inPlace {
+		if err := s.resetFromCopy(ctx, dir, mdir, b); err != nil {
+			return err
+		}
 	}
 	s.State.Stage = s.Rendered.Stages[0].Name
 	s.State.HintsShown = nil
@@ -81,11 +90,12 @@ func (s *Session) resetByReplay(ctx context.Context, mdir string) error {
 		return fmt.Errorf("the lab's baseline snapshot %s is missing: delete the lab and start the scenario again", BaselineSnapshot)
 	}
 
-	script, err := s.stopAndClear(ctx, mdir)
-	if err != nil {
+	if err := s.stopForReset(ctx, mdir); err != nil {
 		return err
 	}
 	s.Logger.V(0).Infof("Restoring etcd and the manifests ...")
+	script := s.clearScript(baseline{})
+	fmt.Fprintf(script, "rm -rf %s\n", kubeadm.EtcdDataDir)
 	fmt.Fprintf(script, "etcdutl snapshot restore %s --data-dir %s %s >/dev/null\n", BaselineSnapshot, kubeadm.EtcdDataDir, strings.Join(restoreFlags, " "))
 	fmt.Fprintf(script, "chmod 700 %s\n", kubeadm.EtcdDataDir)
 	if err := steps.Run(ctx, node, script.String()); err != nil {

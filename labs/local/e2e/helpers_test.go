@@ -94,6 +94,16 @@ func (c *ckat) must(args ...string) string {
 	return r.stdout
 }
 
+// runErr runs ckat with args and returns an error with what it printed
+// unless it exits 0, for eventually.
+func (c *ckat) runErr(args ...string) error {
+	c.tb.Helper()
+	if r := c.run(args...); r.code != 0 {
+		return fmt.Errorf("ckat %s: exit %d: %s%s", strings.Join(args, " "), r.code, r.stdout, r.stderr)
+	}
+	return nil
+}
+
 // labDir is a lab's directory under this ckat's home.
 func (c *ckat) labDir(name string) string { return filepath.Join(c.home, "labs", name) }
 

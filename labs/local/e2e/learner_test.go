@@ -34,18 +34,7 @@ func TestLearnerCommands(t *testing.T) {
 		t.Errorf("ckat task does not say where the guide is (%q):\n%s", guide, text)
 	}
 
-	grade := func(wantCode int) gradeJSON {
-		t.Helper()
-		r := c.run("grade", "-o", "json")
-		var rep gradeJSON
-		if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
-			t.Fatalf("ckat grade -o json: %v\n%s%s", err, r.stdout, r.stderr)
-		}
-		if r.code != wantCode {
-			t.Fatalf("ckat grade: exit %d, want %d: %s", r.code, wantCode, r.stdout)
-		}
-		return rep
-	}
+	grade := c.grade
 	if rep := grade(1); rep.Score != 0 || rep.Passed || rep.MaxScore == 0 {
 		t.Errorf("a fresh lab grades %d/%d (passed %v), want 0 of more", rep.Score, rep.MaxScore, rep.Passed)
 	}
@@ -90,6 +79,21 @@ func TestLearnerCommands(t *testing.T) {
 	if r := c.run("start", "etcd-backup", "--seed", "6"); r.code == 0 || !strings.Contains(r.stderr, `lab "etcd-backup" already exists and runs etcd-backup with seed 5`) {
 		t.Errorf("ckat start with another seed: exit %d, stderr %q", r.code, r.stderr)
 	}
+}
+
+// grade runs `ckat grade -o json`, which must exit with wantCode (0 when
+// every check passes, 1 when one fails), and returns its report.
+func (c *ckat) grade(wantCode int) gradeJSON {
+	c.tb.Helper()
+	r := c.run("grade", "-o", "json")
+	var rep gradeJSON
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		c.tb.Fatalf("ckat grade -o json: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	if r.code != wantCode {
+		c.tb.Fatalf("ckat grade: exit %d, want %d: %s", r.code, wantCode, r.stdout)
+	}
+	return rep
 }
 
 // gradeJSON is the part of `ckat grade -o json` the tests read.
