@@ -8,9 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"path"
 	"strings"
 	"time"
+
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/ckat/ckat/grader/internal/etcddata"
 	"github.com/ckat/ckat/internal/kubeadm"
@@ -22,10 +25,17 @@ import (
 // takes a few seconds to answer.
 const DefaultEtcdServingTimeout = 30 * time.Second
 
-// etcdServingPollInterval is the pause between two looks: short, since
-// on a settled cluster the data directory trails what etcd serves by up
-// to etcd's 100ms backend commit interval.
-const etcdServingPollInterval = 200 * time.Millisecond
+// The pause between two looks starts at etcdServingPollInterval: short,
+// since on a settled cluster the data directory trails what etcd serves
+// by up to etcd's 100ms backend commit interval. It doubles after each
+// look up to etcdServingMaxPollInterval: a look runs etcdctl on the node
+// three times and reads the data directory's db, about 0.1 s of CPU, so
+// 30 s of looks every 200 ms kept most of a core busy, while a pause of
+// a second or two only delays the verdict of an etcd still restarting.
+const (
+	etcdServingPollInterval    = 200 * time.Millisecond
+	etcdServingMaxPollInterval = 1600 * time.Millisecond
+)
 
 // etcdServingQuietPolling is how long the check may poll before its
 // message says it did.
@@ -62,6 +72,7 @@ func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
 	}
 	start := time.Now()
 	deadline := start.Add(timeout)
+	pause := wait.Backoff{Duration: etcdServingPollInterval, Factor: 2, Steps: math.MaxInt32, Cap: etcdServingMaxPollInterval}
 	for looks := 1; ; looks++ {
 		res, down := c.look(ctx, t)
 		if down {
@@ -92,7 +103,7 @@ func (c *EtcdServingCheck) Run(ctx context.Context, t Target) Result {
 		}
 		select {
 		case <-ctx.Done():
-		case <-time.After(min(etcdServingPollInterval, time.Until(deadline))):
+		case <-time.After(min(pause.Step(), time.Until(deadline))):
 		}
 	}
 }

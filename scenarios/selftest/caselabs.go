@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/ckat/ckat/internal/log"
 	"github.com/ckat/ckat/labs"
@@ -51,60 +52,144 @@ func startLab(ctx context.Context, sc *scenarios.Scenario, name string, opts Opt
 	return s, cleanup, nil
 }
 
-// resetCases runs cases that each start from a reset, on the scenario's
-// lab and on up to opts.CaseLabs-1 more labs of the same scenario and seed
-// (so the same parameters), each taking a case from the queue when it is
-// free. A lab that reset puts back to the state right after setup is the
-// same whichever lab it is. The cases keep their order in the result.
-func (r *runner) resetCases(ctx context.Context, sc *scenarios.Scenario, cases []func(*runner)) {
-	slots := make([][]Case, len(cases))
-	queue := make(chan int, len(cases))
+// resetCaseRun is a scenario's cases that each start from a reset, under
+// way on the scenario's other labs (startResetCases).
+type resetCaseRun struct {
+	slots   [][]Case
+	queue   chan int
+	cases   []func(*runner)
+	load    *caseLoad
+	drained chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
+}
+
+// startResetCases starts cases that each start from a reset on up to
+// opts.CaseLabs-1 more labs of the scenario, with the same seed (so the
+// same parameters), each taking a case from the queue when it is free;
+// finish has the scenario's own lab join them. A lab that reset puts back
+// to the state right after setup is the same whichever lab it is. Each
+// other lab waits for a slot (labSlots: the scenario's n-th lab with the
+// priority of its reset cases divided by n) and is made only when it
+// pays (caseLoad.another). The cases keep their order in the result.
+func (r *runner) startResetCases(ctx context.Context, sc *scenarios.Scenario, cases []func(*runner)) *resetCaseRun {
+	rc := &resetCaseRun{slots: make([][]Case, len(cases)), queue: make(chan int, len(cases)), cases: cases, drained: make(chan struct{})}
 	for i := range cases {
-		queue <- i
+		rc.queue <- i
 	}
-	close(queue)
-	drained := make(chan struct{})
-	var once sync.Once
-	var wg sync.WaitGroup
-	work := func(s *session.Session) {
-		defer wg.Done()
-		for i := range queue {
-			w := runner{s: s, opts: r.opts, logger: r.logger, res: r.res, record: func(c Case) { slots[i] = append(slots[i], c) }}
-			cases[i](&w)
-		}
-		once.Do(func() { close(drained) })
+	close(rc.queue)
+	rc.load = &caseLoad{queue: rc.queue, labs: 1, setup: defaultLabSetup}
+	if len(r.res.Cases) > 0 {
+		rc.load.setup = r.res.Cases[0].Duration
 	}
 	for n := 2; n <= min(r.opts.CaseLabs, len(cases)); n++ {
-		wg.Add(1)
+		rc.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer rc.wg.Done()
 			if r.opts.slots != nil {
-				select {
-				case r.opts.slots <- struct{}{}:
-					defer func() { <-r.opts.slots }()
-				case <-drained:
+				if !r.opts.slots.acquire(float64(len(cases))/float64(n), rc.drained) {
 					return
 				}
+				defer r.opts.slots.release()
 			}
-			select {
-			case <-drained:
+			if !rc.load.another() {
 				return
-			default:
 			}
+			defer rc.load.gone()
 			s, cleanup, err := startLab(ctx, sc, labName(sc, n), r.opts, r.logger)
 			defer cleanup()
 			if err != nil {
 				r.logger.Warnf("another lab for %s's cases: %v", sc.Metadata.Name, err)
 				return
 			}
-			wg.Add(1)
-			work(s)
+			rc.work(r, s)
 		}()
 	}
-	wg.Add(1)
-	work(r.s)
-	wg.Wait()
-	for _, c := range slots {
+	return rc
+}
+
+// work runs queued cases on lab s until the queue is empty.
+func (rc *resetCaseRun) work(r *runner, s *session.Session) {
+	for i := range rc.queue {
+		w := runner{s: s, opts: r.opts, logger: r.logger, res: r.res, record: func(c Case) { rc.slots[i] = append(rc.slots[i], c) }}
+		began := time.Now()
+		rc.cases[i](&w)
+		rc.load.done(time.Since(began))
+	}
+	rc.once.Do(func() { close(rc.drained) })
+}
+
+// finish runs the queued cases on the scenario's own lab too, waits for
+// the other labs' cases and adds every case to the result in order.
+func (rc *resetCaseRun) finish(r *runner) {
+	rc.work(r, r.s)
+	rc.wg.Wait()
+	for _, c := range rc.slots {
 		r.res.Cases = append(r.res.Cases, c...)
 	}
+}
+
+// defaultLabSetup is how long making and setting up a lab is taken to
+// take when the scenario's own lab did not say.
+const defaultLabSetup = 20 * time.Second
+
+// caseLoad is what a scenario's reset cases still need, to decide whether
+// another lab for them pays.
+type caseLoad struct {
+	queue chan int
+	// setup is how long making and setting up the scenario's first lab
+	// took.
+	setup time.Duration
+
+	mu sync.Mutex
+	// labs are the labs working on the cases, or being made for them.
+	labs int
+	// finished cases and their total time.
+	finished int
+	took     time.Duration
+}
+
+// minQueued is how many cases must be queued for another lab: one lab
+// takes the next one at once.
+const minQueued = 2
+
+// queuedPerLab is how many queued cases a lab pays for before any case
+// has finished: making a lab costs about as much as a few quick cases.
+const queuedPerLab = 3
+
+// another says whether another lab pays, and counts it if so: the cases
+// still queued, at the mean time of those finished, would keep the labs
+// busy for longer than making and setting up a lab takes. Before any has
+// finished, it pays for a queue of at least queuedPerLab cases a lab.
+func (l *caseLoad) another() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	queued := len(l.queue)
+	if queued < minQueued {
+		return false
+	}
+	pays := queued >= queuedPerLab*l.labs
+	if l.finished > 0 {
+		mean := l.took / time.Duration(l.finished)
+		pays = time.Duration(queued)*mean/time.Duration(l.labs) > l.setup
+	}
+	if pays {
+		l.labs++
+	}
+	return pays
+}
+
+// gone counts a lab made for the cases out once it has stopped working.
+func (l *caseLoad) gone() {
+	l.mu.Lock()
+	l.labs--
+	l.mu.Unlock()
+}
+
+// done counts a finished case.
+func (l *caseLoad) done(took time.Duration) {
+	l.mu.Lock()
+	l.finished++
+	l.took += took
+	l.mu.Unlock()
 }

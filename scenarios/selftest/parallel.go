@@ -16,31 +16,29 @@ func DefaultParallel() int { return labs.Parallel() }
 // RunAll selftests scenarios on up to parallel labs at once and returns
 // their results in the order given. Scenarios with more cases start first,
 // and a scenario's cases after a reset spread over more labs of its own
-// as labs are free. A scenario selftest could not run has the error as a
+// as labs are free: a free lab goes to the scenario with the most such
+// cases per lab (labSlots). A scenario selftest could not run has the error as a
 // failed case named "run".
 func RunAll(ctx context.Context, todo []*scenarios.Scenario, parallel int, opts Options) []Result {
 	results := make([]Result, len(todo))
-	opts.slots = make(chan struct{}, max(parallel, 1))
+	opts.slots = newLabSlots(parallel)
 	opts.CaseLabs = max(parallel, 1)
 	order := make([]int, len(todo))
 	for i := range order {
 		order[i] = i
 	}
-	resetCases := func(sc *scenarios.Scenario) int { return len(sc.Alternatives) + len(sc.Mistakes) }
 	sort.SliceStable(order, func(a, b int) bool { return resetCases(todo[order[a]]) > resetCases(todo[order[b]]) })
 	var wg sync.WaitGroup
 	for _, i := range order {
 		sc := todo[i]
-		select {
-		case opts.slots <- struct{}{}:
-		case <-ctx.Done():
+		if !opts.slots.acquire(float64(resetCases(sc)), ctx.Done()) {
 			results[i] = Result{Scenario: sc.Metadata.Name, Cases: []Case{{Name: "run", Message: ctx.Err().Error()}}}
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() { <-opts.slots }()
+			defer opts.slots.release()
 			if opts.Logger != nil {
 				opts.Logger.V(0).Infof("selftest %s ...", sc.Metadata.Name)
 			}
@@ -54,3 +52,7 @@ func RunAll(ctx context.Context, todo []*scenarios.Scenario, parallel int, opts 
 	wg.Wait()
 	return results
 }
+
+// resetCases is how many of a scenario's cases start from a reset: its
+// alternatives and mistakes.
+func resetCases(sc *scenarios.Scenario) int { return len(sc.Alternatives) + len(sc.Mistakes) }

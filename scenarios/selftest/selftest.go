@@ -75,7 +75,7 @@ type Options struct {
 	CaseLabs int
 	// slots, when set, is shared by scenarios run together: a scenario's
 	// extra labs take a slot each.
-	slots chan struct{}
+	slots *labSlots
 }
 
 // Run selftests one scenario on a fresh lab. An error means selftest could
@@ -100,8 +100,6 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Result, err
 	r := runner{s: s, opts: opts, logger: logger, res: &res}
 	r.add("lab started and set up", nil, caseStart)
 
-	r.fresh(ctx)
-	r.reference(ctx)
 	var cases []func(*runner)
 	for _, a := range s.Rendered.Alternatives {
 		cases = append(cases, func(r *runner) { r.alternative(ctx, a) })
@@ -109,7 +107,12 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Result, err
 	for _, m := range s.Rendered.Mistakes {
 		cases = append(cases, func(r *runner) { r.mistake(ctx, m) })
 	}
-	r.resetCases(ctx, sc, cases)
+	// The other labs start on the cases after a reset while this one
+	// grades the fresh lab and the reference solution.
+	rc := r.startResetCases(ctx, sc, cases)
+	r.fresh(ctx)
+	r.reference(ctx)
+	rc.finish(&r)
 	res.Duration = time.Since(began)
 	return res, nil
 }

@@ -223,15 +223,14 @@ func etcdServesDataDir(dataDir, id string) string {
 	return fmt.Sprintf(`db=%s/member/snap/db
 [ "$(realpath -e "$db")" = "$db" ] || exit 1
 [ "$(%s)" = %s ] || exit 1
-want=$(stat -Lc %%d:%%i "$db") || exit 1
 n=0 found=
 for d in /proc/[0-9]*; do
   IFS= read -r -d '' a < "$d/cmdline" 2>/dev/null || continue
   [ "${a##*/}" = etcd ] || continue
   n=$((n + 1))
+  ls -l "$d/fd/" | grep -q ' (deleted)$' && exit 1
   for fd in "$d"/fd/*; do
-    case "$(readlink "$fd")" in *" (deleted)") exit 1;; esac
-    [ "$(stat -Lc %%d:%%i "$fd" 2>/dev/null)" = "$want" ] && found=1
+    [ "$fd" -ef "$db" ] && found=1
   done
 done
 [ "$n" -eq 1 ] && [ -n "$found" ]
