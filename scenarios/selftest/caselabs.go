@@ -69,9 +69,10 @@ type resetCaseRun struct {
 // same parameters), each taking a case from the queue when it is free;
 // finish has the scenario's own lab join them. A lab that reset puts back
 // to the state right after setup is the same whichever lab it is. Each
-// other lab waits for a slot (labSlots: the scenario's n-th lab with the
-// priority of its reset cases divided by n) and is made only when it
-// pays (caseLoad.another). The cases keep their order in the result.
+// other lab requests a slot at once (labSlots: the scenario's n-th lab
+// with the priority of its reset cases divided by n) and, given one, is
+// made only when it pays (caseLoad.another). The cases keep their order in
+// the result.
 func (r *runner) startResetCases(ctx context.Context, sc *scenarios.Scenario, cases []func(*runner)) *resetCaseRun {
 	rc := &resetCaseRun{slots: make([][]Case, len(cases)), queue: make(chan int, len(cases)), cases: cases, drained: make(chan struct{})}
 	for i := range cases {
@@ -79,15 +80,16 @@ func (r *runner) startResetCases(ctx context.Context, sc *scenarios.Scenario, ca
 	}
 	close(rc.queue)
 	rc.load = &caseLoad{queue: rc.queue, labs: 1, setup: defaultLabSetup}
-	if len(r.res.Cases) > 0 {
-		rc.load.setup = r.res.Cases[0].Duration
-	}
 	for n := 2; n <= min(r.opts.CaseLabs, len(cases)); n++ {
+		var ticket *slotTicket
+		if r.opts.slots != nil {
+			ticket = r.opts.slots.request(float64(len(cases)) / float64(n))
+		}
 		rc.wg.Add(1)
 		go func() {
 			defer rc.wg.Done()
-			if r.opts.slots != nil {
-				if !r.opts.slots.acquire(float64(len(cases))/float64(n), rc.drained) {
+			if ticket != nil {
+				if !ticket.wait(rc.drained) {
 					return
 				}
 				defer r.opts.slots.release()
@@ -129,8 +131,18 @@ func (rc *resetCaseRun) finish(r *runner) {
 	}
 }
 
+// abandon takes the queued cases out, so that the other labs stop after
+// their current case, and waits for them: the scenario's own lab could
+// not start.
+func (rc *resetCaseRun) abandon() {
+	for range rc.queue {
+	}
+	rc.once.Do(func() { close(rc.drained) })
+	rc.wg.Wait()
+}
+
 // defaultLabSetup is how long making and setting up a lab is taken to
-// take when the scenario's own lab did not say.
+// take until the scenario's own lab says (caseLoad.setSetup).
 const defaultLabSetup = 20 * time.Second
 
 // caseLoad is what a scenario's reset cases still need, to decide whether
@@ -177,6 +189,14 @@ func (l *caseLoad) another() bool {
 		l.labs++
 	}
 	return pays
+}
+
+// setSetup records how long making and setting up the scenario's own lab
+// took.
+func (l *caseLoad) setSetup(d time.Duration) {
+	l.mu.Lock()
+	l.setup = d
+	l.mu.Unlock()
 }
 
 // gone counts a lab made for the cases out once it has stopped working.

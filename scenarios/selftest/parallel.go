@@ -14,11 +14,12 @@ import (
 func DefaultParallel() int { return labs.Parallel() }
 
 // RunAll selftests scenarios on up to parallel labs at once and returns
-// their results in the order given. Scenarios with more cases start first,
-// and a scenario's cases after a reset spread over more labs of its own
-// as labs are free: a free lab goes to the scenario with the most such
-// cases per lab (labSlots). A scenario selftest could not run has the error as a
-// failed case named "run".
+// their results in the order given. A scenario's cases after a reset
+// spread over more labs of its own, and a free lab goes to the scenario
+// with the most such cases per lab (labSlots): the first labs of the
+// biggest scenarios, then their second labs and the first ones of smaller
+// scenarios, and so on. A scenario selftest could not run has the error
+// as a failed case named "run".
 func RunAll(ctx context.Context, todo []*scenarios.Scenario, parallel int, opts Options) []Result {
 	results := make([]Result, len(todo))
 	opts.slots = newLabSlots(parallel)
@@ -28,27 +29,28 @@ func RunAll(ctx context.Context, todo []*scenarios.Scenario, parallel int, opts 
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool { return resetCases(todo[order[a]]) > resetCases(todo[order[b]]) })
-	var wg sync.WaitGroup
+	// Every scenario requests its labs before the first slot is given, so
+	// that they go by priority from the start.
+	opts.slots.hold()
+	var wg, requested sync.WaitGroup
 	for _, i := range order {
 		sc := todo[i]
-		if !opts.slots.acquire(float64(resetCases(sc)), ctx.Done()) {
-			results[i] = Result{Scenario: sc.Metadata.Name, Cases: []Case{{Name: "run", Message: ctx.Err().Error()}}}
-			continue
-		}
 		wg.Add(1)
+		requested.Add(1)
 		go func() {
 			defer wg.Done()
-			defer opts.slots.release()
 			if opts.Logger != nil {
 				opts.Logger.V(0).Infof("selftest %s ...", sc.Metadata.Name)
 			}
-			res, err := Run(ctx, sc, opts)
+			res, err := run(ctx, sc, opts, requested.Done)
 			if err != nil {
 				res.Cases = append(res.Cases, Case{Name: "run", Message: err.Error()})
 			}
 			results[i] = res
 		}()
 	}
+	requested.Wait()
+	opts.slots.open()
 	wg.Wait()
 	return results
 }

@@ -81,6 +81,13 @@ type Options struct {
 // Run selftests one scenario on a fresh lab. An error means selftest could
 // not run at all; failed assertions are in the result.
 func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Result, error) {
+	return run(ctx, sc, opts, func() {})
+}
+
+// run is Run. With opts.slots set, it requests its labs' slots (the
+// scenario's own lab, and the others for its cases after a reset) before
+// it calls requested, and waits for them.
+func run(ctx context.Context, sc *scenarios.Scenario, opts Options, requested func()) (Result, error) {
 	began := time.Now()
 	logger := opts.Logger
 	if logger == nil {
@@ -91,25 +98,42 @@ func Run(ctx context.Context, sc *scenarios.Scenario, opts Options) (Result, err
 	}
 	name := labName(sc, 1)
 	res := Result{Scenario: sc.Metadata.Name, Lab: name, Seed: opts.Seed}
+	// Each case is rendered for the lab it runs on: the labs share their
+	// parameters (the seed), not their facts (the node's address).
+	var cases []func(*runner)
+	for i := range sc.Alternatives {
+		cases = append(cases, func(r *runner) { r.alternative(ctx, r.s.Rendered.Alternatives[i]) })
+	}
+	for i := range sc.Mistakes {
+		cases = append(cases, func(r *runner) { r.mistake(ctx, r.s.Rendered.Mistakes[i]) })
+	}
+	// The other labs start on the cases after a reset as soon as they
+	// are made, while this one grades the fresh lab and the reference
+	// solution.
+	r := runner{opts: opts, logger: logger, res: &res}
+	rc := r.startResetCases(ctx, sc, cases)
+	var own *slotTicket
+	if opts.slots != nil {
+		own = opts.slots.request(float64(len(cases)))
+	}
+	requested()
+	if own != nil {
+		if !own.wait(ctx.Done()) {
+			rc.abandon()
+			return res, ctx.Err()
+		}
+		defer opts.slots.release()
+	}
 	caseStart := time.Now()
 	s, cleanup, err := startLab(ctx, sc, name, opts, logger)
 	defer cleanup()
 	if err != nil {
+		rc.abandon()
 		return res, err
 	}
-	r := runner{s: s, opts: opts, logger: logger, res: &res}
+	r.s = s
 	r.add("lab started and set up", nil, caseStart)
-
-	var cases []func(*runner)
-	for _, a := range s.Rendered.Alternatives {
-		cases = append(cases, func(r *runner) { r.alternative(ctx, a) })
-	}
-	for _, m := range s.Rendered.Mistakes {
-		cases = append(cases, func(r *runner) { r.mistake(ctx, m) })
-	}
-	// The other labs start on the cases after a reset while this one
-	// grades the fresh lab and the reference solution.
-	rc := r.startResetCases(ctx, sc, cases)
+	rc.load.setSetup(time.Since(caseStart))
 	r.fresh(ctx)
 	r.reference(ctx)
 	rc.finish(&r)

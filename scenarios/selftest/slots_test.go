@@ -38,3 +38,26 @@ func TestLabSlotsByPriority(t *testing.T) {
 	p.release()
 	require.True(t, p.acquire(1, never), "the slot released last is free")
 }
+
+// While held, requests queue up whatever is free; open gives the free
+// slots by priority.
+func TestLabSlotsHeld(t *testing.T) {
+	p := newLabSlots(2)
+	p.hold()
+	small, big, middle := p.request(1), p.request(9), p.request(5)
+	for _, tk := range []*slotTicket{small, big, middle} {
+		select {
+		case <-tk.granted:
+			t.Fatal("a slot was given while held")
+		default:
+		}
+	}
+	p.open()
+	require.True(t, big.wait(nil))
+	require.True(t, middle.wait(nil))
+	gone := make(chan struct{})
+	close(gone)
+	require.False(t, small.wait(gone), "no slot left for the smallest")
+	p.release()
+	require.True(t, p.acquire(1, nil))
+}
