@@ -47,7 +47,7 @@ any failure.`,
 	cmd.Flags().StringVar(&flags.ScenarioDir, "scenario-dir", "", "also look for scenarios in this directory of scenario files")
 	cmd.Flags().Uint64Var(&flags.Seed, "seed", 1, "the seed the labs' parameters are drawn from")
 	cmd.Flags().BoolVar(&flags.Keep, "keep", false, "keep the labs afterwards")
-	cmd.Flags().IntVar(&flags.Parallel, "parallel", selftest.DefaultParallel(), "how many scenarios run at once, each on its own lab")
+	cmd.Flags().IntVar(&flags.Parallel, "parallel", selftest.DefaultParallel(), "how many labs run at once: each scenario on its own, and the cases after a reset of the biggest on more of theirs")
 	cmd.Flags().StringVar(&flags.KubeAPIServer, "kube-apiserver", "", "the kube-apiserver executable the local provider runs")
 	return cmd
 }
