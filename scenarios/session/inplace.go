@@ -34,14 +34,15 @@ type inPlacePlan struct {
 // running when it can be: etcd runs from the baseline's etcd.yaml and
 // serves the node's /var/lib/etcd, still the directory it bootstrapped
 // (or the full reset's copy of it: no restore or copy replaced it), and
-// the kubelet runs from its baseline files. Then the keys setup made and the learner changed are put back
-// through etcd (rewindKeyspace), at a newer revision, which every watcher
-// sees as a write; kube-controller-manager, kube-scheduler and any static
-// pod whose manifest changed are stopped first and started again from the
-// baseline manifests, so that none acts on the state in between; the API
-// server keeps running, and keeps its watch cache, unless its manifest
-// changed. A reset then costs no start of etcd and mostly none of the API
-// server, the control plane's slowest start.
+// the kubelet runs from its baseline files. Then the keys setup made and
+// the learner changed are put back through etcd (rewindKeyspace), at a
+// newer revision, which every watcher sees as a write;
+// kube-controller-manager, kube-scheduler and any static pod whose
+// manifest changed are stopped first and started again from the baseline
+// manifests, so that none acts on the state in between; the API server
+// keeps running, and keeps its watch cache, unless its manifest changed.
+// A reset then costs no start of etcd and mostly none of the API server,
+// the control plane's slowest start.
 //
 // It returns false, having changed nothing the full reset does not put
 // back, when the lab is not in such a state (etcd's manifest or data
