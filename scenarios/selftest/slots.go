@@ -47,11 +47,6 @@ func (p *labSlots) request(priority float64) *slotTicket {
 	return t
 }
 
-// acquire requests a slot and waits for it (see wait).
-func (p *labSlots) acquire(priority float64, cancel <-chan struct{}) bool {
-	return p.request(priority).wait(cancel)
-}
-
 // wait waits for the slot and reports whether it got it; it gives up,
 // returning false, when cancel is closed first.
 func (t *slotTicket) wait(cancel <-chan struct{}) bool {

@@ -2,41 +2,39 @@ package selftest
 
 import (
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 )
+
+// granted says whether a request has its slot, without waiting.
+func granted(t *slotTicket) bool {
+	select {
+	case <-t.granted:
+		return true
+	default:
+		return false
+	}
+}
 
 // A free slot goes to the waiting request of highest priority, the
 // earliest among equals; a request given up leaves the queue.
 func TestLabSlotsByPriority(t *testing.T) {
 	p := newLabSlots(1)
-	require.True(t, p.acquire(1, nil))
-	order := make(chan string, 4)
-	never := make(chan struct{})
-	start := func(name string, priority float64, cancel chan struct{}) {
-		go func() {
-			if p.acquire(priority, cancel) {
-				order <- name
-				return
-			}
-			order <- name + " gave up"
-		}()
-		time.Sleep(20 * time.Millisecond) // queued in this order
-	}
+	require.True(t, p.request(1).wait(nil))
+	small, big, cancelled, bigSecond, bigEqual := p.request(3), p.request(15), p.request(20), p.request(7.5), p.request(15)
 	gone := make(chan struct{})
-	start("small", 3, never)
-	start("big", 15, never)
-	start("cancelled", 20, gone)
-	start("big's second lab", 7.5, never)
 	close(gone)
-	require.Equal(t, "cancelled gave up", <-order)
-	for _, want := range []string{"big", "big's second lab", "small"} {
+	require.False(t, cancelled.wait(gone), "given up")
+	order := []*slotTicket{big, bigEqual, bigSecond, small}
+	for k := range order {
 		p.release()
-		require.Equal(t, want, <-order)
+		require.True(t, granted(order[k]), "release %d", k+1)
+		for _, later := range order[k+1:] {
+			require.False(t, granted(later), "release %d gave a second slot", k+1)
+		}
 	}
 	p.release()
-	require.True(t, p.acquire(1, never), "the slot released last is free")
+	require.True(t, p.request(1).wait(nil), "the slot released last is free")
 }
 
 // While held, requests queue up whatever is free; open gives the free
@@ -46,18 +44,15 @@ func TestLabSlotsHeld(t *testing.T) {
 	p.hold()
 	small, big, middle := p.request(1), p.request(9), p.request(5)
 	for _, tk := range []*slotTicket{small, big, middle} {
-		select {
-		case <-tk.granted:
-			t.Fatal("a slot was given while held")
-		default:
-		}
+		require.False(t, granted(tk), "a slot was given while held")
 	}
 	p.open()
-	require.True(t, big.wait(nil))
-	require.True(t, middle.wait(nil))
+	require.True(t, granted(big))
+	require.True(t, granted(middle))
+	require.False(t, granted(small))
 	gone := make(chan struct{})
 	close(gone)
 	require.False(t, small.wait(gone), "no slot left for the smallest")
 	p.release()
-	require.True(t, p.acquire(1, nil))
+	require.True(t, p.request(1).wait(nil))
 }
